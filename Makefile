@@ -1,0 +1,68 @@
+# callrouter: `make run` serves the sample rules through nginx on :3000;
+# `make check` runs every test and ends with "N passed, N failed".
+
+VERSION   := 0.1.0
+CXX       ?= g++
+BUILD     ?= build
+PORT      ?= 3000
+
+WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CXXFLAGS  ?= -O2 -g
+CXXFLAGS  += -std=c++17 $(WARN) $(HARDEN) -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
+             -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS   += -pie -Wl,-z,relro,-z,now
+LDLIBS    := -lfcgi -lxml2 -linih -pthread
+
+# Everything the build, the tests and `make run` use, from Debian.
+DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \
+                nginx spawn-fcgi curl python3 tzdata
+
+CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
+CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)
+UNIT_SRC  := $(wildcard tests/unit/*.cpp)
+UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
+
+.PHONY: all deps run check unit test-integration clean
+
+all: $(BUILD)/callrouter
+
+# Installs the Debian packages that are missing (apt-get; sudo when not root).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/callrouter: $(CORE_OBJ) $(BUILD)/obj/main.o
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(CORE_OBJ) $(UNIT_OBJ)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/unit/%.o: tests/unit/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+# Serves etc/callrouter.ini through a real nginx on 127.0.0.1:$(PORT) until Ctrl-C.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@exec nginx/run-local.sh $(BUILD)/callrouter etc/callrouter.ini $(PORT)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
+	@python3 tests/run.py --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d

@@ -1,0 +1,22 @@
+// The XML answers sipgate.io obeys, built with libxml2.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace cr {
+
+struct Rule;
+
+// Builds a rule's <Response> document once, at load. Returns it serialised and
+// split where the request's `to` goes (`dial $to`): N places give N+1 parts, and
+// the answer is parts[0] + to + parts[1] + ... The number is digits only, so it
+// needs no escaping.
+std::vector<std::string> build_answer(const Rule& rule);
+
+// The serialised <Response/>: no action, the account's own settings apply.
+const std::string& empty_answer();
+
+// Initialises libxml2; call once, before any thread starts.
+void answer_init();
+
+}  // namespace cr

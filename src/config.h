@@ -1,0 +1,87 @@
+// The rule file: its data model, and the loader that checks all of it.
+#pragma once
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "number.h"
+#include "schedule.h"
+#include "tz.h"
+
+namespace cr {
+
+enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3 };
+
+struct Settings {
+    std::string country_code;          // digits, or empty
+    std::string timezone;              // IANA name; empty: the system's
+    std::size_t max_body = 8192;       // bytes
+    std::string require_user;          // REMOTE_USER that must be set; empty: none
+    LogLevel log = LogLevel::Info;
+};
+
+struct List {
+    std::string name;
+    int line = 0;
+    NumberSet set;
+};
+
+// A number condition (`from`, `to`, `diversion`): patterns of its own plus lists.
+struct NumberMatch {
+    std::string text;                  // as written, for the trace
+    NumberSet own;
+    std::vector<const List*> lists;    // point into Config::lists, which never moves
+    bool matches(const Number& n) const;
+};
+
+enum class Direction { In, Out };
+
+// One step of an action: `play URL then ACTION` has two.
+struct Step {
+    enum Kind { Dial, Voicemail, Play, Reject, Hangup, Pass } kind = Pass;
+    std::vector<std::string> numbers;  // Dial: normalised numbers, or "$to"
+    std::string url;                   // Play
+    std::string reason;                // Reject: "", "busy" or "rejected"
+};
+
+struct Rule {
+    std::string name;
+    int line = 0;
+    bool has_direction = false;
+    Direction direction = Direction::In;
+    std::unique_ptr<NumberMatch> from, to, diversion;
+    const Hours* when = nullptr;       // points into Config::hours
+    bool when_negated = false;
+    std::string action_text;           // as written, for the log
+    std::vector<Step> steps;
+    std::string caller_id;
+    int anonymous = -1;                // -1 unset, 0 false, 1 true
+    bool dials_to = false;             // the answer needs the request's `to`
+    std::vector<std::string> answer;   // the XML, split where `to` goes
+};
+
+struct Config {
+    std::string path;
+    Settings settings;
+    TimeZone tz;
+    std::vector<std::unique_ptr<List>> lists;
+    std::vector<std::unique_ptr<Hours>> hours;
+    std::vector<Rule> rules;
+    std::vector<std::string> files;    // the rule file and every list file it read
+
+    const List* find_list(const std::string& name) const;
+    const Hours* find_hours(const std::string& name) const;
+};
+
+// Loads and checks the rule file at `path` and every file it names. Returns the
+// config, or null with each problem in *errors as "FILE:LINE: message".
+std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors);
+
+// Parses an action as written after `action =` (e.g. "play URL then hangup").
+// Returns false with *err set.
+bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
+                  std::string* err);
+
+}  // namespace cr

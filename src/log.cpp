@@ -1,0 +1,114 @@
+#include "log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+#include "request.h"
+
+namespace cr {
+
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::Info)};
+
+const char* level_name(LogLevel l) {
+    switch (l) {
+    case LogLevel::Error: return "error";
+    case LogLevel::Warn: return "warn";
+    case LogLevel::Info: return "info";
+    case LogLevel::Debug: return "debug";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void log_set_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
+LogLevel log_level() { return static_cast<LogLevel>(g_level.load()); }
+
+void log_line(LogLevel level, std::string_view message) {
+    if (static_cast<int>(level) > g_level.load()) return;
+    char head[96];
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    std::snprintf(head, sizeof head, "%s callrouter[%ld]: %s: ", stamp, static_cast<long>(getpid()), level_name(level));
+    std::string line = head;
+    line.append(message);
+    line += '\n';
+    std::size_t off = 0;
+    while (off < line.size()) {
+        ssize_t n = ::write(2, line.data() + off, line.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // nowhere to log to: never fail the call for it
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+std::string log_text(std::string_view v) {
+    static const char hex[] = "0123456789abcdef";
+    constexpr std::size_t kMax = 1000;
+    std::string out;
+    for (std::size_t i = 0; i < v.size() && i < kMax; ++i) {
+        unsigned char c = static_cast<unsigned char>(v[i]);
+        if (c < 0x20 || c >= 0x7f || c == '\\') {
+            out += c == '\\' ? "\\\\" : "\\x";
+            if (c != '\\') {
+                out += hex[c >> 4];
+                out += hex[c & 15];
+            }
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (v.size() > kMax) out += "...";
+    return out;
+}
+
+std::string log_value(std::string_view v) {
+    constexpr std::size_t kMax = 200;
+    std::string out = log_text(v.substr(0, kMax));
+    if (v.size() > kMax) out += "...";
+    if (!v.empty() && out.find_first_of(" =\"") == std::string::npos) return out;
+    std::string q = "\"";
+    for (char c : out) {
+        if (c == '"') q += '\\';
+        q += c;
+    }
+    return q + "\"";
+}
+
+std::string request_log_line(const Response& r, double millis) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3fms", millis);
+    std::string line = "status=" + std::to_string(r.status);
+    auto add = [&](const char* key, const std::string& v, bool always) {
+        if (v.empty() && !always) return;
+        line += ' ';
+        line += key;
+        line += '=';
+        line += log_value(v);
+    };
+    add("event", r.event, false);
+    add("direction", r.direction, false);
+    add("from", r.from, false);
+    add("to", r.to, false);
+    add("callId", r.call_id, false);
+    add("rule", r.rule, false);
+    add("action", r.action, false);
+    if (r.status != 200)
+        add("error", r.detail, true);
+    else
+        add("detail", r.detail, false);
+    line += " time=";
+    line += ms;
+    return line;
+}
+
+}  // namespace cr

@@ -1,0 +1,178 @@
+// callrouter: answers sipgate.io call webhooks from an INI rule file, as CGI or FastCGI.
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include <fcgiapp.h>
+
+#include "answer.h"
+#include "config.h"
+#include "log.h"
+#include "request.h"
+#include "schedule.h"
+#include "server.h"
+
+#ifndef CALLROUTER_VERSION
+#define CALLROUTER_VERSION "unknown"
+#endif
+
+namespace {
+
+const char kUsage[] =
+    "usage: callrouter [--config FILE] [--listen ADDR] [--threads N] [--socket-mode MODE]\n"
+    "       callrouter [--config FILE] --check\n"
+    "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
+    "       callrouter --help | --version\n"
+    "\n"
+    "Answers sipgate.io call webhooks from the rules of an INI file.\n"
+    "\n"
+    "  --config FILE     the rule file (default: $CALLROUTER_CONFIG, else callrouter.ini\n"
+    "                    beside the executable, else /etc/callrouter/callrouter.ini)\n"
+    "  --listen ADDR     serve FastCGI on unix:/PATH, HOST:PORT or PORT (= 127.0.0.1:PORT);\n"
+    "                    without it: FastCGI on the socket on fd 0, or CGI\n"
+    "  --threads N       FastCGI worker threads, 1 to 256 (default 4)\n"
+    "  --socket-mode M   permissions of a unix socket, octal (default 0660)\n"
+    "  --check           check the rule file and every file it names, then exit\n"
+    "  --test BODY       answer BODY as if POSTed: XML on stdout, the rules tried on stderr\n"
+    "  --at TIME         with --test: decide at TIME, 'YYYY-MM-DD HH:MM' in the rule file's\n"
+    "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'\n"
+    "  --help, --version\n";
+
+int usage_error(const std::string& msg) {
+    std::fprintf(stderr, "callrouter: %s\n%s", msg.c_str(), kUsage);
+    return 2;
+}
+
+bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+
+// --config, else $CALLROUTER_CONFIG, else callrouter.ini beside the executable, else /etc.
+std::string find_config(const std::string& given) {
+    if (!given.empty()) return given;
+    if (const char* env = std::getenv("CALLROUTER_CONFIG"); env && *env) return env;
+    char exe[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        std::string dir(exe, static_cast<std::size_t>(n));
+        dir = dir.substr(0, dir.rfind('/') + 1);
+        if (readable(dir + "callrouter.ini")) return dir + "callrouter.ini";
+    }
+    return "/etc/callrouter/callrouter.ini";
+}
+
+std::shared_ptr<const cr::Config> load_or_report(const std::string& path) {
+    std::vector<std::string> errors;
+    std::shared_ptr<const cr::Config> c = cr::load_config(path, &errors);
+    for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return c;
+}
+
+int run_check(const std::string& path) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::shared_ptr<const cr::Config> c = load_or_report(path);
+    if (!c) return 1;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::size_t entries = 0;
+    for (const auto& l : c->lists) entries += l->set.size();
+    std::printf("%s: ok: %zu rules, %zu lists (%zu entries), %zu hours, time zone %s; loaded in %.1f ms\n",
+                path.c_str(), c->rules.size(), c->lists.size(), entries, c->hours.size(), c->tz.name().c_str(), ms);
+    return 0;
+}
+
+int run_test(const std::string& path, const std::string& body, const std::string& at) {
+    std::shared_ptr<const cr::Config> c = load_or_report(path);
+    if (!c) return 1;
+    std::int64_t now = std::time(nullptr);
+    if (!at.empty()) {
+        std::string err;
+        if (!cr::parse_at(at, c->tz, &now, &err)) {
+            std::fprintf(stderr, "callrouter: --at: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    cr::HttpHead head;
+    head.method = "POST";
+    head.has_content_type = true;
+    head.content_type = "application/x-www-form-urlencoded";
+    head.has_content_length = true;
+    head.content_length = std::to_string(body.size());
+    if (!c->settings.require_user.empty()) {
+        head.has_remote_user = true;
+        head.remote_user = c->settings.require_user;
+    }
+    std::vector<std::string> trace;
+    auto t0 = std::chrono::steady_clock::now();
+    cr::Response r = cr::handle(*c, head, body, now, &trace);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    for (const std::string& t : trace) std::fprintf(stderr, "%s\n", cr::log_text(t).c_str());
+    std::fprintf(stderr, "%s\n", cr::request_log_line(r, ms).c_str());
+    std::fwrite(r.body.data(), 1, r.body.size(), stdout);
+    return r.status == 200 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config, listen, test_body, at;
+    bool check = false, test = false;
+    cr::ServerOptions opt;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](std::string* out) {
+            if (i + 1 >= args.size()) return false;
+            *out = args[++i];
+            return true;
+        };
+        if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (a == "--version") {
+            std::printf("callrouter %s\n", CALLROUTER_VERSION);
+            return 0;
+        } else if (a == "--config") {
+            if (!value(&config) || config.empty()) return usage_error("--config needs a file");
+        } else if (a == "--listen") {
+            if (!value(&listen) || listen.empty()) return usage_error("--listen needs an address");
+        } else if (a == "--threads") {
+            std::string n;
+            if (!value(&n) || n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos ||
+                std::atoi(n.c_str()) < 1 || std::atoi(n.c_str()) > 256)
+                return usage_error("--threads needs a number from 1 to 256");
+            opt.threads = std::atoi(n.c_str());
+        } else if (a == "--socket-mode") {
+            std::string m;
+            if (!value(&m) || m.empty() || m.size() > 4 || m.find_first_not_of("01234567") != std::string::npos)
+                return usage_error("--socket-mode needs an octal mode such as 0660");
+            opt.socket_mode = static_cast<unsigned>(std::strtoul(m.c_str(), nullptr, 8));
+        } else if (a == "--check") {
+            check = true;
+        } else if (a == "--test") {
+            if (!value(&test_body)) return usage_error("--test needs a request body");
+            test = true;
+        } else if (a == "--at") {
+            if (!value(&at) || at.empty()) return usage_error("--at needs a time");
+        } else {
+            return usage_error("unknown argument '" + a + "'");
+        }
+    }
+    if (check && test) return usage_error("--check and --test exclude each other");
+    if (!at.empty() && !test) return usage_error("--at goes with --test");
+    if ((check || test) && !listen.empty()) return usage_error("--listen does not go with --check or --test");
+
+    cr::answer_init();
+    std::string path = find_config(config);
+    if (check) return run_check(path);
+    if (test) return run_test(path, test_body, at);
+
+    opt.config_path = path;
+    opt.listen = listen;
+    if (listen.empty() && FCGX_IsCGI()) return cr::run_cgi(path);
+    return cr::run_fastcgi(opt);
+}

@@ -1,0 +1,61 @@
+// Telephone numbers: the one normaliser used for the rule file and for requests,
+// and the number sets that rules and lists match against.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cr {
+
+// What a `from`/`to` value is once normalised.
+enum class NumberKind { Digits, Anonymous, SipId };
+
+struct Number {
+    NumberKind kind = NumberKind::Anonymous;
+    std::string text;   // the normalised digits, "anonymous", or the SIP-ID as sent
+};
+
+// Normalises a number as SPEC section 5 says: drops spaces, '-', '/', '.', '(', ')';
+// then '+' -> nothing, a leading "00" -> nothing, a leading single '0' -> country_code.
+// Returns the digits (1 to 20 of them), or an empty string with *err set when the input
+// is not a number, has a national '0' while country_code is empty, or is too long.
+std::string normalise_digits(std::string_view in, const std::string& country_code, std::string* err);
+
+// Parses a request's `from`/`to`/`diversion`: a number as above, `anonymous`
+// (an empty value counts as anonymous when empty_is_anonymous), or a SIP-ID
+// such as `123456e0`. Returns false with *err set for anything else.
+bool parse_number(std::string_view in, const std::string& country_code, bool empty_is_anonymous,
+                  Number* out, std::string* err);
+
+// A set of number patterns: exact numbers, prefixes (`4940*`), `*`, `anonymous`
+// and SIP-IDs. Exact numbers and prefixes live in sorted arrays of packed keys, so
+// a lookup costs a binary search per prefix length in use, never a scan.
+class NumberSet {
+public:
+    // Adds one pattern as written in the rule file or a list file (e.g. "+49 30 123456",
+    // "4940*", "*", "anonymous"). Returns false with *err set when it is not a pattern.
+    bool add(std::string_view pattern, const std::string& country_code, std::string* err);
+    // Sorts and deduplicates; call once after the last add() and before contains().
+    void seal();
+    bool contains(const Number& n) const;
+    bool empty() const { return size() == 0; }
+    std::size_t size() const;
+
+private:
+    __extension__ typedef unsigned __int128 Key;  // digits * 32 + length: 20 digits fit
+    static Key key(std::string_view digits);
+    std::vector<Key> exact_;
+    std::vector<Key> prefixes_;
+    std::vector<std::string> sip_ids_;
+    std::uint32_t prefix_lengths_ = 0;   // bit L set: some prefix has L digits
+    bool any_ = false;
+    bool anonymous_ = false;
+};
+
+// Splits a rule file value into patterns: commas always separate; white space
+// separates too, except inside a number written in groups that starts with '+',
+// '0' or '(' ("+49 170 1234567", "0211 123 45").
+std::vector<std::string> split_patterns(std::string_view value);
+
+}  // namespace cr

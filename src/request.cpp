@@ -1,0 +1,197 @@
+#include "request.h"
+
+#include "answer.h"
+#include "form.h"
+#include "rules.h"
+
+namespace cr {
+
+namespace {
+
+constexpr const char* kXml = "application/xml; charset=UTF-8";
+
+const char* const kEvents[] = {"newCall", "answer", "hangup", "dtmf"};
+
+// Fields sipgate.io sends once; a second copy is ambiguous and refused.
+const char* const kSingleFields[] = {"event", "from", "to", "direction", "callId", "origCallId", "xcid",
+                                     "diversion", "user", "userId", "fullUserId", "answeringNumber", "cause", "dtmf"};
+
+struct Form {
+    const std::string* get[sizeof(kSingleFields) / sizeof(kSingleFields[0])] = {};
+    const std::string* field(const char* name) const {
+        for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
+            if (std::string_view(kSingleFields[i]) == name) return get[i];
+        return nullptr;
+    }
+};
+
+}  // namespace
+
+const char* status_text(int status) {
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+    }
+}
+
+Response error_response(int status, std::string message) {
+    Response r;
+    r.status = status;
+    r.content_type = "text/plain; charset=UTF-8";
+    r.detail = message;
+    r.body = std::move(message);
+    r.body += '\n';
+    return r;
+}
+
+bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp) {
+    if (head.method != "POST") {
+        *resp = error_response(405, "method not allowed: sipgate.io POSTs");
+        resp->allow_post = true;
+        return false;
+    }
+    const std::string& want = config.settings.require_user;
+    if (!want.empty() && (!head.has_remote_user || head.remote_user != want)) {
+        *resp = error_response(403, head.has_remote_user && !head.remote_user.empty()
+                                        ? "forbidden: authenticated user is not the one require_user names"
+                                        : "forbidden: no authenticated user, and require_user is set");
+        return false;
+    }
+    if (!head.has_content_type || !is_form_content_type(head.content_type)) {
+        *resp = error_response(415, "unsupported media type: expected application/x-www-form-urlencoded");
+        return false;
+    }
+    const std::string& cl = head.content_length;
+    if (!head.has_content_length || cl.empty()) {
+        *resp = error_response(411, "length required: no Content-Length");
+        return false;
+    }
+    // Strictly decimal digits; anything longer than 9 digits is too large anyway.
+    std::size_t n = 0;
+    for (char c : cl) {
+        if (c < '0' || c > '9') {
+            *resp = error_response(400, "bad Content-Length: not a decimal number");
+            return false;
+        }
+    }
+    if (cl.size() > 9) {
+        *resp = error_response(413, "body too large: more than max_body (" + std::to_string(config.settings.max_body) +
+                                        " bytes)");
+        return false;
+    }
+    for (char c : cl) n = n * 10 + static_cast<std::size_t>(c - '0');
+    if (n > config.settings.max_body) {
+        *resp = error_response(413, "body too large: " + std::to_string(n) + " bytes, max_body is " +
+                                        std::to_string(config.settings.max_body));
+        return false;
+    }
+    *length = n;
+    return true;
+}
+
+Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
+                std::vector<std::string>* trace) {
+    if (body.size() < length)
+        return error_response(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
+                                       std::to_string(length) + " bytes");
+    Fields fields;
+    std::string err;
+    if (!decode_form(body.substr(0, length), &fields, &err)) return error_response(400, "malformed body: " + err);
+    Form form;
+    for (const auto& [name, value] : fields) {
+        for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
+            if (name != kSingleFields[i]) continue;
+            if (form.get[i]) return error_response(400, "field '" + name + "' given more than once");
+            form.get[i] = &value;
+        }
+    }
+    auto value = [&](const char* name) -> std::string {
+        const std::string* v = form.field(name);
+        return v ? *v : std::string();
+    };
+    Response r;
+    r.event = form.field("event") ? value("event") : "newCall";
+    r.call_id = value("callId");
+    r.direction = value("direction");
+    r.from = value("from");
+    r.to = value("to");
+    bool known_event = false;
+    for (const char* e : kEvents) known_event = known_event || r.event == e;
+    if (!known_event) {
+        Response bad = error_response(400, "unknown event: expected newCall, answer, hangup or dtmf");
+        bad.event = r.event;
+        return bad;
+    }
+    r.status = 200;
+    r.content_type = kXml;
+    if (r.event != "newCall") {
+        // Only newCall is routed; the others are taken note of.
+        if (r.event == "hangup") r.detail = "cause=" + value("cause");
+        if (r.event == "dtmf") r.detail = "dtmf=" + value("dtmf");
+        if (r.event == "answer") r.detail = "user=" + value("user");
+        r.body = empty_answer();
+        r.action = "none";
+        if (trace) trace->push_back("event " + r.event + ": answered with <Response/>");
+        return r;
+    }
+    auto fail = [&](std::string msg) {
+        Response bad = error_response(400, std::move(msg));
+        bad.event = r.event;
+        bad.call_id = r.call_id;
+        bad.direction = r.direction;
+        bad.from = r.from;
+        bad.to = r.to;
+        return bad;
+    };
+    Call call;
+    call.now = now;
+    if (!form.field("direction")) return fail("missing field 'direction'");
+    if (r.direction != "in" && r.direction != "out") return fail("bad direction: expected 'in' or 'out'");
+    call.direction = r.direction == "in" ? Direction::In : Direction::Out;
+    const std::string& cc = config.settings.country_code;
+    if (!form.field("from")) return fail("missing field 'from'");
+    if (!parse_number(r.from, cc, true, &call.from, &err)) return fail("bad from: " + err);
+    if (!form.field("to")) return fail("missing field 'to'");
+    if (!parse_number(r.to, cc, false, &call.to, &err)) return fail("bad to: " + err);
+    if (const std::string* d = form.field("diversion"); d && !d->empty()) {
+        if (!parse_number(*d, cc, false, &call.diversion, &err)) return fail("bad diversion: " + err);
+        call.has_diversion = true;
+    }
+    r.from = call.from.text;
+    r.to = call.to.text;
+    const Rule* rule = decide(config, call, trace);
+    if (!rule) {
+        r.rule = "none";
+        r.action = "none";
+        r.body = empty_answer();
+        return r;
+    }
+    r.rule = rule->name;
+    if (!render(*rule, call, &r.body)) {
+        r.action = "none";
+        r.detail = "dial $to: 'to' is " + call.to.text + ", not a number to dial";
+        if (trace) trace->push_back(r.detail + "; answered with <Response/>");
+        r.body = empty_answer();
+        return r;
+    }
+    r.action = rule->action_text;
+    return r;
+}
+
+Response handle(const Config& config, const HttpHead& head, std::string_view body, std::int64_t now,
+                std::vector<std::string>* trace) {
+    std::size_t length = 0;
+    Response r;
+    if (!check_head(config, head, &length, &r)) return r;
+    return answer(config, body, length, now, trace);
+}
+
+}  // namespace cr

@@ -1,0 +1,423 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fcgiapp.h>
+
+#include "log.h"
+#include "request.h"
+
+namespace cr {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What identifies a file's version: a change in any of these means "reload".
+struct Stamp {
+    bool exists = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    std::int64_t mtime_ns = 0, ctime_ns = 0;
+    bool operator==(const Stamp& o) const {
+        return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns &&
+               ctime_ns == o.ctime_ns;
+    }
+    bool operator!=(const Stamp& o) const { return !(*this == o); }
+};
+
+Stamp stamp_of(const std::string& path) {
+    Stamp s;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return s;
+    s.exists = true;
+    s.dev = st.st_dev;
+    s.ino = st.st_ino;
+    s.size = st.st_size;
+    s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+    return s;
+}
+
+// The rules in force, swapped whole on reload; requests hold the version they began with.
+class ConfigStore {
+public:
+    explicit ConfigStore(std::string path) : path_(std::move(path)) {}
+
+    // Loads the rules. Returns false (logging each problem) when they do not load.
+    bool load(const char* why) {
+        std::vector<std::string> files = watched();
+        std::vector<Stamp> before;
+        for (const std::string& f : files) before.push_back(stamp_of(f));
+        std::vector<std::string> errors;
+        auto t0 = Clock::now();
+        std::shared_ptr<const Config> c = load_config(path_, &errors);
+        double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (!c) {
+            for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
+            if (current())
+                log_line(LogLevel::Error, "reload (" + std::string(why) + ") refused: " + std::to_string(errors.size()) +
+                                              " problem(s); the last good rules stay in force");
+            files_ = files;
+            stamps_ = before;
+            return false;
+        }
+        log_set_level(c->settings.log);
+        files_ = c->files;
+        stamps_.clear();
+        for (const std::string& f : files_) stamps_.push_back(stamp_of(f));
+        std::atomic_store(&current_, c);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+        log_line(LogLevel::Info, std::string(why) + ": " + log_value(path_) + ": " + std::to_string(c->rules.size()) +
+                                     " rules, " + std::to_string(c->lists.size()) + " lists, loaded in " + buf);
+        return true;
+    }
+
+    // Reloads when a watched file changed and has stayed unchanged for one more
+    // poll (a file caught mid-write is not taken), or at once when forced (SIGHUP).
+    void poll(bool force) {
+        if (force) {
+            pending_.clear();
+            load("reload on SIGHUP");
+            return;
+        }
+        std::vector<Stamp> now;
+        for (const std::string& f : files_) now.push_back(stamp_of(f));
+        if (now == stamps_) {
+            pending_.clear();
+            return;
+        }
+        if (now != pending_) {
+            pending_ = now;
+            return;
+        }
+        pending_.clear();
+        load("reload on change");
+    }
+
+    std::shared_ptr<const Config> current() const { return std::atomic_load(&current_); }
+
+private:
+    std::vector<std::string> watched() const {
+        std::shared_ptr<const Config> c = current();
+        return c ? c->files : std::vector<std::string>{path_};
+    }
+
+    std::string path_;
+    std::shared_ptr<const Config> current_;
+    std::vector<std::string> files_;
+    std::vector<Stamp> stamps_, pending_;
+};
+
+std::string serialise(const Response& r) {
+    std::string out = "Status: " + std::to_string(r.status) + " " + status_text(r.status) + "\r\n";
+    out += "Content-Type: " + r.content_type + "\r\n";
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+    if (r.allow_post) out += "Allow: POST\r\n";
+    out += "\r\n";
+    out += r.body;
+    return out;
+}
+
+// Reads at most `n` bytes of the body through `read_some` (which returns bytes
+// read, 0 at end, -1 on error), looping over short reads.
+template <typename ReadSome>
+std::string read_body(std::size_t n, ReadSome read_some) {
+    std::string body(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        long k = read_some(body.data() + got, n - got);
+        if (k <= 0) break;
+        got += static_cast<std::size_t>(k);
+    }
+    body.resize(got);
+    return body;
+}
+
+// One request through the core, whatever carried it. `param` returns a CGI
+// variable or null; `read_some` reads body bytes; `write_all` sends the answer.
+template <typename Param, typename ReadSome, typename WriteAll>
+void serve(const Config& config, Param param, ReadSome read_some, WriteAll write_all) {
+    auto t0 = Clock::now();
+    HttpHead head;
+    auto copy = [&](const char* name, bool* has, std::string* out) {
+        const char* v = param(name);
+        if (has) *has = v != nullptr;
+        if (v) *out = v;
+    };
+    copy("REQUEST_METHOD", nullptr, &head.method);
+    copy("CONTENT_TYPE", &head.has_content_type, &head.content_type);
+    copy("CONTENT_LENGTH", &head.has_content_length, &head.content_length);
+    copy("REMOTE_USER", &head.has_remote_user, &head.remote_user);
+    std::size_t length = 0;
+    Response r;
+    std::vector<std::string> trace;
+    bool debug = log_level() >= LogLevel::Debug;
+    if (check_head(config, head, &length, &r)) {
+        std::string body = read_body(length, read_some);
+        r = answer(config, body, length, std::time(nullptr), debug ? &trace : nullptr);
+    }
+    write_all(serialise(r));
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
+    log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, ms));
+}
+
+bool write_fd(int fd, const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        off += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+struct Workers {
+    int listen_fd = -1;
+    int wake[2] = {-1, -1};
+    std::mutex accept_mu;
+    std::atomic<bool> stop{false};
+    std::atomic<int> busy{0};
+    std::atomic<int> running{0};
+    ConfigStore* store = nullptr;
+};
+
+// A worker: waits for a connection (or the wake-up pipe), lets libfcgi accept and
+// read the request, answers it. Waiting in poll() rather than in accept() lets a
+// stop reach every idle worker without a signal that could cut a request short.
+void worker(Workers* w) {
+    FCGX_Request req;
+    FCGX_InitRequest(&req, w->listen_fd, 0);
+    auto last_complaint = Clock::now() - std::chrono::seconds(10);
+    while (!w->stop.load()) {
+        int rc;
+        {
+            std::lock_guard<std::mutex> lk(w->accept_mu);
+            if (w->stop.load()) break;
+            pollfd p[2] = {{w->listen_fd, POLLIN, 0}, {w->wake[0], POLLIN, 0}};
+            int n = ::poll(p, 2, -1);
+            if (n < 0 || w->stop.load() || p[1].revents) continue;
+            if (!(p[0].revents & POLLIN)) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));  // POLLERR on the socket
+                continue;
+            }
+            ++w->busy;
+            rc = FCGX_Accept_r(&req);
+        }
+        if (rc < 0) {
+            --w->busy;
+            if (Clock::now() - last_complaint > std::chrono::seconds(5)) {
+                last_complaint = Clock::now();
+                log_line(LogLevel::Error, std::string("accept failed: ") + std::strerror(-rc) + " (retrying)");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+        }
+        req.keepConnection = 0;  // one request per connection: a stop never waits on an idle one
+        std::shared_ptr<const Config> config = w->store->current();
+        serve(
+            *config, [&](const char* name) -> const char* { return FCGX_GetParam(name, req.envp); },
+            [&](char* buf, std::size_t n) -> long { return FCGX_GetStr(buf, static_cast<int>(n), req.in); },
+            [&](const std::string& s) { FCGX_PutStr(s.data(), static_cast<int>(s.size()), req.out); });
+        FCGX_Finish_r(&req);
+        --w->busy;
+    }
+    FCGX_Free(&req, 1);
+    --w->running;
+}
+
+}  // namespace
+
+int open_listener(const std::string& spec, unsigned socket_mode, std::string* err) {
+    if (spec.rfind("unix:", 0) == 0) {
+        std::string path = spec.substr(5);
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        if (path.empty() || path.size() >= sizeof sa.sun_path) {
+            *err = "unix socket path empty or longer than " + std::to_string(sizeof sa.sun_path - 1) + " bytes";
+            return -1;
+        }
+        std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+        int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            *err = std::string("socket: ") + std::strerror(errno);
+            return -1;
+        }
+        // A socket file left by a dead process is removed; one that answers is in use.
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+            int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            bool alive = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+            if (probe >= 0) ::close(probe);
+            if (alive) {
+                ::close(fd);
+                *err = path + ": in use by another process";
+                return -1;
+            }
+            ::unlink(path.c_str());
+        }
+        mode_t old = ::umask(0177);
+        int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+        ::umask(old);
+        if (rc != 0 || ::chmod(path.c_str(), static_cast<mode_t>(socket_mode)) != 0 || ::listen(fd, 128) != 0) {
+            *err = path + ": " + std::strerror(errno);
+            ::close(fd);
+            return -1;
+        }
+        return fd;
+    }
+    std::string host = "127.0.0.1", port = spec;
+    std::size_t colon = spec.rfind(':');
+    if (colon != std::string::npos) {
+        host = spec.substr(0, colon);
+        port = spec.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (host.empty()) {
+            *err = "empty host in '" + spec + "' (use 0.0.0.0:PORT to listen on every interface)";
+            return -1;
+        }
+    }
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::atoi(port.c_str()) < 1 || std::atoi(port.c_str()) > 65535) {
+        *err = "bad port in '" + spec + "'";
+        return -1;
+    }
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* res = nullptr;
+    int gai = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+    if (gai != 0) {
+        *err = host + ": " + ::gai_strerror(gai);
+        return -1;
+    }
+    int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+    int one = 1;
+    if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
+        *err = spec + ": " + std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+    ::freeaddrinfo(res);
+    return fd;
+}
+
+int run_cgi(const std::string& config_path) {
+    std::vector<std::string> errors;
+    std::shared_ptr<const Config> config = load_config(config_path, &errors);
+    auto param = [](const char* name) -> const char* { return std::getenv(name); };
+    auto read_some = [](char* buf, std::size_t n) -> long {
+        for (;;) {
+            ssize_t k = ::read(0, buf, n);
+            if (k < 0 && errno == EINTR) continue;
+            return static_cast<long>(k);
+        }
+    };
+    auto write_all = [](const std::string& s) { write_fd(1, s); };
+    if (!config) {
+        for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
+        Response r = error_response(500, "rule file cannot be loaded; see the server's error log");
+        write_all(serialise(r));
+        log_line(LogLevel::Error, request_log_line(r, 0));
+        return 0;
+    }
+    log_set_level(config->settings.log);
+    serve(*config, param, read_some, write_all);
+    return 0;
+}
+
+int run_fastcgi(const ServerOptions& opt) {
+    ::signal(SIGPIPE, SIG_IGN);
+    // The main thread takes these with sigtimedwait: no handler runs at all.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+    ConfigStore store(opt.config_path);
+    if (!store.load("start")) {
+        log_line(LogLevel::Error, "not started: the rule file does not load");
+        return 1;
+    }
+    Workers w;
+    w.store = &store;
+    std::string where;
+    if (opt.listen.empty()) {
+        w.listen_fd = 0;
+        where = "the socket on fd 0";
+    } else {
+        std::string err;
+        w.listen_fd = open_listener(opt.listen, opt.socket_mode, &err);
+        if (w.listen_fd < 0) {
+            log_line(LogLevel::Error, "cannot listen: " + log_value(err));
+            return 1;
+        }
+        where = opt.listen;
+    }
+    if (FCGX_Init() != 0 || ::pipe2(w.wake, O_CLOEXEC) != 0) {
+        log_line(LogLevel::Error, "cannot initialise FastCGI");
+        return 1;
+    }
+    std::vector<std::thread> threads;
+    w.running = opt.threads;
+    for (int i = 0; i < opt.threads; ++i) threads.emplace_back(worker, &w);
+    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(opt.threads) +
+                                 " threads");
+    for (;;) {
+        timespec tick{0, 250 * 1000 * 1000};
+        int sig = ::sigtimedwait(&sigs, nullptr, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_line(LogLevel::Info, std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                         ": finishing requests in progress");
+            break;
+        }
+        store.poll(sig == SIGHUP);
+    }
+    w.stop = true;
+    char byte = 1;
+    if (::write(w.wake[1], &byte, 1) != 1) log_line(LogLevel::Warn, "cannot wake the workers");
+    // Requests in progress finish; sipgate.io gives up on them after 10 s anyway.
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while ((w.busy.load() > 0 || w.running.load() > 0) && Clock::now() < deadline) {
+        if (w.busy.load() == 0 && w.running.load() > 0) {
+            // Idle workers left are stuck in accept() on a socket shared with other processes.
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (w.busy.load() == 0) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
+    if (w.running.load() > 0) {
+        log_line(LogLevel::Info, "stopped");
+        std::_Exit(0);  // workers blocked in accept() hold no request
+    }
+    for (std::thread& t : threads) t.join();
+    log_line(LogLevel::Info, "stopped");
+    return 0;
+}
+
+}  // namespace cr
