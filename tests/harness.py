@@ -1,0 +1,346 @@
+"""What the integration tests share: named cases, servers started and stopped by
+PID on loopback, a curl wrapper, a CGI runner and a minimal FastCGI client.
+
+Every server a test starts is registered with the Run; the Run stops each one
+by the PID it started, and removes its temporary folder, even when a test fails.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASES = []
+
+
+def case(name):
+    """Registers a test function under a name; it receives the Run."""
+    def wrap(fn):
+        CASES.append((name, fn))
+        return fn
+    return wrap
+
+
+class Failure(AssertionError):
+    pass
+
+
+def expect(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise Failure(f"{what}: got {got!r}, want {want!r}" if what else f"got {got!r}, want {want!r}")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout=5.0, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise Failure(f"timed out waiting for {what}")
+
+
+class Process:
+    """A server process started by a test, stopped by its PID."""
+
+    def __init__(self, run, argv, name, env=None, stdin=None):
+        self.name = name
+        self.log_path = os.path.join(run.dir, f"{name}-{len(run.procs)}.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+        run.procs.append(self)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def send_signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the process and returns its exit code."""
+        if self.alive():
+            os.kill(self.pid, sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+class Run:
+    def __init__(self, build):
+        self.build = os.path.abspath(build)
+        self.bin = os.environ.get("CALLROUTER_BIN") or os.path.join(self.build, "callrouter")
+        self.dir = tempfile.mkdtemp(prefix="callrouter-test.")
+        os.chmod(self.dir, 0o755)
+        self.procs = []
+        self.counter = 0
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def unique(self, stem):
+        self.counter += 1
+        return self.path(f"{stem}{self.counter}")
+
+    def write(self, name, text, mode="w"):
+        p = self.path(name) if not os.path.isabs(name) else name
+        with open(p, mode) as f:
+            f.write(text)
+        return p
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            try:
+                p.stop(signal.SIGKILL if p.name == "nginx-hung" else signal.SIGTERM, timeout=5)
+            except Exception:
+                pass
+        self.procs = []
+
+    def close(self):
+        self.stop_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- servers ---------------------------------------------------------
+
+    def callrouter(self, ini, listen=None, threads=None, extra=()):
+        """Starts callrouter as FastCGI on its own socket (default: a unix socket)."""
+        listen = listen or "unix:" + self.unique("cr") + ".sock"
+        argv = [self.bin, "--config", ini, "--listen", listen] + list(extra)
+        if threads:
+            argv += ["--threads", str(threads)]
+        p = Process(self, argv, "callrouter")
+        p.listen = listen
+        if listen.startswith("unix:"):
+            wait_for(lambda: os.path.exists(listen[5:]) or not p.alive(), what="callrouter socket")
+        else:
+            host, _, port = listen.rpartition(":")
+            host = host.strip("[]") or "127.0.0.1"
+            wait_for(lambda: _can_connect(host, int(port)) or not p.alive(), what="callrouter port")
+        expect(p.alive(), "callrouter did not start: " + p.output())
+        return p
+
+    def nginx(self, socket_path, auth=None):
+        """Starts nginx from nginx/local.conf.in in front of a unix socket; returns (proc, port)."""
+        port = free_port()
+        d = self.unique("nginx")
+        os.makedirs(d)
+        with open(os.path.join(ROOT, "nginx", "local.conf.in")) as f:
+            conf = f.read()
+        user, group = _user_group()
+        repl = {"@DIR@": d, "@PORT@": str(port), "@SOCKET@": socket_path,
+                "@SNIPPET@": os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf"),
+                "@ACCESS_LOG@": os.path.join(d, "access.log"), "@USER@": user, "@GROUP@": group}
+        for k, v in repl.items():
+            conf = conf.replace(k, v)
+        if auth:
+            conf = conf.replace("# @AUTH@", auth)
+        cpath = os.path.join(d, "nginx.conf")
+        with open(cpath, "w") as f:
+            f.write(conf)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        p = Process(self, [nginx, "-e", "stderr", "-p", d, "-c", cpath], "nginx")
+        wait_for(lambda: _can_connect("127.0.0.1", port) or not p.alive(), what="nginx port")
+        expect(p.alive(), "nginx did not start: " + p.output())
+        return p, port
+
+    def stack(self, ini, threads=None, auth=None):
+        """callrouter + nginx; returns (callrouter, nginx, url)."""
+        cr = self.callrouter(ini, threads=threads)
+        ng, port = self.nginx(cr.listen[5:], auth=auth)
+        return cr, ng, f"http://127.0.0.1:{port}/"
+
+    # --- clients ---------------------------------------------------------
+
+    def cgi(self, body=b"", env=None, method="POST", content_type="application/x-www-form-urlencoded",
+            content_length="auto", config=None, argv=None):
+        """Runs the binary as a CGI program; returns (status, headers, body, stderr)."""
+        if isinstance(body, str):
+            body = body.encode()
+        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GATEWAY_INTERFACE": "CGI/1.1",
+             "REQUEST_METHOD": method, "SERVER_PROTOCOL": "HTTP/1.1"}
+        if content_type is not None:
+            e["CONTENT_TYPE"] = content_type
+        if content_length == "auto":
+            e["CONTENT_LENGTH"] = str(len(body))
+        elif content_length is not None:
+            e["CONTENT_LENGTH"] = content_length
+        if config:
+            e["CALLROUTER_CONFIG"] = config
+        e.update(env or {})
+        r = subprocess.run(argv or [self.bin], input=body, env=e, capture_output=True, timeout=10)
+        return parse_cgi(r.stdout) + (r.stderr.decode("utf-8", "replace"),)
+
+
+def _can_connect(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _user_group():
+    import grp
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+
+
+def parse_cgi(out):
+    """Splits a CGI answer into (status, headers dict lower-cased, body)."""
+    head, sep, body = out.partition(b"\r\n\r\n")
+    if not sep:
+        raise Failure(f"no header end in CGI output: {out[:200]!r}")
+    headers = {}
+    for line in head.decode("latin-1").split("\r\n"):
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    status = int(headers.get("status", "200").split()[0])
+    return status, headers, body.decode("utf-8", "replace")
+
+
+def curl(url, data=None, method=None, headers=(), user=None, extra=(), timeout=10):
+    """One request with curl; returns (status, headers dict lower-cased, body)."""
+    argv = ["curl", "-sS", "-i", "--max-time", str(timeout), "-H", "Expect:"]
+    if method:
+        argv += ["-X", method]
+    if data is not None:
+        argv += ["--data-binary", "@-"]
+    for h in headers:
+        argv += ["-H", h]
+    if user:
+        argv += ["-u", user]
+    argv += list(extra) + [url]
+    r = subprocess.run(argv, input=data.encode() if isinstance(data, str) else data,
+                       capture_output=True, timeout=timeout + 5)
+    if r.returncode != 0:
+        raise Failure(f"curl failed ({r.returncode}): {r.stderr.decode(errors='replace')}")
+    out = r.stdout
+    # Skip interim answers (100 Continue).
+    while out.startswith(b"HTTP/1.1 1"):
+        out = out.partition(b"\r\n\r\n")[2]
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return status, hdrs, body.decode("utf-8", "replace")
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+# --- a minimal FastCGI client, for what curl cannot do (slow bodies, hang-ups) ---
+
+def _record(rtype, req_id, content):
+    out = b""
+    while True:
+        chunk, content = content[:65535], content[65535:]
+        pad = (8 - len(chunk) % 8) % 8
+        out += struct.pack(">BBHHBB", 1, rtype, req_id, len(chunk), pad, 0) + chunk + b"\0" * pad
+        if not content:
+            return out
+
+
+def _nv(name, value):
+    def ln(n):
+        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+    return ln(len(name)) + ln(len(value)) + name + value
+
+
+class FcgiClient:
+    """Speaks FastCGI to a socket: begin, params, stdin in parts, then reads the answer."""
+
+    def __init__(self, address):
+        if address.startswith("unix:"):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.connect(address[5:])
+        else:
+            host, _, port = address.rpartition(":")
+            self.sock = socket.create_connection((host or "127.0.0.1", int(port)))
+        self.sock.settimeout(15)
+
+    def begin(self, params):
+        self.sock.sendall(_record(1, 1, struct.pack(">HB5x", 1, 0)))
+        body = b"".join(_nv(k.encode(), v.encode() if isinstance(v, str) else v) for k, v in params.items())
+        self.sock.sendall(_record(4, 1, body) + _record(4, 1, b""))
+
+    def send(self, data):
+        if data:
+            self.sock.sendall(_record(5, 1, data))
+
+    def end(self):
+        self.sock.sendall(_record(5, 1, b""))
+
+    def answer(self):
+        """Reads records until END_REQUEST; returns (status, headers, body)."""
+        buf = b""
+        stdout = b""
+        while True:
+            while len(buf) < 8:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise Failure("FastCGI connection closed before END_REQUEST")
+                buf += chunk
+            _, rtype, _, clen, pad, _ = struct.unpack(">BBHHBB", buf[:8])
+            while len(buf) < 8 + clen + pad:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise Failure("FastCGI connection closed mid-record")
+                buf += chunk
+            content, buf = buf[8:8 + clen], buf[8 + clen + pad:]
+            if rtype == 6:
+                stdout += content
+            elif rtype == 3:
+                break
+        self.sock.close()
+        return parse_cgi(stdout)
+
+    def close(self):
+        self.sock.close()
+
+
+def fcgi_params(body, method="POST", content_type=FORM, extra=None):
+    p = {"REQUEST_METHOD": method, "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
+         "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    p.update(extra or {})
+    return p
+
+
+def fcgi_request(address, body, **kw):
+    if isinstance(body, str):
+        body = body.encode()
+    c = FcgiClient(address)
+    c.begin(fcgi_params(body, **kw))
+    c.send(body)
+    c.end()
+    return c.answer()
