@@ -139,7 +139,7 @@ class Run:
         p = Process(self, argv, "callrouter")
         p.listen = listen
         if listen.startswith("unix:"):
-            wait_for(lambda: os.path.exists(listen[5:]) or not p.alive(), what="callrouter socket")
+            wait_for(lambda: _can_connect_unix(listen[5:]) or not p.alive(), what="callrouter socket")
         else:
             host, _, port = listen.rpartition(":")
             host = host.strip("[]") or "127.0.0.1"
@@ -205,6 +205,17 @@ def _can_connect(host, port):
             return True
     except OSError:
         return False
+
+
+def _can_connect_unix(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def _user_group():

@@ -1,0 +1,353 @@
+"""The ways callrouter runs: FastCGI on fd 0 (spawn-fcgi, cgi-fcgi), on its own
+unix or TCP socket, with threads; and the command line (--check, --test, --help)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from harness import (FORM, Failure, FcgiClient, Process, case, curl, eq, expect, fcgi_params, fcgi_request,
+                     free_port, wait_for)
+from it_http import DIAL_OFFICE, RULES, XML, write_rules
+
+BODY = "from=492111234567&to=4921112345&direction=in"
+
+
+@case("fastcgi: spawn-fcgi passes the socket on fd 0")
+def _(run):
+    ini = write_rules(run)
+    sock = run.path("spawn.sock")
+    p = Process(run, ["spawn-fcgi", "-n", "-s", sock, "--", run.bin, "--config", ini], "spawn-fcgi")
+    wait_for(lambda: os.path.exists(sock), what="spawn-fcgi socket")
+    s, h, b = fcgi_request("unix:" + sock, BODY)
+    eq(s, 200)
+    eq(b, DIAL_OFFICE)
+    eq(p.stop(), 0, "exit code after SIGTERM")
+
+
+@case("fastcgi: cgi-fcgi -bind -connect to a spawn-fcgi'd process")
+def _(run):
+    ini = write_rules(run)
+    sock = run.path("spawn.sock")
+    Process(run, ["spawn-fcgi", "-n", "-s", sock, "--", run.bin, "--config", ini], "spawn-fcgi")
+    wait_for(lambda: os.path.exists(sock), what="spawn-fcgi socket")
+    env = dict(os.environ, REQUEST_METHOD="POST", CONTENT_TYPE=FORM, CONTENT_LENGTH=str(len(BODY)))
+    r = subprocess.run(["cgi-fcgi", "-bind", "-connect", sock], input=BODY.encode(), env=env,
+                       capture_output=True, timeout=10)
+    out = r.stdout.decode()
+    expect(out.startswith("Status: 200 OK\r\n"), out)
+    expect(out.endswith(DIAL_OFFICE), out)
+
+
+@case("fastcgi: nginx in front of spawn-fcgi")
+def _(run):
+    ini = write_rules(run)
+    sock = run.path("spawn.sock")
+    Process(run, ["spawn-fcgi", "-n", "-s", sock, "--", run.bin, "--config", ini], "spawn-fcgi")
+    wait_for(lambda: os.path.exists(sock), what="spawn-fcgi socket")
+    ng, port = run.nginx(sock)
+    s, h, b = curl(f"http://127.0.0.1:{port}/", data=BODY, headers=["Content-Type: " + FORM])
+    eq((s, h.get("content-type"), b), (200, XML, DIAL_OFFICE))
+
+
+@case("fastcgi: --listen unix:PATH, socket mode 0660, removed at exit")
+def _(run):
+    cr = run.callrouter(write_rules(run))
+    path = cr.listen[5:]
+    eq(oct(os.stat(path).st_mode & 0o777), "0o660", "socket mode")
+    eq(fcgi_request(cr.listen, BODY)[2], DIAL_OFFICE)
+    eq(cr.stop(), 0)
+    expect(not os.path.exists(path), "socket file left behind")
+
+
+@case("fastcgi: --socket-mode 0600")
+def _(run):
+    cr = run.callrouter(write_rules(run), extra=["--socket-mode", "0600"])
+    eq(oct(os.stat(cr.listen[5:]).st_mode & 0o777), "0o600", "socket mode")
+
+
+@case("fastcgi: --listen refuses a socket that is in use")
+def _(run):
+    cr = run.callrouter(write_rules(run))
+    r = subprocess.run([run.bin, "--config", write_rules(run), "--listen", cr.listen], capture_output=True,
+                       text=True, timeout=10)
+    eq(r.returncode, 1)
+    expect("in use" in r.stderr, r.stderr)
+    eq(fcgi_request(cr.listen, BODY)[0], 200, "first process still serves")
+
+
+@case("fastcgi: --listen unix: takes over a stale socket file")
+def _(run):
+    import socket as so
+    path = run.path("stale.sock")
+    s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+    s.bind(path)
+    s.close()
+    cr = run.callrouter(write_rules(run), listen="unix:" + path)
+    eq(fcgi_request(cr.listen, BODY)[0], 200)
+
+
+@case("fastcgi: --listen 127.0.0.1:PORT")
+def _(run):
+    port = free_port()
+    cr = run.callrouter(write_rules(run), listen=f"127.0.0.1:{port}")
+    eq(fcgi_request(f"127.0.0.1:{port}", BODY)[2], DIAL_OFFICE)
+
+
+@case("fastcgi: --listen PORT binds 127.0.0.1 only")
+def _(run):
+    port = free_port()
+    cr = run.callrouter(write_rules(run), listen=str(port))
+    eq(fcgi_request(f"127.0.0.1:{port}", BODY)[0], 200)
+    # /proc/net/tcp lists the listening socket with its local address in hex.
+    want = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    listening = [r[1] for r in rows if r[3] == "0A" and r[1].endswith(f":{port:04X}")]
+    eq(listening, [want], "listening addresses")
+
+
+@case("fastcgi: --listen [::1]:PORT")
+def _(run):
+    import socket as so
+    try:
+        t = so.socket(so.AF_INET6, so.SOCK_STREAM)
+        t.bind(("::1", 0))
+        t.close()
+    except OSError:
+        return  # no IPv6 loopback on this machine: nothing to test
+    port = free_port()
+    cr = run.callrouter(write_rules(run), listen=f"[::1]:{port}")
+    c = so.create_connection(("::1", port), timeout=5)
+    c.close()
+
+
+@case("fastcgi: --threads 8 answers 64 concurrent requests")
+def _(run):
+    cr = run.callrouter(write_rules(run), threads=8)
+    results = []
+    lock = threading.Lock()
+
+    def one():
+        try:
+            r = fcgi_request(cr.listen, BODY)
+        except Exception as e:  # recorded, then checked below
+            r = (0, {}, str(e))
+        with lock:
+            results.append(r)
+
+    ts = [threading.Thread(target=one) for _ in range(64)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    eq(len(results), 64)
+    bad = [r for r in results if r[0] != 200 or r[2] != DIAL_OFFICE]
+    eq(bad, [], "failed answers")
+
+
+@case("fastcgi: a slow request does not hold up the other threads")
+def _(run):
+    cr = run.callrouter(write_rules(run), threads=2)
+    slow = FcgiClient(cr.listen)
+    slow.begin(fcgi_params(BODY.encode()))
+    slow.send(BODY[:10].encode())
+    t0 = time.monotonic()
+    eq(fcgi_request(cr.listen, BODY)[0], 200, "other request")
+    expect(time.monotonic() - t0 < 2, "other request waited for the slow one")
+    slow.send(BODY[10:].encode())
+    slow.end()
+    eq(slow.answer()[2], DIAL_OFFICE)
+
+
+@case("fastcgi: a client that hangs up halfway leaves the process serving")
+def _(run):
+    cr = run.callrouter(write_rules(run), threads=1)
+    for _ in range(3):
+        c = FcgiClient(cr.listen)
+        c.begin(fcgi_params(BODY.encode()))
+        c.send(BODY[:5].encode())
+        c.close()
+    eq(fcgi_request(cr.listen, BODY)[2], DIAL_OFFICE)
+    expect(cr.alive(), "process died")
+    expect("body shorter than Content-Length" in cr.output(), cr.output())
+
+
+@case("fastcgi: a client that hangs up before the answer is written (SIGPIPE) is harmless")
+def _(run):
+    cr = run.callrouter(write_rules(run), threads=1)
+    for _ in range(20):
+        c = FcgiClient(cr.listen)
+        c.begin(fcgi_params(BODY.encode()))
+        c.send(BODY.encode())
+        c.end()
+        c.sock.shutdown(2)
+        c.close()
+    eq(fcgi_request(cr.listen, BODY)[2], DIAL_OFFICE)
+    expect(cr.alive(), "process died")
+
+
+@case("fastcgi: a rule file that does not load stops the start, exit 1")
+def _(run):
+    ini = run.write("bad.ini", "[rule x]\naction = dial\n")
+    r = subprocess.run([run.bin, "--config", ini, "--listen", "unix:" + run.path("x.sock")], capture_output=True,
+                       text=True, timeout=10)
+    eq(r.returncode, 1)
+    expect("bad.ini:2: dial takes 1 to 5 numbers, not 0" in r.stderr, r.stderr)
+
+
+@case("fastcgi: one log line per request with event, direction, from, to, rule, action, time")
+def _(run):
+    cr = run.callrouter(write_rules(run))
+    fcgi_request(cr.listen, BODY)
+    fcgi_request(cr.listen, "from=%0A%1b[31m&to=1&direction=in")
+    fcgi_request(cr.listen, "event=hangup&callId=c%0Ad&cause=busy")
+    time.sleep(0.1)
+    lines = [l for l in cr.output().splitlines() if "status=" in l]
+    eq(len(lines), 3, "log lines")
+    expect("status=200 event=newCall direction=in from=492111234567 to=4921112345 rule=office "
+           'action="dial 4915799912345 4915799912346" time=' in lines[0], lines[0])
+    expect(r"from=\x0a\x1b[31m" in lines[1] and "status=400" in lines[1], lines[1])
+    expect(r"callId=c\x0ad" in lines[2] and "event=hangup" in lines[2], lines[2])
+
+
+@case("fastcgi: log = warn drops request lines, log = debug adds the rules tried")
+def _(run):
+    ini = run.write("warn.ini", RULES.replace("[settings]", "[settings]\nlog = warn"))
+    cr = run.callrouter(ini)
+    fcgi_request(cr.listen, BODY)
+    ini2 = run.write("debug.ini", RULES.replace("[settings]", "[settings]\nlog = debug"))
+    cr2 = run.callrouter(ini2)
+    fcgi_request(cr2.listen, BODY)
+    time.sleep(0.1)
+    expect("status=" not in cr.output(), cr.output())
+    out = cr2.output()
+    expect("rule vip (line" in out and "rule office (line" in out and "status=200" in out, out)
+
+
+# --- the command line ------------------------------------------------------
+
+def cli(run, *args):
+    r = subprocess.run([run.bin] + list(args), capture_output=True, text=True, timeout=20)
+    return r.returncode, r.stdout, r.stderr
+
+
+@case("cli: --check on a good file prints one summary line, exit 0")
+def _(run):
+    rc, out, err = cli(run, "--config", write_rules(run), "--check")
+    eq(rc, 0)
+    eq(len(out.splitlines()), 1)
+    expect(": ok: 4 rules, 1 lists (1 entries)" in out, out)
+
+
+@case("cli: --check on a bad file prints FILE:LINE per problem, exit 1")
+def _(run):
+    ini = run.write("bad.ini", "[settings]\ncountry_code = 049\n[rule a]\nfrom = @nolist\naction = ring\n"
+                               "[rule a]\naction = pass\n[bogus]\n")
+    rc, out, err = cli(run, "--config", ini, "--check")
+    eq(rc, 1)
+    want = [f"{ini}:2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not '049'",
+            f"{ini}:4: unknown list 'nolist' (no [list nolist])",
+            f"{ini}:5: unknown action 'ring' (expected dial, voicemail, play, reject, hangup or pass)",
+            f"{ini}:6: duplicate section [rule a] (first at line 3)",
+            f"{ini}:8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]"]
+    eq(err.splitlines(), want)
+
+
+@case("cli: --check on the shipped etc/callrouter.ini")
+def _(run):
+    from harness import ROOT
+    rc, out, err = cli(run, "--config", os.path.join(ROOT, "etc", "callrouter.ini"), "--check")
+    eq(rc, 0, err)
+
+
+@case("cli: config from $CALLROUTER_CONFIG")
+def _(run):
+    r = subprocess.run([run.bin, "--check"], capture_output=True, text=True,
+                       env=dict(os.environ, CALLROUTER_CONFIG=write_rules(run)))
+    eq(r.returncode, 0, r.stderr)
+    expect("rules.ini: ok" in r.stdout, r.stdout)
+
+
+@case("cli: --test prints the XML on stdout and the rules tried on stderr")
+def _(run):
+    rc, out, err = cli(run, "--config", write_rules(run), "--test", BODY)
+    eq(rc, 0)
+    eq(out, DIAL_OFFICE)
+    lines = err.splitlines()
+    expect(lines[0].startswith("rule vip (line ") and "no match: from 492111234567 is not in '@vip'" in lines[0],
+           lines[0])
+    expect("rule spam" in lines[1] and "no match" in lines[1], lines[1])
+    expect("rule office" in lines[2] and "match -> dial 4915799912345 4915799912346" in lines[2], lines[2])
+    expect(lines[3].startswith("status=200 event=newCall"), lines[3])
+
+
+@case("cli: --test with no matching rule says so")
+def _(run):
+    rc, out, err = cli(run, "--config", write_rules(run), "--test",
+                       "from=492111234567&to=4915791234567&direction=in")
+    eq(rc, 0)
+    expect("no rule matched" in err, err)
+    expect("<Response/>" in out, out)
+
+
+@case("cli: --test with a bad body exits 1 with the reason")
+def _(run):
+    rc, out, err = cli(run, "--config", write_rules(run), "--test", "from=%zz")
+    eq(rc, 1)
+    expect("status=400" in err and "bad %-escape" in err, err)
+
+
+@case("cli: --help and --version exit 0; unknown argument exits 2")
+def _(run):
+    rc, out, err = cli(run, "--help")
+    eq(rc, 0)
+    expect("usage: callrouter" in out and "--listen ADDR" in out, out)
+    rc, out, err = cli(run, "--version")
+    eq(rc, 0)
+    expect(out.startswith("callrouter "), out)
+    rc, out, err = cli(run, "--frobnicate")
+    eq(rc, 2)
+    expect("unknown argument '--frobnicate'" in err, err)
+    rc, out, err = cli(run, "--threads", "0")
+    eq(rc, 2)
+
+
+@case("make run: serves the seed curl through nginx; Ctrl-C leaves no process behind")
+def _(run):
+    from harness import ROOT
+    port = free_port()
+    p = subprocess.Popen([os.path.join(ROOT, "nginx", "run-local.sh"), run.bin,
+                          os.path.join(ROOT, "etc", "callrouter.ini"), str(port)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: _listening(port), timeout=10, what="make run's nginx")
+        s, h, b = curl(f"http://localhost:{port}", data="from=492111234567&to=4915791234567&direction=in")
+        eq(s, 200)
+        eq(h.get("content-type"), XML)
+        expect(b.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Response>'), b)
+        # Ctrl-C: SIGINT to the whole foreground process group.
+        os.killpg(p.pid, signal.SIGINT)
+        p.wait(10)
+        out = p.stdout.read().decode()
+        expect("stopped" in out, out)
+        time.sleep(0.3)
+        ps = subprocess.run(["ps", "-o", "pid=,args=", "-g", str(p.pid)], capture_output=True, text=True).stdout
+        eq(ps.strip(), "", "processes left in the group")
+        expect(not _listening(port), "port still open")
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _listening(port):
+    import socket as so
+    try:
+        with so.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
