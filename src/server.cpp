@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -196,37 +195,34 @@ bool write_fd(int fd, const std::string& s) {
 struct Workers {
     int listen_fd = -1;
     int wake[2] = {-1, -1};
-    std::mutex accept_mu;
     std::atomic<bool> stop{false};
     std::atomic<int> busy{0};
     std::atomic<int> running{0};
     ConfigStore* store = nullptr;
 };
 
-// A worker: waits for a connection (or the wake-up pipe), lets libfcgi accept and
-// read the request, answers it. Waiting in poll() rather than in accept() lets a
-// stop reach every idle worker without a signal that could cut a request short.
+// A worker: waits in poll() for a connection or the wake-up pipe, then lets libfcgi
+// accept and read the request, and answers it. The listening socket is
+// non-blocking, so libfcgi's accept() never blocks: workers that lose the race
+// for a connection get EAGAIN and wait again, and a stop reaches every idle
+// worker through the pipe, without a signal that could cut a request short.
 void worker(Workers* w) {
     FCGX_Request req;
     FCGX_InitRequest(&req, w->listen_fd, 0);
     auto last_complaint = Clock::now() - std::chrono::seconds(10);
     while (!w->stop.load()) {
-        int rc;
-        {
-            std::lock_guard<std::mutex> lk(w->accept_mu);
-            if (w->stop.load()) break;
-            pollfd p[2] = {{w->listen_fd, POLLIN, 0}, {w->wake[0], POLLIN, 0}};
-            int n = ::poll(p, 2, -1);
-            if (n < 0 || w->stop.load() || p[1].revents) continue;
-            if (!(p[0].revents & POLLIN)) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));  // POLLERR on the socket
-                continue;
-            }
-            ++w->busy;
-            rc = FCGX_Accept_r(&req);
+        pollfd p[2] = {{w->listen_fd, POLLIN, 0}, {w->wake[0], POLLIN, 0}};
+        int n = ::poll(p, 2, -1);
+        if (n < 0 || w->stop.load() || p[1].revents) continue;
+        if (!(p[0].revents & POLLIN)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // POLLERR on the socket
+            continue;
         }
+        ++w->busy;
+        int rc = FCGX_Accept_r(&req);
         if (rc < 0) {
             --w->busy;
+            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) continue;  // another worker took it
             if (Clock::now() - last_complaint > std::chrono::seconds(5)) {
                 last_complaint = Clock::now();
                 log_line(LogLevel::Error, std::string("accept failed: ") + std::strerror(-rc) + " (retrying)");
@@ -238,13 +234,25 @@ void worker(Workers* w) {
         std::shared_ptr<const Config> config = w->store->current();
         serve(
             *config, [&](const char* name) -> const char* { return FCGX_GetParam(name, req.envp); },
-            [&](char* buf, std::size_t n) -> long { return FCGX_GetStr(buf, static_cast<int>(n), req.in); },
-            [&](const std::string& s) { FCGX_PutStr(s.data(), static_cast<int>(s.size()), req.out); });
+            [&](char* buf, std::size_t len) -> long { return FCGX_GetStr(buf, static_cast<int>(len), req.in); },
+            [&](const std::string& out) { FCGX_PutStr(out.data(), static_cast<int>(out.size()), req.out); });
         FCGX_Finish_r(&req);
         --w->busy;
     }
     FCGX_Free(&req, 1);
     --w->running;
+}
+
+// Makes the listening socket non-blocking (see worker()) and gives the
+// connections accepted from it (TCP copies these options) a 10 s bound on every
+// read and write: sipgate.io has given up by then.
+bool prepare_listener(int fd) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return false;
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return true;
 }
 
 }  // namespace
@@ -378,6 +386,10 @@ int run_fastcgi(const ServerOptions& opt) {
         }
         where = opt.listen;
     }
+    if (!prepare_listener(w.listen_fd)) {
+        log_line(LogLevel::Error, "not a socket to listen on: " + log_value(where) + ": " + std::strerror(errno));
+        return 1;
+    }
     if (FCGX_Init() != 0 || ::pipe2(w.wake, O_CLOEXEC) != 0) {
         log_line(LogLevel::Error, "cannot initialise FastCGI");
         return 1;
@@ -402,18 +414,12 @@ int run_fastcgi(const ServerOptions& opt) {
     if (::write(w.wake[1], &byte, 1) != 1) log_line(LogLevel::Warn, "cannot wake the workers");
     // Requests in progress finish; sipgate.io gives up on them after 10 s anyway.
     auto deadline = Clock::now() + std::chrono::seconds(10);
-    while ((w.busy.load() > 0 || w.running.load() > 0) && Clock::now() < deadline) {
-        if (w.busy.load() == 0 && w.running.load() > 0) {
-            // Idle workers left are stuck in accept() on a socket shared with other processes.
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            if (w.busy.load() == 0) break;
-        }
+    while (w.running.load() > 0 && Clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
     if (!opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
     if (w.running.load() > 0) {
-        log_line(LogLevel::Info, "stopped");
-        std::_Exit(0);  // workers blocked in accept() hold no request
+        log_line(LogLevel::Warn, "stopped with " + std::to_string(w.busy.load()) + " request(s) still unanswered after 10 s");
+        std::_Exit(0);
     }
     for (std::thread& t : threads) t.join();
     log_line(LogLevel::Info, "stopped");
