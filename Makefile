@@ -23,7 +23,7 @@ CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/*.cpp)
 UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
 
-.PHONY: all deps run check unit test-integration clean
+.PHONY: all deps run check bench clean
 
 all: $(BUILD)/callrouter
 
@@ -62,7 +62,16 @@ check: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
 	@python3 tests/run.py --build $(BUILD)
 
+$(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^
+
+# Benchmarks side by side (ratios, not absolute times); needs wrk.
+bench: deps
+	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq wrk; }
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-lookup
+	@bench/run.sh $(BUILD) $(or $(SECONDS),10)
+
 clean:
 	rm -rf $(BUILD)
 
--include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d
+-include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d
