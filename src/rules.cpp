@@ -42,17 +42,16 @@ const Rule* decide(const Config& config, const Call& call, std::vector<std::stri
                 have_local = true;
             }
             bool open = r.when->open_at(local, trace ? &when_why : nullptr);
+            if (trace) when_why = r.when_negated ? "when !" + r.when->name() + ": " + when_why : "when " + when_why;
             if (open == r.when_negated) {
                 ok = false;
-                if (w) *w = "when " + std::string(r.when_negated ? "!" : "") + r.when->name() + " does not hold: " + when_why;
-            } else if (trace) {
-                when_why = "; when " + std::string(r.when_negated ? "!" : "") + r.when->name() + ": " + when_why;
+                if (w) *w = when_why;
             }
         }
         if (trace) {
             std::string head = "rule " + r.name + " (line " + std::to_string(r.line) + "): ";
             if (ok)
-                trace->push_back(head + "match -> " + r.action_text + (r.when ? when_why : ""));
+                trace->push_back(head + "match -> " + r.action_text + (r.when ? "; " + when_why : ""));
             else
                 trace->push_back(head + "no match: " + why);
         }
