@@ -20,9 +20,7 @@ using cr::TimeZone;
 namespace {
 std::atomic<bool> g_count_allocations{false};
 std::atomic<long> g_allocations{0};
-}  // namespace
 
-namespace {
 void* counted_malloc(std::size_t size) noexcept {
     if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
     return std::malloc(size ? size : 1);
