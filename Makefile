@@ -74,4 +74,6 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
+include mk/deploy.mk mk/hardening.mk
+
 -include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d

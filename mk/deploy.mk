@@ -1,0 +1,1 @@
+# Deployment targets (issue 4): install, uninstall, static. Included by the Makefile.

@@ -1,0 +1,1 @@
+# Hardening targets (issue 5): sanitize, valgrind, fuzz. Included by the Makefile.
