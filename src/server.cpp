@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -176,6 +177,15 @@ void serve(const Config& config, Param param, ReadSome read_some, WriteAll write
         r = answer(config, body, length, std::time(nullptr), debug ? &trace : nullptr);
     }
     write_all(serialise(r));
+    // Unread input makes the kernel reset the connection on close, and the web
+    // server may lose the answer to it (a 413 from nginx's view becomes a 502):
+    // read what is left of the body, in pieces, up to 1 MiB.
+    char sink[8192];
+    for (std::size_t left = 1u << 20; left > 0;) {
+        long k = read_some(sink, std::min(sizeof sink, left));
+        if (k <= 0) break;
+        left -= static_cast<std::size_t>(k);
+    }
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
     log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, ms));
