@@ -207,8 +207,15 @@ int on_entry(void* user, const char* /*section*/, const char* name, const char* 
                                   "'; remove the indentation to start a new key");
             return 1;
         }
+        // libinih 55 strips "; comments" from a key's line but not from its continuation lines.
+        for (std::size_t i = 1; i < v.size(); ++i)
+            if (v[i] == ';' && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
+                v = trim(v.substr(0, i));
+                break;
+            }
+        if (v.empty()) return 1;
         s.entries.back().value += '\n';
-        s.entries.back().value += value;
+        s.entries.back().value += v;
         return 1;
     }
     s.entries.push_back({name, value, p->line});
@@ -286,7 +293,7 @@ private:
                 continue;
             }
             s.name = name;
-            std::string id = kind + " " + s.name;
+            std::string id = s.name.empty() ? kind : kind + " " + s.name;
             auto [it, fresh] = seen.emplace(id, s.line);
             if (!fresh) {
                 p_->error(s.line, "duplicate section [" + id + "] (first at line " + std::to_string(it->second) + ")");

@@ -1,0 +1,322 @@
+// The XML answers of every action (SPEC sections 2 and 5), whole documents compared.
+#include <doctest/doctest.h>
+
+#include <ftw.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "answer.h"
+#include "config.h"
+#include "request.h"
+
+namespace {
+
+const std::string kHead = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+const std::string kEmpty = kHead + "<Response/>\n";
+
+// A rule file in a temporary directory, loaded; the directory is removed at the end.
+class Rules {
+public:
+    explicit Rules(const std::string& ini) {
+        cr::answer_init();
+        std::string tmpl = "/tmp/callrouter-answer-XXXXXX";
+        std::vector<char> buf(tmpl.begin(), tmpl.end());
+        buf.push_back('\0');
+        REQUIRE(::mkdtemp(buf.data()) != nullptr);
+        dir_ = buf.data();
+        std::string path = dir_ + "/rules.ini";
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << ini;
+        }
+        std::vector<std::string> errors;
+        config_ = cr::load_config(path, &errors);
+        std::string all;
+        for (const std::string& e : errors) all += e + "\n";
+        REQUIRE_MESSAGE(config_ != nullptr, all);
+    }
+    ~Rules() {
+        ::nftw(dir_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 8,
+               FTW_DEPTH | FTW_PHYS);
+    }
+    Rules(const Rules&) = delete;
+    Rules& operator=(const Rules&) = delete;
+
+    const cr::Config& config() const { return *config_; }
+
+    // POSTs `body` and returns the 200 answer's XML.
+    std::string post(const std::string& body) const {
+        cr::HttpHead head;
+        head.method = "POST";
+        head.has_content_type = true;
+        head.content_type = "application/x-www-form-urlencoded";
+        head.has_content_length = true;
+        head.content_length = std::to_string(body.size());
+        cr::Response r = cr::handle(*config_, head, body, 0, nullptr);
+        CHECK_MESSAGE(r.status == 200, r.body);
+        CHECK(r.content_type == "application/xml; charset=UTF-8");
+        return r.body;
+    }
+
+private:
+    std::string dir_;
+    std::shared_ptr<const cr::Config> config_;
+};
+
+const char* const kIn = "from=4930123456&to=4921112345678&direction=in";
+const char* const kOut = "from=4921112345678&to=4930123456&direction=out";
+
+// The answer of a file holding one rule (after `[settings] country_code = 49`).
+std::string answer_of(const std::string& rule, const char* body = kIn) {
+    Rules r("[settings]\ncountry_code = 49\n[rule r]\n" + rule);
+    return r.post(body);
+}
+
+}  // namespace
+
+TEST_CASE("answer: empty_answer is <Response/>") {
+    cr::answer_init();
+    CHECK(cr::empty_answer() == kEmpty);
+    CHECK(&cr::empty_answer() == &cr::empty_answer());
+}
+
+TEST_CASE("answer: dial") {
+    CHECK(answer_of("action = dial 4915799912345\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Number>4915799912345</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = dial 0211123 +4930111 0049-40-222 4989333 4969444\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Number>49211123</Number>\n"
+              "    <Number>4930111</Number>\n"
+              "    <Number>4940222</Number>\n"
+              "    <Number>4989333</Number>\n"
+              "    <Number>4969444</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+}
+
+TEST_CASE("answer: dial $to") {
+    const std::string rule = "direction = out\naction = dial $to\n";
+    CHECK(answer_of(rule, kOut) ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Number>4930123456</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    // `to` is normalised first.
+    CHECK(answer_of(rule, "from=4921112345678&to=%2B49+40+123&direction=out") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Number>4940123</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of(rule, "from=4921112345678&to=040123&direction=out") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Number>4940123</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    // Nothing to dial: the account's own settings apply.
+    CHECK(answer_of(rule, "from=4921112345678&to=anonymous&direction=out") == kEmpty);
+    CHECK(answer_of(rule, "from=4921112345678&to=123456e0&direction=out") == kEmpty);
+
+    // $to among other numbers, with the Dial's attributes, several times.
+    CHECK(answer_of("action = dial 4915799912345 $to $to\ncaller_id = 492111234567\nanonymous = true\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial callerId=\"492111234567\" anonymous=\"true\">\n"
+              "    <Number>4915799912345</Number>\n"
+              "    <Number>4921112345678</Number>\n"
+              "    <Number>4921112345678</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = play https://example.com/a.wav then dial $to\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/a.wav</Url>\n"
+              "  </Play>\n"
+              "  <Dial>\n"
+              "    <Number>4921112345678</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+}
+
+TEST_CASE("answer: voicemail") {
+    CHECK(answer_of("action = voicemail\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Voicemail/>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+}
+
+TEST_CASE("answer: play") {
+    CHECK(answer_of("action = play https://example.com/closed.wav\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/closed.wav</Url>\n"
+              "  </Play>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = play http://example.com/play?file=a.wav&lang=de&x='1'\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>http://example.com/play?file=a.wav&amp;lang=de&amp;x='1'</Url>\n"
+              "  </Play>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = play https://example.com/closed.wav then hangup\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/closed.wav</Url>\n"
+              "  </Play>\n"
+              "  <Hangup/>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = play https://example.com/hold.wav then dial 4915799912345 4915799912346\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/hold.wav</Url>\n"
+              "  </Play>\n"
+              "  <Dial>\n"
+              "    <Number>4915799912345</Number>\n"
+              "    <Number>4915799912346</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = play https://example.com/closed.wav then voicemail\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/closed.wav</Url>\n"
+              "  </Play>\n"
+              "  <Dial>\n"
+              "    <Voicemail/>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = play https://example.com/closed.wav then reject busy\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/closed.wav</Url>\n"
+              "  </Play>\n"
+              "  <Reject reason=\"busy\"/>\n"
+              "</Response>\n");
+}
+
+TEST_CASE("answer: reject, hangup, pass") {
+    CHECK(answer_of("action = reject\n") == kHead + "<Response>\n  <Reject/>\n</Response>\n");
+    CHECK(answer_of("action = reject busy\n") == kHead + "<Response>\n  <Reject reason=\"busy\"/>\n</Response>\n");
+    CHECK(answer_of("action = reject rejected\n") ==
+          kHead + "<Response>\n  <Reject reason=\"rejected\"/>\n</Response>\n");
+    CHECK(answer_of("action = hangup\n") == kHead + "<Response>\n  <Hangup/>\n</Response>\n");
+    CHECK(answer_of("action = pass\n") == kEmpty);
+}
+
+TEST_CASE("answer: caller_id and anonymous are attributes of <Dial>") {
+    CHECK(answer_of("action = dial 4915799912345\ncaller_id = 492111234567\nanonymous = false\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial callerId=\"492111234567\" anonymous=\"false\">\n"
+              "    <Number>4915799912345</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = dial 4915799912345\ncaller_id = 0211 1234567\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial callerId=\"492111234567\">\n"
+              "    <Number>4915799912345</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("anonymous = true\naction = dial 4915799912345\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial anonymous=\"true\">\n"
+              "    <Number>4915799912345</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = voicemail\ncaller_id = 492111234567\nanonymous = true\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial callerId=\"492111234567\" anonymous=\"true\">\n"
+              "    <Voicemail/>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    CHECK(answer_of("action = voicemail\nanonymous = false\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial anonymous=\"false\">\n"
+              "    <Voicemail/>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+    // With play first, the attributes stay on <Dial>.
+    CHECK(answer_of("action = play https://example.com/a.wav then dial 4915799912345\ncaller_id = 492111234567\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Play>\n"
+              "    <Url>https://example.com/a.wav</Url>\n"
+              "  </Play>\n"
+              "  <Dial callerId=\"492111234567\">\n"
+              "    <Number>4915799912345</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
+}
+
+TEST_CASE("answer: build_answer splits where `to` goes") {
+    cr::answer_init();
+    cr::Rule r;
+    r.steps.resize(1);
+    r.steps[0].kind = cr::Step::Dial;
+    r.steps[0].numbers = {"$to", "4930123456", "$to"};
+    r.caller_id = "4921112345678";
+    std::vector<std::string> parts = cr::build_answer(r);
+    CHECK(parts == std::vector<std::string>{kHead + "<Response>\n  <Dial callerId=\"4921112345678\">\n    <Number>",
+                                            "</Number>\n    <Number>4930123456</Number>\n    <Number>",
+                                            "</Number>\n  </Dial>\n</Response>\n"});
+
+    cr::Rule h;
+    h.steps.resize(2);
+    h.steps[0].kind = cr::Step::Play;
+    h.steps[0].url = "https://example.com/a.wav?a=1&b=<2>";
+    h.steps[1].kind = cr::Step::Reject;
+    h.steps[1].reason = "rejected";
+    CHECK(cr::build_answer(h) == std::vector<std::string>{kHead +
+                                                          "<Response>\n"
+                                                          "  <Play>\n"
+                                                          "    <Url>https://example.com/a.wav?a=1&amp;b=&lt;2&gt;</Url>\n"
+                                                          "  </Play>\n"
+                                                          "  <Reject reason=\"rejected\"/>\n"
+                                                          "</Response>\n"});
+
+    cr::Rule none;
+    CHECK(cr::build_answer(none) == std::vector<std::string>{kEmpty});
+}
+
+TEST_CASE("answer: the same config answers each call with its own `to`") {
+    Rules r("[rule out]\ndirection = out\naction = dial $to\n[rule in]\naction = reject\n");
+    for (const char* to : {"4930123456", "4940999", "12345678901234567890"}) {
+        CHECK(r.post(std::string("from=4921112345678&to=") + to + "&direction=out") ==
+              kHead + "<Response>\n  <Dial>\n    <Number>" + to + "</Number>\n  </Dial>\n</Response>\n");
+    }
+    CHECK(r.post(kIn) == kHead + "<Response>\n  <Reject/>\n</Response>\n");
+    REQUIRE(r.config().rules.size() == 2);
+    CHECK(r.config().rules[0].answer.size() == 2);
+    CHECK(r.config().rules[1].answer.size() == 1);
+}

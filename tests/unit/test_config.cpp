@@ -1,0 +1,608 @@
+// The rule file loader: every error with its FILE:LINE, and the files that load (SPEC section 5).
+#include <doctest/doctest.h>
+
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+
+using cr::Config;
+using cr::Number;
+using cr::NumberKind;
+using cr::Step;
+
+namespace {
+
+// A temporary directory, removed with all it holds when the test ends.
+class TempDir {
+public:
+    TempDir() {
+        const char* base = std::getenv("TMPDIR");
+        std::string tmpl = std::string(base && *base ? base : "/tmp") + "/callrouter-config-XXXXXX";
+        std::vector<char> buf(tmpl.begin(), tmpl.end());
+        buf.push_back('\0');
+        const char* made = ::mkdtemp(buf.data());
+        REQUIRE(made != nullptr);
+        path_ = made;
+    }
+    ~TempDir() {
+        ::nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
+               FTW_DEPTH | FTW_PHYS);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const std::string& path() const { return path_; }
+
+    // Writes `content` to `name` (relative to the directory, may name a subdirectory
+    // made with mkdir()) and returns the full path.
+    std::string write(const std::string& name, const std::string& content) const {
+        std::string full = path_ + "/" + name;
+        std::ofstream out(full, std::ios::binary);
+        out << content;
+        out.close();
+        REQUIRE(out.good());
+        return full;
+    }
+    std::string mkdir(const std::string& name) const {
+        std::string full = path_ + "/" + name;
+        REQUIRE(::mkdir(full.c_str(), 0700) == 0);
+        return full;
+    }
+
+private:
+    std::string path_;
+};
+
+// One line per error, for comparing (and printing) lists of errors.
+std::string lines(const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& s : v) out += s + "\n";
+    return out;
+}
+
+// The errors of loading `ini` (written as rules.ini); the config must be refused.
+std::vector<std::string> errors_of(const TempDir& dir, const std::string& ini) {
+    std::string path = dir.write("rules.ini", ini);
+    std::vector<std::string> errors;
+    std::shared_ptr<const Config> c = cr::load_config(path, &errors);
+    CHECK(c == nullptr);
+    CHECK_FALSE(errors.empty());
+    return errors;
+}
+
+// The single error of loading `ini`; `expected` is without the "FILE:" in front.
+void one_error(const std::string& ini, const std::string& expected) {
+    TempDir dir;
+    std::vector<std::string> errors = errors_of(dir, ini);
+    CHECK(lines(errors) == dir.path() + "/rules.ini:" + expected + "\n");
+}
+
+std::shared_ptr<const Config> load_ok(const std::string& path) {
+    std::vector<std::string> errors;
+    std::shared_ptr<const Config> c = cr::load_config(path, &errors);
+    std::string all;
+    for (const std::string& e : errors) all += e + "\n";
+    CHECK_MESSAGE(errors.empty(), all);
+    REQUIRE_MESSAGE(c != nullptr, all);
+    return c;
+}
+
+Number digits(std::string s) { return Number{NumberKind::Digits, std::move(s)}; }
+Number anon() { return Number{NumberKind::Anonymous, "anonymous"}; }
+
+const char* const kRule = "[rule last]\naction = hangup\n";
+
+}  // namespace
+
+TEST_CASE("config errors: sections") {
+    one_error("[foo]\n[rule a]\naction = hangup\n",
+              "1: unknown section '[foo]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
+    one_error("[rule a]\naction = hangup\n[Settings]\ncountry_code = 49\n",
+              "3: unknown section '[Settings]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
+    one_error("[settings x]\n[rule a]\naction = hangup\n",
+              "1: unknown section '[settings x]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
+    one_error("[rule]\naction = hangup\n" + std::string(kRule),
+              "1: [rule NAME]: bad or missing name '' (letters, digits, '_', '-', '.')");
+    one_error("[rule a/b]\naction = hangup\n" + std::string(kRule),
+              "1: [rule NAME]: bad or missing name 'a/b' (letters, digits, '_', '-', '.')");
+    one_error("[rule a]\naction = hangup\n\n[rule a]\naction = reject\n",
+              "4: duplicate section [rule a] (first at line 1)");
+    one_error("[settings]\ncountry_code = 49\n[settings]\nlog = warn\n" + std::string(kRule),
+              "3: duplicate section [settings] (first at line 1)");
+    one_error("[list vip]\nnumbers = 4930123456\n[list vip]\nnumbers = 4940123456\n" + std::string(kRule),
+              "3: duplicate section [list vip] (first at line 1)");
+    one_error("[rule a\n" + std::string(kRule), "1: section header without ']'");
+    {
+        // The keys under a broken header belong to no section.
+        TempDir dir;
+        auto errors = errors_of(dir, "[rule a\naction = hangup\n" + std::string(kRule));
+        const std::string f = dir.path() + "/rules.ini:";
+        CHECK(lines(errors) == lines({f + "1: section header without ']'", f + "2: key 'action' outside any section"}));
+    }
+}
+
+TEST_CASE("config errors: unknown keys") {
+    one_error("[settings]\ncountry_code = 49\ncountrycode = 49\n" + std::string(kRule),
+              "3: unknown key 'countrycode' in [settings] (known: country_code, timezone, max_body, require_user, log)");
+    one_error("[list vip]\nnumbers = 4930123456\nnumber = 4940123456\n" + std::string(kRule),
+              "3: unknown key 'number' in [list] (known: numbers, file)");
+    one_error("[rule a]\nform = 4930123456\naction = hangup\n",
+              "2: unknown key 'form' in [rule] (known: direction, from, to, diversion, when, action, caller_id, "
+              "anonymous)");
+}
+
+TEST_CASE("config errors: duplicate keys") {
+    one_error("[rule a]\naction = hangup\nfrom = 4930123456\naction = reject\n",
+              "4: duplicate key 'action' (first at line 2)");
+    one_error("[settings]\nlog = info\nlog = debug\n" + std::string(kRule), "3: duplicate key 'log' (first at line 2)");
+    one_error("[list vip]\nnumbers = 49301\nnumbers = 49302\n" + std::string(kRule),
+              "3: duplicate key 'numbers' (first at line 2)");
+    one_error("[rule a]\nfrom = 49301\nto = 49302\nfrom = 49303\naction = hangup\n",
+              "4: duplicate key 'from' (first at line 2)");
+}
+
+TEST_CASE("config errors: settings values") {
+    one_error("[settings]\ncountry_code = 049\n" + std::string(kRule),
+              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not '049'");
+    one_error("[settings]\ncountry_code = 4949\n" + std::string(kRule),
+              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not '4949'");
+    one_error("[settings]\ncountry_code = DE\n" + std::string(kRule),
+              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not 'DE'");
+    one_error("[settings]\ncountry_code =\n" + std::string(kRule),
+              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not ''");
+    one_error("[settings]\nmax_body = lots\n" + std::string(kRule),
+              "2: max_body must be a number of bytes from 64 to 1048576, not 'lots'");
+    one_error("[settings]\nmax_body = 63\n" + std::string(kRule),
+              "2: max_body must be a number of bytes from 64 to 1048576, not '63'");
+    one_error("[settings]\nmax_body = 1048577\n" + std::string(kRule),
+              "2: max_body must be a number of bytes from 64 to 1048576, not '1048577'");
+    one_error("[settings]\nmax_body = -1\n" + std::string(kRule),
+              "2: max_body must be a number of bytes from 64 to 1048576, not '-1'");
+    one_error("[settings]\nmax_body = 8k\n" + std::string(kRule),
+              "2: max_body must be a number of bytes from 64 to 1048576, not '8k'");
+    one_error("[settings]\nlog = verbose\n" + std::string(kRule),
+              "2: log must be error, warn, info or debug, not 'verbose'");
+    one_error("[settings]\nlog = INFO\n" + std::string(kRule), "2: log must be error, warn, info or debug, not 'INFO'");
+    one_error("[settings]\nrequire_user = two users\n" + std::string(kRule),
+              "2: require_user must be one user name, not 'two users'");
+}
+
+TEST_CASE("config errors: rule conditions") {
+    one_error("[rule a]\ndirection = inbound\naction = hangup\n", "2: direction must be 'in' or 'out', not 'inbound'");
+    one_error("[rule a]\ndirection = IN\naction = hangup\n", "2: direction must be 'in' or 'out', not 'IN'");
+    one_error("[rule a]\nfrom = 49abc\naction = hangup\n", "2: bad number pattern '49abc': not a number");
+    one_error("[rule a]\nto = 4930123456, 49*1\naction = hangup\n",
+              "2: bad number pattern '49*1': '*' may only end a pattern");
+    one_error("[rule a]\nfrom = 123456789012345678901\naction = hangup\n",
+              "2: bad number pattern '123456789012345678901': more than 20 digits");
+    one_error("[rule a]\nfrom =\naction = hangup\n", "2: from is empty (leave the key out to match every call)");
+    one_error("[rule a]\nfrom = @vip\naction = hangup\n", "2: unknown list 'vip' (no [list vip])");
+    one_error("[list vip]\nnumbers = 4930123456\n[rule a]\nfrom = @vip, @vips\naction = hangup\n",
+              "4: unknown list 'vips' (no [list vips])");
+    one_error("[rule a]\nwhen = office\naction = hangup\n", "2: unknown hours 'office' (no [hours office])");
+    one_error("[rule a]\nwhen = !office\naction = hangup\n", "2: unknown hours 'office' (no [hours office])");
+    one_error("[rule a]\nanonymous = maybe\naction = dial 4930123456\n",
+              "2: anonymous must be 'true' or 'false', not 'maybe'");
+}
+
+TEST_CASE("config errors: actions") {
+    one_error("[rule a]\naction = dial 491 492 493 494 495 496\n", "2: dial takes 1 to 5 numbers, not 6");
+    one_error("[rule a]\naction = dial\n", "2: dial takes 1 to 5 numbers, not 0");
+    one_error("[rule a]\naction = dial 4930x\n", "2: dial: '4930x': not a number");
+    one_error("[rule a]\naction = forward 4930123456\n",
+              "2: unknown action 'forward' (expected dial, voicemail, play, reject, hangup or pass)");
+    one_error("[rule a]\naction = Dial 4930123456\n",
+              "2: unknown action 'Dial' (expected dial, voicemail, play, reject, hangup or pass)");
+    one_error("[rule a]\naction = play ftp://example.com/a.wav\n",
+              "2: play: 'ftp://example.com/a.wav' is not an http:// or https:// URL");
+    one_error("[rule a]\naction = play https://example.com/a b.wav\n", "2: play takes one URL");
+    one_error("[rule a]\naction = play https://\n", "2: play: 'https://' is not an http:// or https:// URL");
+    one_error("[rule a]\naction = play https://example.com/<x>.wav\n",
+              "2: play: 'https://example.com/<x>.wav' is not an http:// or https:// URL");
+    one_error("[rule a]\naction = play\n", "2: play takes one URL");
+    one_error("[rule a]\naction = play then hangup\n", "2: play takes one URL");
+    one_error("[rule a]\naction = reject maybe\n", "2: reject takes nothing, 'busy' or 'rejected'");
+    one_error("[rule a]\naction = reject busy rejected\n", "2: reject takes nothing, 'busy' or 'rejected'");
+    one_error("[rule a]\naction = hangup now\n", "2: hangup takes no argument, found 'now'");
+    one_error("[rule a]\naction = voicemail 4930123456\n", "2: voicemail takes no argument, found '4930123456'");
+    one_error("[rule a]\naction = pass on\n", "2: pass takes no argument, found 'on'");
+    one_error("[rule a]\naction = play https://example.com/a.wav then\n", "2: 'then' must be followed by an action");
+    one_error("[rule a]\naction = hangup then reject\n", "2: only 'play URL' may be followed by 'then'");
+    one_error("[rule a]\naction = play https://e.com/a.wav then play https://e.com/b.wav\n",
+              "2: only one 'play' per action");
+    one_error("[rule a]\naction =\n", "2: action is empty");
+    one_error("[rule a]\naction = reject\ncaller_id = 4930123456\n",
+              "3: caller_id and anonymous apply only to 'dial' and 'voicemail'");
+    one_error("[rule a]\nanonymous = true\naction = play https://example.com/a.wav then hangup\n",
+              "2: caller_id and anonymous apply only to 'dial' and 'voicemail'");
+    one_error("[rule a]\naction = dial 4930123456\ncaller_id = anonymous\n",
+              "3: caller_id: 'anonymous': not a number");
+    one_error("[rule a]\nfrom = 4930123456\n", "1: [rule a] has no 'action'");
+}
+
+TEST_CASE("config errors: national numbers need country_code") {
+    const std::string msg = "national number (leading 0) but no country_code is set";
+    one_error("[rule a]\nfrom = 030 123456\naction = hangup\n", "2: bad number pattern '030 123456': " + msg);
+    one_error("[rule a]\naction = dial 030123456\n", "2: dial: '030123456': " + msg);
+    one_error("[rule a]\naction = dial 4930123456\ncaller_id = 030123456\n", "3: caller_id: '030123456': " + msg);
+    one_error("[list l]\nnumbers = 0211 123456\n" + std::string(kRule), "2: bad number pattern '0211 123456': " + msg);
+    // The same file with country_code loads.
+    TempDir dir;
+    auto c = load_ok(dir.write("rules.ini", "[settings]\ncountry_code = 49\n[rule a]\nfrom = 030 123456\n"
+                                            "action = dial 030123457\ncaller_id = 030123458\n"));
+    REQUIRE(c->rules.size() == 1);
+    CHECK(c->rules[0].from->matches(digits("4930123456")));
+    REQUIRE(c->rules[0].steps.size() == 1);
+    CHECK(c->rules[0].steps[0].numbers == std::vector<std::string>{"4930123457"});
+    CHECK(c->rules[0].caller_id == "4930123458");
+}
+
+TEST_CASE("config errors: list files") {
+    TempDir dir;
+    // Missing.
+    {
+        auto errors = errors_of(dir, "[list vip]\nfile = missing.txt\n[rule a]\nfrom = @vip\naction = hangup\n");
+        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:2: list file " + dir.path() +
+                                                 "/missing.txt: cannot open: No such file or directory"}));
+    }
+    // A bad entry on line 3 of the list file: the error names the list file and its line.
+    {
+        dir.write("vip.txt", "# VIPs\n4930123456\nnot-a-number\n4940*\n");
+        auto errors = errors_of(dir, "; rules\n[list vip]\nfile = vip.txt\n[rule a]\nfrom = @vip\naction = hangup\n");
+        CHECK(lines(errors) == lines({dir.path() + "/vip.txt:3: bad number pattern 'not-a-number': not a number"}));
+    }
+    // Two bad entries, sorted under the rule file's `file =` line, before later errors.
+    {
+        dir.write("vip.txt", "49*1\n4930123456\n\n030123\n");
+        auto errors = errors_of(dir, "[list vip]\nfile = vip.txt\n[rule a]\nfrom = @vip\naction = bogus\n");
+        CHECK(lines(errors) == lines({
+                            dir.path() + "/vip.txt:1: bad number pattern '49*1': '*' may only end a pattern",
+                            dir.path() + "/vip.txt:4: bad number pattern '030123': national number (leading 0) but "
+                                         "no country_code is set",
+                            dir.path() + "/rules.ini:5: unknown action 'bogus' (expected dial, voicemail, play, "
+                                         "reject, hangup or pass)"}));
+    }
+    // A directory is not a list file.
+    {
+        dir.mkdir("sub");
+        auto errors = errors_of(dir, "[list vip]\nfile = sub\n[rule a]\nfrom = @vip\naction = hangup\n");
+        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:2: list file " + dir.path() +
+                                                 "/sub: not a regular file"}));
+    }
+    // A list with nothing in it.
+    {
+        auto errors = errors_of(dir, "[list vip]\n[rule a]\nfrom = @vip\naction = hangup\n");
+        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:1: [list vip] has neither 'numbers' nor 'file'"}));
+    }
+    // A list cannot name another list.
+    {
+        auto errors = errors_of(dir, "[list a]\nnumbers = 4930123456\n[list b]\nnumbers = @a\n" + std::string(kRule));
+        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:4: a list cannot include another list (@a)"}));
+    }
+}
+
+TEST_CASE("config errors: lexical problems") {
+    // inih's buffer is 200 bytes: 198 characters fit, with '\n' and '\0'.
+    std::string numbers = "from = 4930000000";
+    while (numbers.size() + 12 <= 198) numbers += ", 4930000000";
+    numbers.resize(198, ' ');
+    numbers.back() = '1';
+    REQUIRE(numbers.size() == 198);
+    {
+        TempDir dir;
+        auto c = load_ok(dir.write("rules.ini", "[rule a]\naction = hangup\n" + numbers + "\n"));
+        REQUIRE(c->rules.size() == 1);
+        CHECK(c->rules[0].from->matches(digits("4930000000")));
+        CHECK(c->rules[0].from->matches(digits("49300000001")));
+    }
+    one_error("[rule a]\naction = hangup\n" + numbers + "2\n",
+              "3: line longer than 198 characters; continue a list on indented lines, or use a list file");
+    one_error("[rule a]\n; " + std::string(5000, 'x') + "\naction = hangup\n",
+              "2: line longer than 198 characters; continue a list on indented lines, or use a list file");
+
+    static const char kNul[] = "[rule a]\naction = hangup\nfrom = 49\0 30\n";
+    one_error(std::string(kNul, sizeof kNul - 1), "3: line holds a NUL byte (is this a text file?)");
+    one_error("[rule a]\naction = hangup\nfrom 4930123456\n", "3: expected 'key = value', found 'from 4930123456'");
+    one_error("[rule a] x\naction = hangup\n", "1: text after the section header: 'x'");
+    one_error("from = 4930123456\n[rule a]\naction = hangup\n", "1: key 'from' outside any section");
+    {
+        TempDir dir;
+        auto errors = errors_of(dir, "[rule a]\naction = dial 4930123456\ncaller_id = 4930123456\n  4930123457\n");
+        const std::string f = dir.path() + "/rules.ini:";
+        CHECK(lines(errors) == lines({
+                            f + "3: the value of 'caller_id' goes on over an indented line; only lists may",
+                            f + "3: caller_id: '4930123456\\x0a4930123457': not a number"}));
+    }
+}
+
+TEST_CASE("config errors: the indented action is a continuation trap") {
+    TempDir dir;
+    auto errors = errors_of(dir, "[rule a]\nfrom = 4930123456,\n  4930123457\n    action = reject\n");
+    CHECK(lines(errors) == lines({
+                        dir.path() + "/rules.ini:1: [rule a] has no 'action'",
+                        dir.path() + "/rules.ini:4: indented line continues the value of 'from'; remove the "
+                                     "indentation to start a new key"}));
+}
+
+TEST_CASE("config errors: empty files and files without rules") {
+    one_error("", "1: no sections: the rule file is empty");
+    one_error("; only a comment\n\n", "2: no sections: the rule file is empty");
+    one_error("[settings]\ncountry_code = 49\n", "2: no [rule NAME] section: nothing to answer with");
+    one_error("[list vip]\nnumbers = 4930123456\n\n", "3: no [rule NAME] section: nothing to answer with");
+}
+
+TEST_CASE("config errors: the rule file itself is missing") {
+    TempDir dir;
+    std::vector<std::string> errors;
+    auto c = cr::load_config(dir.path() + "/nope.ini", &errors);
+    CHECK(c == nullptr);
+    CHECK(lines(errors) == lines({dir.path() + "/nope.ini: cannot open: No such file or directory"}));
+}
+
+TEST_CASE("config errors: several problems, sorted by line") {
+    TempDir dir;
+    auto errors = errors_of(dir,
+                            "[settings]\n"              // 1
+                            "log = loud\n"              // 2
+                            "[rule a]\n"                // 3
+                            "action = reject maybe\n"   // 4
+                            "[rule b]\n"                // 5
+                            "direction = up\n"          // 6
+                            "action = hangup\n"         // 7
+                            "[bogus]\n");               // 8
+    const std::string f = dir.path() + "/rules.ini:";
+    CHECK(lines(errors) == lines({
+                        f + "2: log must be error, warn, info or debug, not 'loud'",
+                        f + "4: reject takes nothing, 'busy' or 'rejected'",
+                        f + "6: direction must be 'in' or 'out', not 'up'",
+                        f + "8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]"}));
+}
+
+TEST_CASE("config: the example of SPEC section 5 loads") {
+    TempDir dir;
+    dir.write("vip.txt", "# more VIPs\n4915112345000\n");
+    std::string path = dir.write("rules.ini", R"([settings]
+country_code = 49           ; turns national numbers (0211 …) into 49211 …
+timezone = Europe/Berlin    ; for [hours]; default: the system's
+max_body = 8192             ; bytes
+require_user = sipgate      ; optional: REMOTE_USER the web server must have set
+log = info                  ; error | warn | info | debug
+
+[list vip]                  ; a named set of numbers / patterns
+numbers = 4915112345678, +49 170 1234567
+file = vip.txt              ; one entry a line, # comments; relative to the INI file
+
+[hours office]              ; a named weekly schedule
+mon-fri = 09:00-12:00, 13:00-17:00
+sat = 10:00-14:00
+closed = 2026-12-24, 2026-12-31..2027-01-01
+holidays = DE-NW            ; public holidays of Germany, or of one German state
+
+[rule vip]
+from = @vip
+action = dial 4915799912345
+
+[rule spam]
+from = 4930123456, 4940*, anonymous
+action = reject busy
+
+[rule office]
+direction = in
+to = 4921112345*
+when = office               ; or !office: outside those hours
+action = dial 4915799912345 4915799912346
+caller_id = 492111234567
+anonymous = false
+
+[rule closed]
+direction = in
+action = play https://example.com/closed.wav then hangup
+
+[rule outgoing]
+direction = out
+action = dial $to
+caller_id = 492111234567
+)");
+    auto c = load_ok(path);
+    CHECK(c->path == path);
+    CHECK(c->files == std::vector<std::string>{path, dir.path() + "/vip.txt"});
+    CHECK(c->settings.country_code == "49");
+    CHECK(c->settings.timezone == "Europe/Berlin");
+    CHECK(c->settings.max_body == 8192);
+    CHECK(c->settings.require_user == "sipgate");
+    CHECK(c->settings.log == cr::LogLevel::Info);
+
+    REQUIRE(c->lists.size() == 1);
+    const cr::List* vip = c->find_list("vip");
+    REQUIRE(vip != nullptr);
+    CHECK(vip->line == 8);
+    CHECK(vip->set.size() == 3);
+    CHECK(vip->set.contains(digits("4915112345678")));
+    CHECK(vip->set.contains(digits("491701234567")));
+    CHECK(vip->set.contains(digits("4915112345000")));
+    CHECK_FALSE(vip->set.contains(digits("4915112345679")));
+    CHECK(c->find_list("spam") == nullptr);
+    REQUIRE(c->hours.size() == 1);
+    CHECK(c->find_hours("office") != nullptr);
+    CHECK(c->find_hours("office")->name() == "office");
+
+    REQUIRE(c->rules.size() == 5);
+    const cr::Rule& vr = c->rules[0];
+    CHECK(vr.name == "vip");
+    CHECK(vr.line == 18);
+    CHECK_FALSE(vr.has_direction);
+    REQUIRE(vr.from != nullptr);
+    CHECK(vr.from->text == "@vip");
+    CHECK(vr.from->lists == std::vector<const cr::List*>{vip});
+    CHECK(vr.from->matches(digits("491701234567")));
+    CHECK_FALSE(vr.from->matches(anon()));
+    CHECK(vr.to == nullptr);
+    CHECK(vr.when == nullptr);
+    CHECK(vr.action_text == "dial 4915799912345");
+    REQUIRE(vr.steps.size() == 1);
+    CHECK(vr.steps[0].kind == Step::Dial);
+    CHECK(vr.steps[0].numbers == std::vector<std::string>{"4915799912345"});
+    CHECK(vr.caller_id.empty());
+    CHECK(vr.anonymous == -1);
+    CHECK_FALSE(vr.dials_to);
+
+    const cr::Rule& sp = c->rules[1];
+    CHECK(sp.name == "spam");
+    REQUIRE(sp.from != nullptr);
+    CHECK(sp.from->text == "4930123456, 4940*, anonymous");
+    CHECK(sp.from->matches(digits("4930123456")));
+    CHECK(sp.from->matches(digits("494012")));
+    CHECK(sp.from->matches(anon()));
+    CHECK_FALSE(sp.from->matches(digits("4930123457")));
+    REQUIRE(sp.steps.size() == 1);
+    CHECK(sp.steps[0].kind == Step::Reject);
+    CHECK(sp.steps[0].reason == "busy");
+
+    const cr::Rule& of = c->rules[2];
+    CHECK(of.name == "office");
+    CHECK(of.has_direction);
+    CHECK(of.direction == cr::Direction::In);
+    REQUIRE(of.to != nullptr);
+    CHECK(of.to->matches(digits("492111234567")));
+    CHECK(of.to->matches(digits("4921112345")));
+    CHECK_FALSE(of.to->matches(digits("4921112344")));
+    CHECK(of.when == c->find_hours("office"));
+    CHECK_FALSE(of.when_negated);
+    REQUIRE(of.steps.size() == 1);
+    CHECK(of.steps[0].numbers == std::vector<std::string>{"4915799912345", "4915799912346"});
+    CHECK(of.caller_id == "492111234567");
+    CHECK(of.anonymous == 0);
+
+    const cr::Rule& cl = c->rules[3];
+    CHECK(cl.name == "closed");
+    CHECK(cl.action_text == "play https://example.com/closed.wav then hangup");
+    REQUIRE(cl.steps.size() == 2);
+    CHECK(cl.steps[0].kind == Step::Play);
+    CHECK(cl.steps[0].url == "https://example.com/closed.wav");
+    CHECK(cl.steps[1].kind == Step::Hangup);
+
+    const cr::Rule& out = c->rules[4];
+    CHECK(out.name == "outgoing");
+    CHECK(out.direction == cr::Direction::Out);
+    CHECK(out.dials_to);
+    REQUIRE(out.steps.size() == 1);
+    CHECK(out.steps[0].numbers == std::vector<std::string>{"$to"});
+    CHECK(out.answer.size() == 2);
+}
+
+TEST_CASE("config: continuation lines, inline comments, '!' hours") {
+    TempDir dir;
+    auto c = load_ok(dir.write("rules.ini",
+                               "[list vip]\n"
+                               "numbers = 4930123456,\n"
+                               "          4940123456\n"
+                               "\t+49 170 1234567 ; the boss\n"
+                               "  4989*\n"
+                               "[hours h]\n"
+                               "mon-sun = 00:00-24:00\n"
+                               "[rule a] ; first\n"
+                               "from = @vip ; VIPs\n"
+                               "when = ! h\n"
+                               "action = reject busy ; go away\n"
+                               "[rule b]\n"
+                               "action = play https://example.com/a.wav?x=1;y=2\n"
+                               "    then dial 4930123456\n"));
+    REQUIRE(c->lists.size() == 1);
+    const cr::NumberSet& s = c->lists[0]->set;
+    CHECK(s.size() == 4);
+    CHECK(s.contains(digits("4930123456")));
+    CHECK(s.contains(digits("4940123456")));
+    CHECK(s.contains(digits("491701234567")));
+    CHECK(s.contains(digits("498912")));
+    CHECK_FALSE(s.contains(digits("4940123457")));
+    REQUIRE(c->rules.size() == 2);
+    CHECK(c->rules[0].name == "a");
+    CHECK(c->rules[0].from->text == "@vip");
+    CHECK(c->rules[0].when_negated);
+    CHECK(c->rules[0].when == c->find_hours("h"));
+    CHECK(c->rules[0].action_text == "reject busy");
+    REQUIRE(c->rules[0].steps.size() == 1);
+    CHECK(c->rules[0].steps[0].reason == "busy");
+    // A ';' inside a word is not a comment; an action may go on over an indented line.
+    CHECK(c->rules[1].action_text == "play https://example.com/a.wav?x=1;y=2 then dial 4930123456");
+    REQUIRE(c->rules[1].steps.size() == 2);
+    CHECK(c->rules[1].steps[0].url == "https://example.com/a.wav?x=1;y=2");
+    CHECK(c->rules[1].steps[1].numbers == std::vector<std::string>{"4930123456"});
+}
+
+TEST_CASE("config: a list file is relative to the INI file's directory, with # comments") {
+    TempDir dir;
+    dir.mkdir("etc");
+    dir.mkdir("etc/lists");
+    dir.write("etc/lists/spam.txt",
+              "# spam numbers, one a line\n"
+              "\n"
+              "4930123456   # a caller centre\n"
+              "  +49 40 5555 \n"
+              "4989*\n"
+              "anonymous\n"
+              "#4911111111\n"
+              "123456e0\n"
+              "0049 211 777");   // no newline at the end
+    std::string abs_list = dir.write("abs.txt", "4912345\n");
+    std::string path = dir.write("etc/rules.ini", "[list spam]\nfile = lists/spam.txt\n"
+                                                  "[list abs]\nfile = " + abs_list + "\n"
+                                                  "[rule spam]\nfrom = @spam, @abs\naction = reject\n");
+    auto c = load_ok(path);
+    CHECK(c->files == std::vector<std::string>{path, dir.path() + "/etc/lists/spam.txt", abs_list});
+    const cr::List* spam = c->find_list("spam");
+    REQUIRE(spam != nullptr);
+    CHECK(spam->set.size() == 6);
+    CHECK(spam->set.contains(digits("4930123456")));
+    CHECK(spam->set.contains(digits("49405555")));
+    CHECK(spam->set.contains(digits("4989123")));
+    CHECK(spam->set.contains(anon()));
+    CHECK(spam->set.contains(Number{NumberKind::SipId, "123456e0"}));
+    CHECK(spam->set.contains(digits("49211777")));
+    CHECK_FALSE(spam->set.contains(digits("4911111111")));
+    REQUIRE(c->rules.size() == 1);
+    CHECK(c->rules[0].from->matches(digits("4912345")));
+    CHECK(c->rules[0].from->matches(digits("4930123456")));
+    CHECK_FALSE(c->rules[0].from->matches(digits("4930123457")));
+
+    // A relative path of the rule file itself: the list is found beside it.
+    char cwd[4096];
+    REQUIRE(::getcwd(cwd, sizeof cwd) != nullptr);
+    REQUIRE(::chdir(dir.path().c_str()) == 0);
+    std::vector<std::string> errors;
+    auto rel = cr::load_config("etc/rules.ini", &errors);
+    REQUIRE(::chdir(cwd) == 0);
+    CHECK(errors.empty());
+    REQUIRE(rel != nullptr);
+    CHECK(rel->files == std::vector<std::string>{"etc/rules.ini", "etc/lists/spam.txt", abs_list});
+}
+
+TEST_CASE("config: settings defaults, a BOM and CRLF line ends") {
+    TempDir dir;
+    auto c = load_ok(dir.write("rules.ini", "\xEF\xBB\xBF[rule a]\r\naction = hangup\r\n"));
+    CHECK(c->settings.country_code.empty());
+    CHECK(c->settings.timezone.empty());
+    CHECK(c->settings.max_body == 8192);
+    CHECK(c->settings.require_user.empty());
+    CHECK(c->settings.log == cr::LogLevel::Info);
+    REQUIRE(c->rules.size() == 1);
+    CHECK(c->rules[0].action_text == "hangup");
+
+    auto d = load_ok(dir.write("rules.ini", "[settings]\ncountry_code = +1\nmax_body = 64\nlog = debug\n"
+                                            "[rule a]\naction = hangup\n"));
+    CHECK(d->settings.country_code == "1");
+    CHECK(d->settings.max_body == 64);
+    CHECK(d->settings.log == cr::LogLevel::Debug);
+    auto e = load_ok(dir.write("rules.ini", "[settings]\nmax_body = 1048576\nlog = error\n[rule a]\naction = hangup\n"));
+    CHECK(e->settings.max_body == 1048576);
+    CHECK(e->settings.log == cr::LogLevel::Error);
+}
