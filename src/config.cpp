@@ -38,6 +38,7 @@ struct Section {
     enum Kind { Bad, Settings, List, Hours, Rule } kind = Bad;
     std::string name;
     int line = 0;
+    bool broken = false;   // a header that did not parse: reported, its keys ignored
     std::vector<Entry> entries;
 };
 
@@ -76,7 +77,8 @@ bool is_name(std::string_view s) {
 // Quotes a piece of the rule file for an error message, escaping what is not printable.
 std::string quote(std::string_view s) {
     std::string out = "'";
-    for (unsigned char c : s.substr(0, 80)) {
+    for (char ch : s.substr(0, 80)) {
+        unsigned char c = static_cast<unsigned char>(ch);
         if (c < 0x20 || c >= 0x7f || c == '\\') {
             static const char hex[] = "0123456789abcdef";
             out += "\\x";
@@ -151,27 +153,37 @@ char* read_line(char* str, int num, void* stream) {
         p->error(p->line, "line holds a NUL byte (is this a text file?)");
         return give("");
     }
+    std::string_view t = trim(raw);
+    if (p->line == 1 && t.substr(0, 3) == "\xEF\xBB\xBF") t = trim(t.substr(3));
+    if (t.empty() || t[0] == ';' || t[0] == '#') return give("");
     std::size_t max = static_cast<std::size_t>(num) - 2;
     if (raw.size() > max) {
         p->error(p->line, "line longer than " + std::to_string(max) +
                               " characters; continue a list on indented lines, or use a list file");
         return give("");
     }
-    std::string_view t = trim(raw);
-    if (p->line == 1 && t.substr(0, 3) == "\xEF\xBB\xBF") t = trim(t.substr(3));
-    if (t.empty() || t[0] == ';' || t[0] == '#') return give(raw);
     bool indented = is_space(raw[0]);
-    if (t[0] == '[' && !(indented && p->have_key)) {
+    if (t[0] == '[') {
         std::size_t close = t.find(']');
-        if (close == std::string_view::npos) {
+        Section s;
+        s.line = p->line;
+        if (indented && p->have_key) {
+            // inih would take it for the previous value going on.
+            p->error(p->line, "indented section header; remove the indentation");
+            s.broken = true;
+        } else if (close == std::string_view::npos) {
             p->error(p->line, "section header without ']'");
+            s.broken = true;
+        }
+        if (s.broken) {
+            // Its keys belong to no section of the file: say nothing more of them.
+            p->sections.push_back(std::move(s));
+            p->have_key = false;
             return give("");
         }
         std::string_view rest = trim(t.substr(close + 1));
         if (!rest.empty() && rest[0] != ';' && rest[0] != '#')
             p->error(p->line, "text after the section header: " + quote(rest));
-        Section s;
-        s.line = p->line;
         s.name = std::string(trim(t.substr(1, close - 1)));
         p->sections.push_back(std::move(s));
         p->have_key = false;
@@ -274,6 +286,7 @@ private:
     void classify_sections() {
         std::map<std::string, int> seen;
         for (Section& s : p_->sections) {
+            if (s.broken) continue;
             const std::string h = s.name;
             std::size_t sp = h.find_first_of(" \t");
             const std::string kind = h.substr(0, sp);
@@ -636,6 +649,10 @@ bool parse_action(const std::string& text, const std::string& country_code, std:
         std::vector<std::string> args = args_until_then();
         if (verb == "dial") {
             st.kind = Step::Dial;
+            // "dial +49 157 99912345" is one number written in groups, as in patterns.
+            std::string joined;
+            for (const std::string& a : args) joined += (joined.empty() ? "" : " ") + a;
+            args = split_patterns(joined);
             if (args.empty() || args.size() > kMaxDialNumbers) {
                 *err = "dial takes 1 to 5 numbers, not " + std::to_string(args.size());
                 return false;

@@ -174,9 +174,12 @@ std::vector<std::string> split_patterns(std::string_view value) {
         for (std::size_t t = 0; t < toks.size(); ++t) {
             std::string pat(toks[t]);
             char first = pat[0];
-            if (first == '+' || first == '0' || first == '(') {
-                // A number written in groups: take following groups of digits.
-                while (pat.back() != '*' && t + 1 < toks.size() &&
+            if ((first == '+' || first == '0' || first == '(') && pat.size() <= 6) {
+                // A number written in groups ("+49 170 1234567", "0211 123 45"): a short
+                // first group takes the groups of digits that follow, up to one that
+                // starts a number of its own ('+' or "00").
+                while (pat.back() != '*' && t + 1 < toks.size() && toks[t + 1][0] != '+' &&
+                       toks[t + 1].substr(0, 2) != "00" &&
                        std::all_of(toks[t + 1].begin(), toks[t + 1].end(), [](char c) {
                            return is_digit(c) || is_separator(c) || c == '*';
                        })) {

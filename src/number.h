@@ -54,8 +54,10 @@ private:
 };
 
 // Splits a rule file value into patterns: commas always separate; white space
-// separates too, except inside a number written in groups that starts with '+',
-// '0' or '(' ("+49 170 1234567", "0211 123 45").
+// separates too, except inside a number written in groups: a first group of at
+// most 6 characters that starts with '+', '0' or '(' takes the groups of digits
+// after it, up to one that starts with '+' or "00" ("+49 170 1234567",
+// "0211 123 45", "(0211) 123 45").
 std::vector<std::string> split_patterns(std::string_view value);
 
 }  // namespace cr

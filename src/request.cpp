@@ -69,7 +69,7 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
         *resp = error_response(415, "unsupported media type: expected application/x-www-form-urlencoded");
         return false;
     }
-    const std::string& cl = head.content_length;
+    std::string_view cl = head.content_length;
     if (!head.has_content_length || cl.empty()) {
         *resp = error_response(411, "length required: no Content-Length");
         return false;
@@ -82,6 +82,7 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
             return false;
         }
     }
+    while (cl.size() > 1 && cl[0] == '0') cl.remove_prefix(1);
     if (cl.size() > 9) {
         *resp = error_response(413, "body too large: more than max_body (" + std::to_string(config.settings.max_body) +
                                         " bytes)");

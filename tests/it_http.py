@@ -296,3 +296,11 @@ def _(run):
     expect(s in (200, 411), f"status {s}")
     if s == 200:
         eq(b, DIAL_OFFICE)
+
+
+@case("cgi: CONTENT_LENGTH with leading zeros is a plain number")
+def _(run):
+    body = "from=492111234567&to=4921112345&direction=in"
+    s, h, b, _ = run.cgi(body, content_length="0000000000" + str(len(body)), config=write_rules(run))
+    eq(s, 200)
+    eq(b, DIAL_OFFICE)

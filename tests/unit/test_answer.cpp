@@ -87,6 +87,14 @@ TEST_CASE("answer: empty_answer is <Response/>") {
 }
 
 TEST_CASE("answer: dial") {
+    // A number written in groups is one number, as in patterns.
+    CHECK(answer_of("action = dial +49 157 99912345\n") ==
+          kHead +
+              "<Response>\n"
+              "  <Dial>\n"
+              "    <Number>4915799912345</Number>\n"
+              "  </Dial>\n"
+              "</Response>\n");
     CHECK(answer_of("action = dial 4915799912345\n") ==
           kHead +
               "<Response>\n"

@@ -336,6 +336,10 @@ TEST_CASE("split_patterns") {
     CHECK(split_patterns("+49 170 1234567, 4940*") == V{"+49 170 1234567", "4940*"});
     CHECK(split_patterns("4930123 4940*") == V{"4930123", "4940*"});
     CHECK(split_patterns("030 123456") == V{"030 123456"});
+    // A long first token is a whole number; '+' and "00" start a new one.
+    CHECK(split_patterns("+4930111 4989333") == V{"+4930111", "4989333"});
+    CHECK(split_patterns("+49 30 123456 +49 40 1234") == V{"+49 30 123456", "+49 40 1234"});
+    CHECK(split_patterns("0211 123 0049 30 1") == V{"0211 123", "0049 30 1"});
     CHECK(split_patterns("4930123456, 4940*, anonymous") == V{"4930123456", "4940*", "anonymous"});
     CHECK(split_patterns("4930123456,4940*,anonymous") == V{"4930123456", "4940*", "anonymous"});
     CHECK(split_patterns("@vip, @spam 4930123456") == V{"@vip", "@spam", "4930123456"});
