@@ -267,6 +267,8 @@ public:
         classify_sections();
         for (Section& s : p_->sections)
             if (s.kind == Section::Settings) settings(s);
+        std::string err;
+        if (!c_->tz.load(c_->settings.timezone, &err)) p_->error(timezone_line_ ? timezone_line_ : 1, err);
         for (Section& s : p_->sections)
             if (s.kind == Section::List) list(s);
         for (Section& s : p_->sections)
@@ -381,15 +383,6 @@ private:
                     st.log = static_cast<LogLevel>(it - std::begin(levels));
             }
         }
-        if (!c_->tz.load(st.timezone, &tz_err_)) p_->error(timezone_line_ ? timezone_line_ : s.line, tz_err_);
-        tz_loaded_ = true;
-    }
-    std::string tz_err_;
-    bool tz_loaded_ = false;
-
-public:
-    void load_default_tz() {
-        if (!tz_loaded_ && !c_->tz.load("", &tz_err_)) p_->error(1, tz_err_);
     }
 
 private:
@@ -730,7 +723,6 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
         p.error(rc, "syntax error");
     Loader loader(&p, c.get());
     loader.run();
-    loader.load_default_tz();
     std::stable_sort(p.errors.begin(), p.errors.end(), [](const Error& a, const Error& b) {
         return a.line != b.line ? a.line < b.line : a.sub < b.sub;
     });
