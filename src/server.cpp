@@ -177,15 +177,6 @@ void serve(const Config& config, Param param, ReadSome read_some, WriteAll write
         r = answer(config, body, length, std::time(nullptr), debug ? &trace : nullptr);
     }
     write_all(serialise(r));
-    // Unread input makes the kernel reset the connection on close, and the web
-    // server may lose the answer to it (a 413 from nginx's view becomes a 502):
-    // read what is left of the body, in pieces, up to 1 MiB.
-    char sink[8192];
-    for (std::size_t left = 1u << 20; left > 0;) {
-        long k = read_some(sink, std::min(sizeof sink, left));
-        if (k <= 0) break;
-        left -= static_cast<std::size_t>(k);
-    }
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
     log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, ms));
@@ -210,6 +201,19 @@ struct Workers {
     std::atomic<int> running{0};
     ConfigStore* store = nullptr;
 };
+
+// Reads what is left of a FastCGI request's body, in pieces, up to 1 MiB: unread
+// input makes the kernel reset the connection on close, and the web server may
+// lose the answer to that (nginx turns a 413 into a 502). Not for CGI, which must
+// not read past CONTENT_LENGTH (RFC 3875).
+void discard_input(FCGX_Stream* in) {
+    char sink[8192];
+    for (int left = 1 << 20; left > 0;) {
+        int k = FCGX_GetStr(sink, std::min(static_cast<int>(sizeof sink), left), in);
+        if (k <= 0) break;
+        left -= k;
+    }
+}
 
 // A worker: waits in poll() for a connection or the wake-up pipe, then lets libfcgi
 // accept and read the request, and answers it. The listening socket is
@@ -246,6 +250,7 @@ void worker(Workers* w) {
             *config, [&](const char* name) -> const char* { return FCGX_GetParam(name, req.envp); },
             [&](char* buf, std::size_t len) -> long { return FCGX_GetStr(buf, static_cast<int>(len), req.in); },
             [&](const std::string& out) { FCGX_PutStr(out.data(), static_cast<int>(out.size()), req.out); });
+        discard_input(req.in);
         FCGX_Finish_r(&req);
         --w->busy;
     }
