@@ -304,3 +304,11 @@ def _(run):
     s, h, b, _ = run.cgi(body, content_length="0000000000" + str(len(body)), config=write_rules(run))
     eq(s, 200)
     eq(b, DIAL_OFFICE)
+
+
+@case("nginx: a 413 for a 15 KB body reaches the client, 20 times in a row")
+def _(run):
+    cr, ng, url = run.stack(write_rules(run))
+    for _ in range(20):
+        s, h, b = curl(url, data="x=" + "1" * 15000, headers=["Content-Type: " + FORM])
+        eq(s, 413)
