@@ -94,7 +94,7 @@ std::string quote(std::string_view s) {
 
 // Reads a whole regular file of at most `limit` bytes. Returns false with *err set.
 bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block the load
     if (fd < 0) {
         *err = std::string("cannot open: ") + std::strerror(errno);
         return false;
@@ -726,7 +726,13 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
     std::stable_sort(p.errors.begin(), p.errors.end(), [](const Error& a, const Error& b) {
         return a.line != b.line ? a.line < b.line : a.sub < b.sub;
     });
-    for (Error& e : p.errors) errors->push_back(std::move(e.text));
+    // One problem, one line: a value that went on over lines (or held other control
+    // bytes) must not break the message, whichever check quoted it.
+    for (Error& e : p.errors) {
+        for (char& ch : e.text)
+            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+        errors->push_back(std::move(e.text));
+    }
     if (!errors->empty()) return nullptr;
     return c;
 }
