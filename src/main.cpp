@@ -26,7 +26,7 @@
 namespace {
 
 const char kUsage[] =
-    "usage: callrouter [--config FILE] [--listen ADDR] [--threads N] [--socket-mode MODE]\n"
+    "usage: callrouter [--config FILE] [--listen ADDR] [--threads N] [--socket-mode MODE] [--user NAME]\n"
     "       callrouter [--config FILE] --check\n"
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
     "       callrouter --help | --version\n"
@@ -39,6 +39,8 @@ const char kUsage[] =
     "                    without it: FastCGI on the socket on fd 0, or CGI\n"
     "  --threads N       FastCGI worker threads, 1 to 256 (default 4)\n"
     "  --socket-mode M   permissions of a unix socket, octal (default 0660)\n"
+    "  --user NAME       after binding the socket, serve as this user and its groups\n"
+    "                    (started as root; the unix socket is given to that user)\n"
     "  --check           check the rule file and every file it names, then exit\n"
     "  --test BODY       answer BODY as if POSTed: XML on stdout, the rules tried on stderr\n"
     "  --at TIME         with --test: decide at TIME, 'YYYY-MM-DD HH:MM' in the rule file's\n"
@@ -151,6 +153,8 @@ int main(int argc, char** argv) {
             if (!value(&m) || m.empty() || m.size() > 4 || m.find_first_not_of("01234567") != std::string::npos)
                 return usage_error("--socket-mode needs an octal mode such as 0660");
             opt.socket_mode = static_cast<unsigned>(std::strtoul(m.c_str(), nullptr, 8));
+        } else if (a == "--user") {
+            if (!value(&opt.user) || opt.user.empty()) return usage_error("--user needs a user name");
         } else if (a == "--check") {
             check = true;
         } else if (a == "--test") {
@@ -165,6 +169,7 @@ int main(int argc, char** argv) {
     if (check && test) return usage_error("--check and --test exclude each other");
     if (!at.empty() && !test) return usage_error("--at goes with --test");
     if ((check || test) && !listen.empty()) return usage_error("--listen does not go with --check or --test");
+    if ((check || test) && !opt.user.empty()) return usage_error("--user does not go with --check or --test");
 
     cr::answer_init();
     std::string path = find_config(config);
@@ -173,6 +178,13 @@ int main(int argc, char** argv) {
 
     opt.config_path = path;
     opt.listen = listen;
-    if (listen.empty() && FCGX_IsCGI()) return cr::run_cgi(path);
+    if (listen.empty() && FCGX_IsCGI()) {
+        std::string err;
+        if (!cr::switch_user(opt.user, {}, &err)) {
+            cr::log_line(cr::LogLevel::Error, "not answered: " + cr::log_value(err));
+            return 1;
+        }
+        return cr::run_cgi(path);
+    }
     return cr::run_fastcgi(opt);
 }

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -347,7 +349,54 @@ int open_listener(const std::string& spec, unsigned socket_mode, std::string* er
     return fd;
 }
 
+bool switch_user(const std::string& user, const std::string& unix_socket, std::string* err) {
+    if (user.empty()) {
+        if (::geteuid() == 0)
+            log_line(LogLevel::Warn, "running as root: give --user NAME to serve as an unprivileged user");
+        return true;
+    }
+    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    int rc = ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
+    if (rc != 0 || !found) {
+        *err = "--user " + user + ": " + (rc ? std::strerror(rc) : "no such user");
+        return false;
+    }
+    if (pw.pw_uid == 0) {
+        *err = "--user " + user + ": that is root; name an unprivileged user";
+        return false;
+    }
+    if (::geteuid() != 0) {
+        if (::geteuid() == pw.pw_uid && ::getuid() == pw.pw_uid) return true;  // already that user
+        *err = "--user " + user + ": only root can switch users";
+        return false;
+    }
+    if (!unix_socket.empty() && ::chown(unix_socket.c_str(), pw.pw_uid, pw.pw_gid) != 0) {
+        *err = "--user " + user + ": chown " + unix_socket + ": " + std::strerror(errno);
+        return false;
+    }
+    if (::initgroups(pw.pw_name, pw.pw_gid) != 0 || ::setgid(pw.pw_gid) != 0 || ::setuid(pw.pw_uid) != 0) {
+        *err = "--user " + user + ": cannot switch: " + std::strerror(errno);
+        return false;
+    }
+    // setuid() as root sets the real, effective and saved IDs: none may lead back.
+    uid_t r, e, sv;
+    gid_t gr, ge, gs;
+    if (::setuid(0) == 0 || ::seteuid(0) == 0 || ::getresuid(&r, &e, &sv) != 0 || r != pw.pw_uid || e != pw.pw_uid ||
+        sv != pw.pw_uid || ::getresgid(&gr, &ge, &gs) != 0 || gr != pw.pw_gid || ge != pw.pw_gid || gs != pw.pw_gid) {
+        *err = "--user " + user + ": root could be regained after the switch; refusing to serve";
+        return false;
+    }
+    log_line(LogLevel::Info, "running as user " + log_value(user) + " (uid " + std::to_string(pw.pw_uid) + ", gid " +
+                                 std::to_string(pw.pw_gid) + ")");
+    return true;
+}
+
 int run_cgi(const std::string& config_path) {
+    // The web server may close the pipe early: the log line is still written.
+    ::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> errors;
     std::shared_ptr<const Config> config = load_config(config_path, &errors);
     auto param = [](const char* name) -> const char* { return std::getenv(name); };
@@ -404,6 +453,14 @@ int run_fastcgi(const ServerOptions& opt) {
     if (!prepare_listener(w.listen_fd)) {
         log_line(LogLevel::Error, "not a socket to listen on: " + log_value(where) + ": " + std::strerror(errno));
         return 1;
+    }
+    {
+        std::string err;
+        bool own_unix = !opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0;
+        if (!switch_user(opt.user, own_unix ? opt.listen.substr(5) : std::string(), &err)) {
+            log_line(LogLevel::Error, "not started: " + log_value(err));
+            return 1;
+        }
     }
     if (FCGX_Init() != 0 || ::pipe2(w.wake, O_CLOEXEC) != 0) {
         log_line(LogLevel::Error, "cannot initialise FastCGI");
