@@ -1,0 +1,121 @@
+// libFuzzer driver: the form decoder, the Content-Type check, and the whole pure
+// core (check_head + answer) on a fixed rule file, with the request log line.
+// Properties checked beyond "no crash, no sanitizer report":
+// - decode_form either fails with a message or yields fields whose total size is
+//   at most the body's;
+// - answer() gives 200 with XML, or 4xx with one text/plain line;
+// - the log line of any request is one line of printable ASCII.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "answer.h"
+#include "config.h"
+#include "form.h"
+#include "log.h"
+#include "request.h"
+
+namespace {
+
+const char kRules[] = R"([settings]
+country_code = 49
+max_body = 4096
+[list vip]
+numbers = +49 151 12345678, 4930*, 123456e0
+[hours office]
+mon-fri = 09:00-17:00
+[rule vip]
+from = @vip
+action = dial 4915799912345
+[rule spam]
+from = 4930123456, 4940*, anonymous
+action = reject busy
+[rule office]
+direction = in
+to = 4921112345*
+diversion = 49211*
+when = office
+action = dial 4915799912345 4915799912346
+caller_id = 492111234567
+anonymous = false
+[rule outgoing]
+direction = out
+action = dial $to
+[rule rest]
+action = play https://example.com/x.wav then voicemail
+)";
+
+std::shared_ptr<const cr::Config> g_config;
+
+void fail(const char* what) {
+    std::fprintf(stderr, "property violated: %s\n", what);
+    std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    cr::answer_init();
+    char path[] = "/tmp/fuzz_form.XXXXXX";
+    int fd = ::mkstemp(path);
+    if (fd < 0 || ::write(fd, kRules, sizeof kRules - 1) != static_cast<ssize_t>(sizeof kRules - 1)) std::abort();
+    ::close(fd);
+    std::vector<std::string> errors;
+    g_config = cr::load_config(path, &errors);
+    ::unlink(path);
+    if (!g_config) {
+        for (auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+        std::abort();
+    }
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string_view in(reinterpret_cast<const char*>(data), size);
+
+    cr::Fields fields;
+    std::string err;
+    if (cr::decode_form(in, &fields, &err)) {
+        std::size_t total = 0;
+        for (auto& [n, v] : fields) total += n.size() + v.size();
+        if (total > size) fail("decoded fields longer than the body");
+    } else if (err.empty()) {
+        fail("decode_form failed without a message");
+    }
+    (void)cr::is_form_content_type(in);
+
+    // The first line, when there is one, is the Content-Type; the rest the body.
+    cr::HttpHead head;
+    head.method = "POST";
+    std::string_view body = in;
+    head.has_content_type = true;
+    head.content_type = "application/x-www-form-urlencoded";
+    if (std::size_t nl = in.find('\n'); nl != std::string_view::npos && nl < 80) {
+        head.content_type = std::string(in.substr(0, nl));
+        body = in.substr(nl + 1);
+    }
+    head.has_content_length = true;
+    head.content_length = std::to_string(body.size());
+    std::vector<std::string> trace;
+    cr::Response r = cr::handle(*g_config, head, body, 1764230400 + static_cast<std::int64_t>(size) * 3600, &trace);
+    if (r.status == 200) {
+        if (r.content_type != "application/xml; charset=UTF-8" || r.body.rfind("<?xml", 0) != 0)
+            fail("200 without XML");
+    } else {
+        if (r.status < 400 || r.status > 499) fail("status neither 200 nor 4xx");
+        if (r.body.empty() || r.body.find('\n') != r.body.size() - 1) fail("error answer not one line");
+    }
+    std::string line = cr::request_log_line(r, 0.5);
+    for (char c : line)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+            fail("log line holds a control or non-ASCII byte");
+    for (const std::string& t : trace) {
+        std::string safe = cr::log_text(t);
+        if (safe.find('\n') != std::string::npos) fail("trace line holds a newline");
+    }
+    return 0;
+}
