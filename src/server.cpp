@@ -408,15 +408,31 @@ int run_cgi(const std::string& config_path) {
         }
     };
     auto write_all = [](const std::string& s) { write_fd(1, s); };
+    // After an answer given without reading the body (403, 405, 413, 500 ...), read
+    // and drop the rest (at most 1 MiB, and only while it comes within a second):
+    // Apache's mod_cgid has stdin and stdout on one socket, and a body left unread
+    // turns the answer into a reset connection.
+    auto drain = [&read_some] {
+        char sink[4096];
+        for (std::size_t total = 0; total < (std::size_t{1} << 20);) {
+            pollfd p{0, POLLIN, 0};
+            if (::poll(&p, 1, 1000) <= 0) break;
+            long k = read_some(sink, sizeof sink);
+            if (k <= 0) break;
+            total += static_cast<std::size_t>(k);
+        }
+    };
     if (!config) {
         for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
         Response r = error_response(500, "rule file cannot be loaded; see the server's error log");
         write_all(serialise(r));
         log_line(LogLevel::Error, request_log_line(r, 0));
+        drain();
         return 0;
     }
     log_set_level(config->settings.log);
     serve(*config, param, read_some, write_all);
+    drain();
     return 0;
 }
 
