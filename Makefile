@@ -16,7 +16,8 @@ LDLIBS    := -lfcgi -lxml2 -linih -pthread
 
 # Everything the build, the tests and `make run` use, from Debian.
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \
-                nginx spawn-fcgi curl python3 tzdata openssl procps
+                nginx spawn-fcgi curl python3 tzdata openssl procps \
+                apache2 libapache2-mod-fcgid systemd groff-base
 
 CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
 CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)

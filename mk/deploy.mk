@@ -1,1 +1,81 @@
 # Deployment targets (issue 4): install, uninstall, static. Included by the Makefile.
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man page, docs, examples,
+#                                                    systemd units, sample rule file
+#   make uninstall [PREFIX=...] [DESTDIR=...]        removes what install put there; keeps a
+#                                                    rule file that differs from the sample
+#   make static                                      build/callrouter-static: libfcgi, libxml2,
+#                                                    inih, libstdc++ linked in; only libc dynamic
+
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/callrouter
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+# callrouter looks for /etc/callrouter/callrouter.ini whatever the PREFIX.
+SYSCONFDIR  ?= /etc
+CONFDIR     := $(SYSCONFDIR)/callrouter
+INSTALL     ?= install
+
+# Files an admin copies from, installed as examples beside the docs.
+DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf \
+                   apache/callrouter-proxy-fcgi.conf apache/callrouter-fcgid.conf apache/htaccess \
+                   etc/systemd/callrouter.socket etc/systemd/callrouter.service
+
+.PHONY: install uninstall static
+
+install: $(BUILD)/callrouter
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -m 755 $(BUILD)/callrouter $(DESTDIR)$(SBINDIR)/callrouter
+	$(INSTALL) -m 644 doc/callrouter.8 $(DESTDIR)$(MANDIR)/man8/callrouter.8
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 644 docs/deploy.md $(DESTDIR)$(DOCDIR)/deploy.md
+	$(INSTALL) -m 644 etc/callrouter.ini $(DESTDIR)$(DOCDIR)/examples/callrouter.ini
+	$(INSTALL) -m 644 $(DEPLOY_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	for u in callrouter.socket callrouter.service; do \
+	  sed -e 's|/usr/local/sbin/callrouter|$(SBINDIR)/callrouter|g' \
+	      -e 's|/etc/callrouter/callrouter.ini|$(CONFDIR)/callrouter.ini|g' \
+	      etc/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u; \
+	done
+	@if [ -e $(DESTDIR)$(CONFDIR)/callrouter.ini ]; then \
+	  echo "make install: kept the existing $(DESTDIR)$(CONFDIR)/callrouter.ini (the sample is $(DOCDIR)/examples/callrouter.ini)"; \
+	else \
+	  $(INSTALL) -m 644 etc/callrouter.ini $(DESTDIR)$(CONFDIR)/callrouter.ini && \
+	  echo "make install: installed the sample rules as $(DESTDIR)$(CONFDIR)/callrouter.ini"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/callrouter $(DESTDIR)$(MANDIR)/man8/callrouter.8 \
+	    $(DESTDIR)$(UNITDIR)/callrouter.socket $(DESTDIR)$(UNITDIR)/callrouter.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@if cmp -s etc/callrouter.ini $(DESTDIR)$(CONFDIR)/callrouter.ini; then \
+	  rm -f $(DESTDIR)$(CONFDIR)/callrouter.ini; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/callrouter.ini ]; then \
+	  echo "make uninstall: kept $(DESTDIR)$(CONFDIR)/callrouter.ini (changed from the sample)"; \
+	fi
+
+# The static binary. libxml2.a calls seven ICU functions (for encodings iconv does not
+# know, which callrouter never uses); mk/static-icu-stub.c answers them "unsupported", so
+# that ICU's 30 MB data library stays out. STATIC_ICU=full links the real ICU instead.
+STATIC_ICU  ?= stub
+STATIC_LIBS := -Wl,-Bstatic -lfcgi -linih
+ifeq ($(STATIC_ICU),full)
+STATIC_LIBS += $(shell pkg-config --static --libs-only-l libxml-2.0 | sed 's/ -lm / /')
+STATIC_STUB :=
+else
+STATIC_LIBS += -lxml2 -lz -llzma
+STATIC_STUB := $(BUILD)/obj/static-icu-stub.o
+endif
+STATIC_LIBS += -Wl,-Bdynamic -lm -pthread
+
+static: $(BUILD)/callrouter-static
+
+$(BUILD)/callrouter-static: $(CORE_OBJ) $(BUILD)/obj/main.o $(STATIC_STUB) mk/deploy.mk
+	$(CXX) $(LDFLAGS) -static-libstdc++ -static-libgcc -s -o $@ $(filter %.o,$^) $(STATIC_LIBS)
+	@ls -l $@ | awk '{print "make static: " $$NF ", " $$5 " bytes"}'
+
+$(BUILD)/obj/static-icu-stub.o: mk/static-icu-stub.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror -fPIE -c -o $@ $<
