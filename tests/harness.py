@@ -15,6 +15,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APACHE_MODULES = "/usr/lib/apache2/modules"
 CASES = []
 
 
@@ -171,6 +172,37 @@ class Run:
         expect(p.alive(), "nginx did not start: " + p.output())
         return p, port
 
+    def apache(self, conf, modules=(), port=None):
+        """Starts Apache (apache2 -DFOREGROUND) with a config of its own in a folder of
+        its own: PidFile, ErrorLog, runtime files there, listening on 127.0.0.1:port.
+        conf is appended to the server config; modules are names such as "proxy_fcgi",
+        loaded from /usr/lib/apache2/modules. Returns (proc, port, folder)."""
+        port = port or free_port()
+        d = self.unique("apache")
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+        mods = ["mpm_event", "authz_core", "authn_core"] + [m for m in modules if m not in
+                                                            ("mpm_event", "authz_core", "authn_core")]
+        lines = [f"ServerRoot {d}", "ServerName localhost", f"Listen 127.0.0.1:{port}",
+                 f"PidFile {d}/httpd.pid", f"ErrorLog {d}/error.log", "LogLevel warn",
+                 f"DefaultRuntimeDir {d}", f"Mutex file:{d} default"]
+        lines += [f"LoadModule {m}_module {APACHE_MODULES}/mod_{m}.so" for m in mods]
+        if os.getuid() == 0:
+            # Apache will not serve as root; its children run as the usual user.
+            lines += ["User www-data", "Group www-data"]
+        lines += ["<Directory />", "    AllowOverride None", "    Require all denied", "</Directory>", conf]
+        cpath = os.path.join(d, "httpd.conf")
+        with open(cpath, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        apache2 = shutil.which("apache2") or "/usr/sbin/apache2"
+        t = subprocess.run([apache2, "-t", "-f", cpath], capture_output=True, text=True)
+        expect(t.returncode == 0, "apache2 -t: " + t.stdout + t.stderr)
+        p = Process(self, [apache2, "-f", cpath, "-DFOREGROUND"], "apache")
+        p.error_log = os.path.join(d, "error.log")
+        wait_for(lambda: _can_connect("127.0.0.1", port) or not p.alive(), what="apache port")
+        expect(p.alive(), "apache did not start: " + p.output() + _read(p.error_log))
+        return p, port, d
+
     def stack(self, ini, threads=None, auth=None):
         """callrouter + nginx; returns (callrouter, nginx, url)."""
         cr = self.callrouter(ini, threads=threads)
@@ -216,6 +248,14 @@ def _can_connect_unix(path):
         return False
     finally:
         s.close()
+
+
+def _read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def _user_group():
