@@ -728,11 +728,16 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
     });
     // One problem, one line: a value that went on over lines (or held other control
     // bytes) must not break the message, whichever check quoted it.
+    // A binary file would give a problem per line: the first ones say enough.
+    constexpr std::size_t kMaxErrors = 50;
+    std::size_t more = p.errors.size() > kMaxErrors ? p.errors.size() - kMaxErrors : 0;
+    if (more) p.errors.resize(kMaxErrors);
     for (Error& e : p.errors) {
         for (char& ch : e.text)
             if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
         errors->push_back(std::move(e.text));
     }
+    if (more) errors->push_back(path + ": " + std::to_string(more) + " more problems");
     if (!errors->empty()) return nullptr;
     return c;
 }
