@@ -333,9 +333,12 @@ def _(run):
         p.wait(10)
         out = p.stdout.read().decode()
         expect("stopped" in out, out)
-        time.sleep(0.3)
-        ps = subprocess.run(["ps", "-o", "pid=,args=", "-g", str(p.pid)], capture_output=True, text=True).stdout
-        eq(ps.strip(), "", "processes left in the group")
+        # Exited processes may linger as zombies until their parent reaps them.
+        def group_empty():
+            ps = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(p.pid)], capture_output=True,
+                                text=True).stdout
+            return all(line.split()[1].startswith("Z") for line in ps.splitlines() if line.strip())
+        wait_for(group_empty, timeout=5, what="no live process left in the group")
         expect(not _listening(port), "port still open")
     finally:
         try:
