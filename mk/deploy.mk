@@ -30,7 +30,6 @@ install: $(BUILD)/callrouter
 	$(INSTALL) -m 755 $(BUILD)/callrouter $(DESTDIR)$(SBINDIR)/callrouter
 	$(INSTALL) -m 644 doc/callrouter.8 $(DESTDIR)$(MANDIR)/man8/callrouter.8
 	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	$(INSTALL) -m 644 docs/deploy.md $(DESTDIR)$(DOCDIR)/deploy.md
 	$(INSTALL) -m 644 etc/callrouter.ini $(DESTDIR)$(DOCDIR)/examples/callrouter.ini
 	$(INSTALL) -m 644 $(DEPLOY_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	for u in callrouter.socket callrouter.service; do \

@@ -502,7 +502,7 @@ def _(run):
     binary = root("/usr/sbin/callrouter")
     conf = root("/etc/callrouter/callrouter.ini")
     for p in (binary, conf, root("/usr/share/man/man8/callrouter.8"), root("/usr/share/doc/callrouter/README.md"),
-              root("/usr/share/doc/callrouter/deploy.md"), root("/usr/share/doc/callrouter/examples/callrouter.ini"),
+              root("/usr/share/doc/callrouter/examples/callrouter.ini"),
               root("/usr/share/doc/callrouter/examples/htaccess"),
               root("/usr/share/doc/callrouter/examples/callrouter-server.conf"),
               root("/usr/lib/systemd/system/callrouter.socket"), root("/usr/lib/systemd/system/callrouter.service")):
