@@ -17,7 +17,8 @@ LDLIBS    := -lfcgi -lxml2 -linih -pthread
 # Everything the build, the tests and `make run` use, from Debian.
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
-                apache2 libapache2-mod-fcgid systemd groff-base
+                apache2 libapache2-mod-fcgid systemd groff-base \
+                clang libclang-rt-14-dev valgrind wrk
 
 CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
 CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)
@@ -60,7 +61,7 @@ run: deps
 	@exec nginx/run-local.sh $(BUILD)/callrouter etc/callrouter.ini $(PORT)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests fuzz-build
 	@python3 tests/run.py --build $(BUILD)
 
 $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o

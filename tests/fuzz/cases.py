@@ -1,0 +1,45 @@
+"""The short fuzz runs of `make check`: one named case per libFuzzer driver that is built
+($BUILD/fuzz/fuzz_NAME, by `make fuzz-build`), run for FUZZ_SECONDS (default 30) from a
+copy of its seed corpus (tests/fuzz/corpus/NAME). A crash, a sanitizer report, a
+violated property, a timeout or a leak fails the case, with the input that did it."""
+
+import glob
+import os
+import shutil
+import subprocess
+
+from harness import ROOT, Failure
+
+
+def fuzz_cases(build):
+    seconds = int(os.environ.get("FUZZ_SECONDS", "30"))
+    cases = []
+    for exe in sorted(glob.glob(os.path.join(os.path.abspath(build), "fuzz", "fuzz_*"))):
+        if not os.access(exe, os.X_OK) or exe.endswith((".o", ".d", ".log")):
+            continue
+        name = os.path.basename(exe)[len("fuzz_"):]
+        cases.append((f"fuzz: {name} for {seconds} s (libFuzzer, ASan + UBSan)", _runner(exe, name, seconds)))
+    return cases
+
+
+def _runner(exe, name, seconds):
+    def fn(run):
+        corpus = run.path("corpus")
+        shutil.copytree(os.path.join(ROOT, "tests", "fuzz", "corpus", name), corpus)
+        artifacts = run.path("artifacts") + "/"
+        os.makedirs(artifacts)
+        r = subprocess.run([exe, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
+                            "-print_final_stats=1", f"-artifact_prefix={artifacts}", corpus],
+                           capture_output=True, text=True, timeout=seconds + 120, cwd=run.dir)
+        out = r.stdout + r.stderr
+        found = os.listdir(artifacts)
+        if r.returncode != 0 or found:
+            keep = os.path.join(ROOT, "build", "fuzz", "found")
+            os.makedirs(keep, exist_ok=True)
+            for f in found:
+                shutil.copy(os.path.join(artifacts, f), os.path.join(keep, f"{name}-{f}"))
+            raise Failure(f"fuzz_{name} exit {r.returncode}, inputs kept in {keep}: {found}\n" + out[-3000:])
+        runs = [l for l in out.splitlines() if l.startswith("stat::number_of_executed_units")]
+        if not runs:
+            raise Failure("no libFuzzer statistics:\n" + out[-2000:])
+    return fn
