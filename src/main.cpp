@@ -98,12 +98,7 @@ int run_test(const std::string& path, const std::string& body, const std::string
             return 2;
         }
     }
-    cr::HttpHead head;
-    head.method = "POST";
-    head.has_content_type = true;
-    head.content_type = "application/x-www-form-urlencoded";
-    head.has_content_length = true;
-    head.content_length = std::to_string(body.size());
+    cr::HttpHead head = cr::form_post(body);
     if (!c->settings.require_user.empty()) {
         head.has_remote_user = true;
         head.remote_user = c->settings.require_user;

@@ -42,6 +42,16 @@ const char* status_text(int status) {
     }
 }
 
+HttpHead form_post(std::string_view body) {
+    HttpHead h;
+    h.method = "POST";
+    h.has_content_type = true;
+    h.content_type = "application/x-www-form-urlencoded";
+    h.has_content_length = true;
+    h.content_length = std::to_string(body.size());
+    return h;
+}
+
 Response error_response(int status, std::string message) {
     Response r;
     r.status = status;

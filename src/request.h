@@ -45,6 +45,9 @@ Response answer(const Config& config, std::string_view body, std::size_t length,
 Response handle(const Config& config, const HttpHead& head, std::string_view body, std::int64_t now,
                 std::vector<std::string>* trace);
 
+// The head of a form POST of `body`, as sipgate.io sends it: for --test and the tests.
+HttpHead form_post(std::string_view body);
+
 // A text/plain error answer: status and one line.
 Response error_response(int status, std::string message);
 

@@ -1,81 +1,35 @@
 // The XML answers of every action (SPEC sections 2 and 5), whole documents compared.
 #include <doctest/doctest.h>
 
-#include <ftw.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "answer.h"
 #include "config.h"
 #include "request.h"
+#include "support.h"
 
 namespace {
 
 const std::string kHead = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 const std::string kEmpty = kHead + "<Response/>\n";
 
-// A rule file in a temporary directory, loaded; the directory is removed at the end.
-class Rules {
-public:
-    explicit Rules(const std::string& ini) {
-        cr::answer_init();
-        std::string tmpl = "/tmp/callrouter-answer-XXXXXX";
-        std::vector<char> buf(tmpl.begin(), tmpl.end());
-        buf.push_back('\0');
-        REQUIRE(::mkdtemp(buf.data()) != nullptr);
-        dir_ = buf.data();
-        std::string path = dir_ + "/rules.ini";
-        {
-            std::ofstream out(path, std::ios::binary);
-            out << ini;
-        }
-        std::vector<std::string> errors;
-        config_ = cr::load_config(path, &errors);
-        std::string all;
-        for (const std::string& e : errors) all += e + "\n";
-        REQUIRE_MESSAGE(config_ != nullptr, all);
-    }
-    ~Rules() {
-        ::nftw(dir_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 8,
-               FTW_DEPTH | FTW_PHYS);
-    }
-    Rules(const Rules&) = delete;
-    Rules& operator=(const Rules&) = delete;
-
-    const cr::Config& config() const { return *config_; }
-
-    // POSTs `body` and returns the 200 answer's XML.
-    std::string post(const std::string& body) const {
-        cr::HttpHead head;
-        head.method = "POST";
-        head.has_content_type = true;
-        head.content_type = "application/x-www-form-urlencoded";
-        head.has_content_length = true;
-        head.content_length = std::to_string(body.size());
-        cr::Response r = cr::handle(*config_, head, body, 0, nullptr);
-        CHECK_MESSAGE(r.status == 200, r.body);
-        CHECK(r.content_type == "application/xml; charset=UTF-8");
-        return r.body;
-    }
-
-private:
-    std::string dir_;
-    std::shared_ptr<const cr::Config> config_;
-};
+// POSTs `body` to the rules and returns the 200 answer's XML.
+std::string post(const test::Rules& rules, const std::string& body) {
+    cr::Response r = cr::handle(*rules, cr::form_post(body), body, 0, nullptr);
+    CHECK_MESSAGE(r.status == 200, r.body);
+    CHECK(r.content_type == "application/xml; charset=UTF-8");
+    return r.body;
+}
 
 const char* const kIn = "from=4930123456&to=4921112345678&direction=in";
 const char* const kOut = "from=4921112345678&to=4930123456&direction=out";
 
 // The answer of a file holding one rule (after `[settings] country_code = 49`).
 std::string answer_of(const std::string& rule, const char* body = kIn) {
-    Rules r("[settings]\ncountry_code = 49\n[rule r]\n" + rule);
-    return r.post(body);
+    test::Rules r("[settings]\ncountry_code = 49\n[rule r]\n" + rule);
+    return post(r, body);
 }
 
 }  // namespace
@@ -318,13 +272,13 @@ TEST_CASE("answer: build_answer splits where `to` goes") {
 }
 
 TEST_CASE("answer: the same config answers each call with its own `to`") {
-    Rules r("[rule out]\ndirection = out\naction = dial $to\n[rule in]\naction = reject\n");
+    test::Rules r("[rule out]\ndirection = out\naction = dial $to\n[rule in]\naction = reject\n");
     for (const char* to : {"4930123456", "4940999", "12345678901234567890"}) {
-        CHECK(r.post(std::string("from=4921112345678&to=") + to + "&direction=out") ==
+        CHECK(post(r, std::string("from=4921112345678&to=") + to + "&direction=out") ==
               kHead + "<Response>\n  <Dial>\n    <Number>" + to + "</Number>\n  </Dial>\n</Response>\n");
     }
-    CHECK(r.post(kIn) == kHead + "<Response>\n  <Reject/>\n</Response>\n");
-    REQUIRE(r.config().rules.size() == 2);
-    CHECK(r.config().rules[0].answer.size() == 2);
-    CHECK(r.config().rules[1].answer.size() == 1);
+    CHECK(post(r, kIn) == kHead + "<Response>\n  <Reject/>\n</Response>\n");
+    REQUIRE(r->rules.size() == 2);
+    CHECK(r->rules[0].answer.size() == 2);
+    CHECK(r->rules[1].answer.size() == 1);
 }

@@ -1,18 +1,13 @@
 // The rule file loader: every error with its FILE:LINE, and the files that load (SPEC section 5).
 #include <doctest/doctest.h>
 
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "config.h"
+#include "support.h"
 
 using cr::Config;
 using cr::Number;
@@ -21,46 +16,7 @@ using cr::Step;
 
 namespace {
 
-// A temporary directory, removed with all it holds when the test ends.
-class TempDir {
-public:
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");
-        std::string tmpl = std::string(base && *base ? base : "/tmp") + "/callrouter-config-XXXXXX";
-        std::vector<char> buf(tmpl.begin(), tmpl.end());
-        buf.push_back('\0');
-        const char* made = ::mkdtemp(buf.data());
-        REQUIRE(made != nullptr);
-        path_ = made;
-    }
-    ~TempDir() {
-        ::nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
-               FTW_DEPTH | FTW_PHYS);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-
-    // Writes `content` to `name` (relative to the directory, may name a subdirectory
-    // made with mkdir()) and returns the full path.
-    std::string write(const std::string& name, const std::string& content) const {
-        std::string full = path_ + "/" + name;
-        std::ofstream out(full, std::ios::binary);
-        out << content;
-        out.close();
-        REQUIRE(out.good());
-        return full;
-    }
-    std::string mkdir(const std::string& name) const {
-        std::string full = path_ + "/" + name;
-        REQUIRE(::mkdir(full.c_str(), 0700) == 0);
-        return full;
-    }
-
-private:
-    std::string path_;
-};
+using test::TempDir;
 
 // One line per error, for comparing (and printing) lists of errors.
 std::string lines(const std::vector<std::string>& v) {

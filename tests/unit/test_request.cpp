@@ -1,12 +1,7 @@
 // The HTTP contract (SPEC section 4): cr::handle, check_head and answer, and log escaping.
 #include <doctest/doctest.h>
 
-#include <ftw.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "request.h"
+#include "support.h"
 
 using cr::HttpHead;
 using cr::Response;
@@ -25,39 +21,7 @@ const std::string kText = "text/plain; charset=UTF-8";
 const std::string kHead = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 const std::string kEmpty = kHead + "<Response/>\n";
 
-// A loaded rule file; its temporary directory is removed at the end.
-class Rules {
-public:
-    explicit Rules(const std::string& ini) {
-        cr::answer_init();
-        std::string tmpl = "/tmp/callrouter-request-XXXXXX";
-        std::vector<char> buf(tmpl.begin(), tmpl.end());
-        buf.push_back('\0');
-        REQUIRE(::mkdtemp(buf.data()) != nullptr);
-        dir_ = buf.data();
-        std::string path = dir_ + "/rules.ini";
-        {
-            std::ofstream out(path, std::ios::binary);
-            out << ini;
-        }
-        std::vector<std::string> errors;
-        config_ = cr::load_config(path, &errors);
-        std::string all;
-        for (const std::string& e : errors) all += e + "\n";
-        REQUIRE_MESSAGE(config_ != nullptr, all);
-    }
-    ~Rules() {
-        ::nftw(dir_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 8,
-               FTW_DEPTH | FTW_PHYS);
-    }
-    Rules(const Rules&) = delete;
-    Rules& operator=(const Rules&) = delete;
-    const cr::Config& operator*() const { return *config_; }
-
-private:
-    std::string dir_;
-    std::shared_ptr<const cr::Config> config_;
-};
+using test::Rules;
 
 // The rules most tests answer with.
 const char* const kIni =
@@ -84,15 +48,7 @@ const std::string kDial = kHead + "<Response>\n  <Dial>\n    <Number>49157999123
 const std::string kBusy = kHead + "<Response>\n  <Reject reason=\"busy\"/>\n</Response>\n";
 const std::string kVoicemail = kHead + "<Response>\n  <Dial>\n    <Voicemail/>\n  </Dial>\n</Response>\n";
 
-HttpHead post_head(const std::string& body) {
-    HttpHead h;
-    h.method = "POST";
-    h.has_content_type = true;
-    h.content_type = "application/x-www-form-urlencoded";
-    h.has_content_length = true;
-    h.content_length = std::to_string(body.size());
-    return h;
-}
+HttpHead post_head(const std::string& body) { return cr::form_post(body); }
 
 Response post(const cr::Config& c, const std::string& body) { return cr::handle(c, post_head(body), body, 0, nullptr); }
 
