@@ -224,7 +224,9 @@ void discard_input(FCGX_Stream* in) {
 // worker through the pipe, without a signal that could cut a request short.
 void worker(Workers* w) {
     FCGX_Request req;
-    FCGX_InitRequest(&req, w->listen_fd, 0);
+    // No listening socket for libfcgi: the worker accepts (below) and hands libfcgi the
+    // connection, so libfcgi never accepts one without the time bounds.
+    FCGX_InitRequest(&req, -1, 0);
     auto last_complaint = Clock::now() - std::chrono::seconds(10);
     while (!w->stop.load()) {
         pollfd p[2] = {{w->listen_fd, POLLIN, 0}, {w->wake[0], POLLIN, 0}};
@@ -235,10 +237,25 @@ void worker(Workers* w) {
             continue;
         }
         ++w->busy;
-        int rc = FCGX_Accept_r(&req);
+        // A connection gets a 10 s bound on every read and write (sipgate.io has given up by
+        // then): TCP copies it from the listener, a unix socket does not, so it is set here.
+        int fd = ::accept4(w->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        int rc = fd < 0 ? -errno : 0;
+        if (fd >= 0) {
+            timeval tv{10, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+            req.ipcFd = fd;
+            req.keepConnection = 1;  // FCGX_Accept_r reads from this connection instead of closing it
+            rc = FCGX_Accept_r(&req);
+            // A connection that sent no valid request: libfcgi closed it, and then failed to
+            // accept another from the listening socket it does not have (EBADF).
+            if (rc == -EBADF) rc = -EAGAIN;
+        }
         if (rc < 0) {
             --w->busy;
-            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) continue;  // another worker took it
+            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
+                continue;  // another worker took it, or the client left
             if (Clock::now() - last_complaint > std::chrono::seconds(5)) {
                 last_complaint = Clock::now();
                 log_line(LogLevel::Error, std::string("accept failed: ") + std::strerror(-rc) + " (retrying)");
