@@ -383,3 +383,25 @@ def _(run):
     eq(len(lines), 2, "log lines")
     expect("from=49\\x0a211" in lines[0] and "\\x0d\\x0a2026" in lines[0], lines[0])
     expect("callId=\"x\\x0ainfo:" in lines[1] and "\\x00\\x1b[2J\\xe2\\x80\\xae" in lines[1], lines[1])
+
+
+@case("hostile fastcgi: a client that stalls mid-record holds its worker at most 12 s (10 s read bound, 2 s close linger)")
+def _(run):
+    import socket
+    crp = run.callrouter(run.write("rules.ini", RULES), threads=1)
+    stalled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stalled.connect(crp.listen[5:])
+    stalled.sendall(b"\x01\x01\x00\x01\x00\x08\x00\x00")  # a record header, and then nothing
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    c = FcgiClient(crp.listen)
+    c.sock.settimeout(20)
+    c.begin(fcgi_params(GOOD.encode()))
+    c.send(GOOD.encode())
+    c.end()
+    s, h, b = c.answer()
+    took = time.monotonic() - t0
+    eq((s, b), (200, DIAL_OFFICE))
+    expect(took < 13, f"the only worker was held {took:.1f} s")
+    stalled.close()
+    expect(crp.alive(), "died")
