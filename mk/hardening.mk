@@ -50,17 +50,36 @@ fuzz: deps
 	  grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/$$f.log || true; \
 	done
 
-# The same tests as make check, against binaries built with ASan + UBSan in $(BUILD)/san.
+# The same tests as make check, against binaries built with ASan + UBSan in $(BUILD)/san
+# (CALLROUTER_BIN, and the unit tests). The tests get $(BUILD)/san-run as their build
+# folder, so that the ones that build binaries themselves (make static, make install)
+# build ordinary ones there and never mix them with the sanitized objects.
 # Every sanitizer report (also a leak at exit of a CGI or FastCGI process) is written
 # to $(SAN_DIR)/reports/; any file there fails the target.
+# The report folder is also compiled in (__asan_default_options), so that a process
+# started with a clean environment (CGI) still writes its reports there.
+SAN_REPORTS   := $(abspath $(SAN_DIR))/reports
+
+$(SAN_DIR)/san_options.o: mk/hardening.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' \
+	  '__attribute__((visibility("default"), used)) const char* __asan_default_options(void) {' \
+	  '    return "log_path=$(SAN_REPORTS)/asan:detect_leaks=1"; }' \
+	  '__attribute__((visibility("default"), used)) const char* __ubsan_default_options(void) {' \
+	  '    return "log_path=$(SAN_REPORTS)/ubsan:print_stacktrace=1:halt_on_error=1"; }' > $(SAN_DIR)/san_options.c
+	$(CC) -c -o $@ $(SAN_DIR)/san_options.c
+
 sanitize: deps
-	@CXXFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	@$(MAKE) --no-print-directory $(SAN_DIR)/san_options.o
+	@CXXFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined $(abspath $(SAN_DIR))/san_options.o" \
 	  $(MAKE) --no-print-directory BUILD=$(SAN_DIR) $(SAN_DIR)/callrouter $(SAN_DIR)/unit-tests
 	@rm -rf $(SAN_DIR)/reports && mkdir -p $(SAN_DIR)/reports
+	@rm -rf $(SAN_DIR)-run && mkdir -p $(SAN_DIR)-run && cp $(SAN_DIR)/unit-tests $(SAN_DIR)-run/
 	@rc=0; \
-	ASAN_OPTIONS=log_path=$(abspath $(SAN_DIR))/reports/asan:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
-	UBSAN_OPTIONS=log_path=$(abspath $(SAN_DIR))/reports/ubsan:print_stacktrace=1:halt_on_error=1 \
-	  python3 tests/run.py --build $(SAN_DIR) | tee $(SAN_DIR)/tests.log | grep -vE '^ok ' || rc=1; \
+	ASAN_OPTIONS=log_path=$(SAN_REPORTS)/asan:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=log_path=$(SAN_REPORTS)/ubsan:print_stacktrace=1:halt_on_error=1 \
+	CALLROUTER_BIN=$(abspath $(SAN_DIR))/callrouter \
+	  python3 tests/run.py --build $(SAN_DIR)-run | tee $(SAN_DIR)/tests.log | grep -vE '^ok ' || rc=1; \
 	tail -1 $(SAN_DIR)/tests.log | grep -q ' 0 failed$$' || rc=1; \
 	if [ -n "$$(ls -A $(SAN_DIR)/reports)" ]; then \
 	  echo "make sanitize: sanitizer reports:"; head -60 $(SAN_DIR)/reports/*; rc=1; \

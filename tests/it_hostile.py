@@ -200,6 +200,8 @@ for _m in ("GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND"):
       cr(405, M405), cr(405, "") if _m == "HEAD" else None)  # HEAD: nginx sends no body
 H("GET with the fields in the query string is 405", dict(body="", method="GET", clen=None, query=GOOD), cr(405, M405))
 H("TRACE is 405 (nginx: its own 405)", dict(body="", method="TRACE", clen=None), cr(405, M405), ng(405, "405 Not Allowed"))
+H("CONNECT is 405 (nginx: its own 405)", dict(body="", method="CONNECT", clen=None), cr(405, M405),
+  ng(405, "405 Not Allowed"))
 H("lower-case post is 405 (nginx: its own 400)", dict(body=GOOD, method="post"), cr(405, M405), NG400)
 
 
@@ -263,7 +265,7 @@ def nginx_case(req, want):
         headers = []
         if req.get("ctype", FORM) is not None:
             headers.append(("Content-Type", req.get("ctype", FORM)))
-        target = "/" + ("?" + req["query"] if "query" in req else "")
+        target = req.get("target") or "/" + ("?" + req["query"] if "query" in req else "")
         body = req.get("body", "")
         body = body.encode() if isinstance(body, str) else body
         clen = req.get("clen", "auto")
