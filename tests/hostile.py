@@ -6,6 +6,7 @@ check that a log holds only whole log lines."""
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -177,3 +178,10 @@ def log_lines_only(text, what):
 def status_lines(text):
     """The request log lines of a log."""
     return [l for l in text.splitlines() if re.search(r"\]: \w+: status=\d+ ", l)]
+
+
+def terminate(proc, timeout=15):
+    """SIGTERM, then the exit code; the log stays readable (Process.stop closes it)."""
+    proc.send_signal(signal.SIGTERM)
+    proc.proc.wait(timeout)
+    return proc.proc.returncode
