@@ -65,7 +65,7 @@ check: deps
 	@python3 tests/run.py --build $(BUILD)
 
 $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)
 
 # Benchmarks side by side (ratios, not absolute times); needs wrk.
 bench: deps
