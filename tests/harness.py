@@ -217,19 +217,30 @@ class Run:
         """Runs the binary as a CGI program; returns (status, headers, body, stderr)."""
         if isinstance(body, str):
             body = body.encode()
-        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GATEWAY_INTERFACE": "CGI/1.1",
-             "REQUEST_METHOD": method, "SERVER_PROTOCOL": "HTTP/1.1"}
-        if content_type is not None:
-            e["CONTENT_TYPE"] = content_type
-        if content_length == "auto":
-            e["CONTENT_LENGTH"] = str(len(body))
-        elif content_length is not None:
-            e["CONTENT_LENGTH"] = content_length
-        if config:
-            e["CALLROUTER_CONFIG"] = config
-        e.update(env or {})
+        e = cgi_env(body, method, content_type, content_length, config, env)
         r = subprocess.run(argv or [self.bin], input=body, env=e, capture_output=True, timeout=10)
         return parse_cgi(r.stdout) + (r.stderr.decode("utf-8", "replace"),)
+
+
+def cgi_env(body, method="POST", content_type="application/x-www-form-urlencoded", content_length="auto",
+            config=None, env=None):
+    """The environment a web server gives a CGI program for this request: no
+    CONTENT_TYPE / CONTENT_LENGTH when None, the body's length for "auto"."""
+    e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GATEWAY_INTERFACE": "CGI/1.1",
+         "REQUEST_METHOD": method, "SERVER_PROTOCOL": "HTTP/1.1"}
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        if k in os.environ:
+            e[k] = os.environ[k]
+    if content_type is not None:
+        e["CONTENT_TYPE"] = content_type
+    if content_length == "auto":
+        e["CONTENT_LENGTH"] = str(len(body))
+    elif content_length is not None:
+        e["CONTENT_LENGTH"] = content_length
+    if config:
+        e["CALLROUTER_CONFIG"] = config
+    e.update(env or {})
+    return e
 
 
 def _can_connect(host, port):

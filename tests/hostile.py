@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 
-from harness import ROOT, Failure, Process, _can_connect, _user_group, expect, free_port, wait_for
+from harness import ROOT, Failure, Process, _can_connect, _user_group, cgi_env, expect, free_port, wait_for
 
 FORM = "application/x-www-form-urlencoded"
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ callrouter\[\d+\]: (error|warn|info|debug): [\x20-\x7e]*$")
@@ -94,20 +94,7 @@ def cgi(run, body=b"", method="POST", content_type=FORM, content_length="auto", 
     before reading the answer (status etc. are then None)."""
     if isinstance(body, str):
         body = body.encode()
-    e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GATEWAY_INTERFACE": "CGI/1.1",
-         "REQUEST_METHOD": method, "SERVER_PROTOCOL": "HTTP/1.1"}
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
-        if k in os.environ:
-            e[k] = os.environ[k]
-    if content_type is not None:
-        e["CONTENT_TYPE"] = content_type
-    if content_length == "auto":
-        e["CONTENT_LENGTH"] = str(len(body))
-    elif content_length is not None:
-        e["CONTENT_LENGTH"] = content_length
-    if config:
-        e["CALLROUTER_CONFIG"] = config
-    e.update(env or {})
+    e = cgi_env(body, method, content_type, content_length, config, env)
     err_path = run.unique("cgi-stderr")
     with open(err_path, "wb") as err:
         p = subprocess.Popen([run.bin], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=e)

@@ -18,16 +18,9 @@ import time
 
 from harness import FcgiClient, Process, case, eq, expect, fcgi_params, fcgi_request, wait_for, _can_connect_unix
 from hostile import FORM, cgi, log_lines_only, nginx, status_lines, terminate
+from it_reload import RULES  # the same rule file: a list file, one rule
 
 GOOD = "from=492111234567&to=4921112345&direction=in"
-RULES = """[settings]
-country_code = 49
-[list team]
-file = team.txt
-[rule office]
-to = @team
-action = {action}
-"""
 TEAM = "# the team\n4921112345\n"
 
 
