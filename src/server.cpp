@@ -217,9 +217,9 @@ void discard_input(FCGX_Stream* in) {
     }
 }
 
-// A worker: waits in poll() for a connection or the wake-up pipe, then lets libfcgi
-// accept and read the request, and answers it. The listening socket is
-// non-blocking, so libfcgi's accept() never blocks: workers that lose the race
+// A worker: waits in poll() for a connection or the wake-up pipe, accepts the
+// connection, bounds its reads and writes, lets libfcgi read the request from it,
+// and answers. The listening socket is non-blocking: workers that lose the race
 // for a connection get EAGAIN and wait again, and a stop reaches every idle
 // worker through the pipe, without a signal that could cut a request short.
 void worker(Workers* w) {
@@ -237,8 +237,7 @@ void worker(Workers* w) {
             continue;
         }
         ++w->busy;
-        // A connection gets a 10 s bound on every read and write (sipgate.io has given up by
-        // then): TCP copies it from the listener, a unix socket does not, so it is set here.
+        // A connection gets a 10 s bound on every read and write: sipgate.io has given up by then.
         int fd = ::accept4(w->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
         int rc = fd < 0 ? -errno : 0;
         if (fd >= 0) {
@@ -277,16 +276,11 @@ void worker(Workers* w) {
     --w->running;
 }
 
-// Makes the listening socket non-blocking (see worker()) and gives the
-// connections accepted from it (TCP copies these options) a 10 s bound on every
-// read and write: sipgate.io has given up by then.
+// Makes the listening socket non-blocking (see worker()). Returns false when fd is
+// not one that can be made so.
 bool prepare_listener(int fd) {
     int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return false;
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    return true;
+    return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
 }  // namespace
