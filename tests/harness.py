@@ -149,16 +149,24 @@ class Run:
         expect(p.alive(), "callrouter did not start: " + p.output())
         return p
 
-    def nginx(self, socket_path, auth=None):
-        """Starts nginx from nginx/local.conf.in in front of a unix socket; returns (proc, port)."""
+    def nginx(self, socket_path, auth=None, snippet_edit=None):
+        """Starts nginx from nginx/local.conf.in in front of a unix socket; returns (proc, port).
+        auth: directives for the location; snippet_edit(text) -> text: a changed copy of
+        the shipped nginx/callrouter-fastcgi.conf is used instead of it."""
         port = free_port()
         d = self.unique("nginx")
         os.makedirs(d)
         with open(os.path.join(ROOT, "nginx", "local.conf.in")) as f:
             conf = f.read()
+        snippet = os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")
+        if snippet_edit:
+            with open(snippet) as f:
+                text = snippet_edit(f.read())
+            snippet = os.path.join(d, "snippet.conf")
+            with open(snippet, "w") as f:
+                f.write(text)
         user, group = _user_group()
-        repl = {"@DIR@": d, "@PORT@": str(port), "@SOCKET@": socket_path,
-                "@SNIPPET@": os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf"),
+        repl = {"@DIR@": d, "@PORT@": str(port), "@SOCKET@": socket_path, "@SNIPPET@": snippet,
                 "@ACCESS_LOG@": os.path.join(d, "access.log"), "@USER@": user, "@GROUP@": group}
         for k, v in repl.items():
             conf = conf.replace(k, v)

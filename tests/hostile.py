@@ -3,17 +3,14 @@ that can send anything (odd methods and headers, slow bodies, a hang-up halfway)
 runner that also returns the exit code, nginx with a snippet of the test's own, and the
 check that a log holds only whole log lines."""
 
-import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import time
 
-from harness import ROOT, Failure, Process, _can_connect, _user_group, cgi_env, expect, free_port, wait_for
+from harness import FORM, Failure, cgi_env, expect
 
-FORM = "application/x-www-form-urlencoded"
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ callrouter\[\d+\]: (error|warn|info|debug): [\x20-\x7e]*$")
 
 
@@ -126,32 +123,8 @@ def cgi(run, body=b"", method="POST", content_type=FORM, content_length="auto", 
 
 
 def nginx(run, socket_path, snippet_edit=None):
-    """Like Run.nginx, with the shipped snippet changed by snippet_edit(text) -> text."""
-    port = free_port()
-    d = run.unique("nginx")
-    os.makedirs(d)
-    with open(os.path.join(ROOT, "nginx", "local.conf.in")) as f:
-        conf = f.read()
-    with open(os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")) as f:
-        snippet = f.read()
-    if snippet_edit:
-        snippet = snippet_edit(snippet)
-    snippet_path = os.path.join(d, "snippet.conf")
-    with open(snippet_path, "w") as f:
-        f.write(snippet)
-    user, group = _user_group()
-    repl = {"@DIR@": d, "@PORT@": str(port), "@SOCKET@": socket_path, "@SNIPPET@": snippet_path,
-            "@ACCESS_LOG@": os.path.join(d, "access.log"), "@USER@": user, "@GROUP@": group}
-    for k, v in repl.items():
-        conf = conf.replace(k, v)
-    cpath = os.path.join(d, "nginx.conf")
-    with open(cpath, "w") as f:
-        f.write(conf)
-    exe = shutil.which("nginx") or "/usr/sbin/nginx"
-    p = Process(run, [exe, "-e", "stderr", "-p", d, "-c", cpath], "nginx")
-    wait_for(lambda: _can_connect("127.0.0.1", port) or not p.alive(), what="nginx port")
-    expect(p.alive(), "nginx did not start: " + p.output())
-    return p, port
+    """Run.nginx, with the shipped snippet changed by snippet_edit(text) -> text."""
+    return run.nginx(socket_path, snippet_edit=snippet_edit)
 
 
 def log_lines_only(text, what):
