@@ -318,13 +318,18 @@ def curl(url, data=None, method=None, headers=(), user=None, extra=(), timeout=1
     while out.startswith(b"HTTP/1.1 1"):
         out = out.partition(b"\r\n\r\n")[2]
     head, _, body = out.partition(b"\r\n\r\n")
+    status, hdrs = parse_status_headers(head)
+    return status, hdrs, body.decode("utf-8", "replace")
+
+
+def parse_status_headers(head):
+    """An HTTP answer's head (bytes, without the blank line): (status, headers dict lower-cased)."""
     lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
     hdrs = {}
     for line in lines[1:]:
         k, _, v = line.partition(":")
         hdrs[k.strip().lower()] = v.strip()
-    return status, hdrs, body.decode("utf-8", "replace")
+    return int(lines[0].split()[1]), hdrs
 
 
 FORM = "application/x-www-form-urlencoded"

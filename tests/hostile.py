@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 
-from harness import FORM, Failure, cgi_env, expect
+from harness import FORM, Failure, cgi_env, expect, parse_status_headers
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ callrouter\[\d+\]: (error|warn|info|debug): [\x20-\x7e]*$")
 
@@ -67,12 +67,7 @@ def parse_http(out):
     head, sep, body = out.partition(b"\r\n\r\n")
     if not sep:
         raise Failure(f"no header end in HTTP answer: {out[:200]!r}")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    hdrs = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        hdrs[k.strip().lower()] = v.strip()
+    status, hdrs = parse_status_headers(head)
     if hdrs.get("transfer-encoding", "").lower() == "chunked":
         raw, body = body, b""
         while raw:
