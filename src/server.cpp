@@ -86,11 +86,12 @@ public:
         files_ = c->files;
         stamps_.clear();
         for (const std::string& f : files_) stamps_.push_back(stamp_of(f));
-        std::atomic_store(&current_, c);
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+        // Logged before the swap, so that the line comes before any answer from the new rules.
         log_line(LogLevel::Info, std::string(why) + ": " + log_value(path_) + ": " + std::to_string(c->rules.size()) +
                                      " rules, " + std::to_string(c->lists.size()) + " lists, loaded in " + buf);
+        std::atomic_store(&current_, c);
         return true;
     }
 
@@ -493,11 +494,12 @@ int run_fastcgi(const ServerOptions& opt) {
         log_line(LogLevel::Error, "cannot initialise FastCGI");
         return 1;
     }
+    // Said before the workers start, so that it comes before any request's line.
+    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(opt.threads) +
+                                 " threads");
     std::vector<std::thread> threads;
     w.running = opt.threads;
     for (int i = 0; i < opt.threads; ++i) threads.emplace_back(worker, &w);
-    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(opt.threads) +
-                                 " threads");
     for (;;) {
         timespec tick{0, 250 * 1000 * 1000};
         int sig = ::sigtimedwait(&sigs, nullptr, &tick);
