@@ -82,6 +82,42 @@ bool parse_number(std::string_view in, const std::string& country_code, bool emp
     return true;
 }
 
+std::size_t NumberSet::KeyTable::bucket(Key k) const {
+    // Multiplicative hashing of both halves; the top bits pick the bucket.
+    std::uint64_t lo = static_cast<std::uint64_t>(k), hi = static_cast<std::uint64_t>(k >> 64);
+    std::uint64_t h = (lo ^ (hi * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shift_);
+}
+
+void NumberSet::KeyTable::seal() {
+    std::sort(keys_.begin(), keys_.end());
+    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    // A power of two of buckets, at least one per key (at most 2^32 keys: a list file
+    // is at most 512 MiB, so it holds fewer than 2^28).
+    unsigned bits = 0;
+    while ((std::size_t{1} << bits) < keys_.size()) ++bits;
+    shift_ = 64 - bits;
+    std::size_t n = std::size_t{1} << bits;
+    std::vector<std::uint32_t> start(n + 1, 0);
+    for (Key k : keys_) ++start[bucket(k) + 1];
+    for (std::size_t b = 0; b < n; ++b) start[b + 1] += start[b];
+    std::vector<Key> grouped(keys_.size());
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (Key k : keys_) grouped[fill[bucket(k)]++] = k;
+    keys_ = std::move(grouped);
+    start_ = std::move(start);
+}
+
+bool NumberSet::KeyTable::contains(Key k) const {
+    if (keys_.empty()) return false;
+    std::size_t b = bucket(k);
+    for (std::uint32_t i = start_[b], end = start_[b + 1]; i < end; ++i)
+        if (keys_[i] == k) return true;
+    return false;
+}
+
 NumberSet::Key NumberSet::key(std::string_view digits) {
     Key k = 0;
     for (char c : digits) k = k * 10 + static_cast<unsigned>(c - '0');
@@ -110,20 +146,17 @@ bool NumberSet::add(std::string_view p, const std::string& country_code, std::st
     std::string d = normalise_digits(p, country_code, err);
     if (d.empty()) return false;
     if (prefix) {
-        prefixes_.push_back(key(d));
+        prefixes_.add(key(d));
         prefix_lengths_ |= 1u << d.size();
     } else {
-        exact_.push_back(key(d));
+        exact_.add(key(d));
     }
     return true;
 }
 
 void NumberSet::seal() {
-    for (auto* v : {&exact_, &prefixes_}) {
-        std::sort(v->begin(), v->end());
-        v->erase(std::unique(v->begin(), v->end()), v->end());
-        v->shrink_to_fit();
-    }
+    exact_.seal();
+    prefixes_.seal();
     std::sort(sip_ids_.begin(), sip_ids_.end());
     sip_ids_.erase(std::unique(sip_ids_.begin(), sip_ids_.end()), sip_ids_.end());
 }
@@ -143,13 +176,13 @@ bool NumberSet::contains(const Number& n) const {
     }
     if (any_) return true;
     const std::string& d = n.text;
-    if (std::binary_search(exact_.begin(), exact_.end(), key(d))) return true;
+    if (exact_.contains(key(d))) return true;
     if (prefix_lengths_ == 0) return false;
     Key k = 0;
     for (std::size_t len = 0; len <= d.size(); ++len) {
         if (len > 0) k = k * 10 + static_cast<unsigned>(d[len - 1] - '0');
         if ((prefix_lengths_ >> len) & 1u) {
-            if (std::binary_search(prefixes_.begin(), prefixes_.end(), k * 32 + len)) return true;
+            if (prefixes_.contains(k * 32 + len)) return true;
         }
     }
     return false;

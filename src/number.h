@@ -29,8 +29,8 @@ bool parse_number(std::string_view in, const std::string& country_code, bool emp
                   Number* out, std::string* err);
 
 // A set of number patterns: exact numbers, prefixes (`4940*`), `*`, `anonymous`
-// and SIP-IDs. Exact numbers and prefixes live in sorted arrays of packed keys, so
-// a lookup costs a binary search per prefix length in use, never a scan.
+// and SIP-IDs. Exact numbers and prefixes are packed keys in hash tables, so a lookup
+// costs one table probe (plus one per prefix length in use), whatever the size.
 class NumberSet {
 public:
     // Adds one pattern as written in the rule file or a list file (e.g. "+49 30 123456",
@@ -44,9 +44,27 @@ public:
 
 private:
     __extension__ typedef unsigned __int128 Key;  // digits * 32 + length: 20 digits fit
+
+    // A read-only hash set of keys: the keys grouped by bucket in one array, and the
+    // start of each bucket's group. About one key per bucket, so a lookup reads two
+    // offsets and one or two keys. Built once by seal().
+    class KeyTable {
+    public:
+        void add(Key k) { keys_.push_back(k); }
+        void seal();
+        bool contains(Key k) const;
+        std::size_t size() const { return keys_.size(); }
+
+    private:
+        std::size_t bucket(Key k) const;
+        std::vector<Key> keys_;
+        std::vector<std::uint32_t> start_;  // bucket b holds keys_[start_[b] .. start_[b+1])
+        unsigned shift_ = 64;
+    };
+
     static Key key(std::string_view digits);
-    std::vector<Key> exact_;
-    std::vector<Key> prefixes_;
+    KeyTable exact_;
+    KeyTable prefixes_;
     std::vector<std::string> sip_ids_;
     std::uint32_t prefix_lengths_ = 0;   // bit L set: some prefix has L digits
     bool any_ = false;

@@ -331,6 +331,41 @@ TEST_CASE("NumberSet: 100000 numbers") {
     CHECK(s.contains(digits("491712345678")));
 }
 
+TEST_CASE("NumberSet: every table size finds its members and nothing else") {
+    // Sizes around each power of two, where the number of buckets changes; numbers of
+    // mixed lengths, so that keys differing only in length meet.
+    std::vector<int> sizes;
+    for (int n = 0; n <= 70; ++n) sizes.push_back(n);
+    for (int p : {127, 128, 129, 1023, 1024, 1025, 4097}) sizes.push_back(p);
+    for (int n : sizes) {
+        NumberSet exact, prefix;
+        std::string err;
+        // "1", six digits of i, then 0 to 2 zeros: no member is another's prefix.
+        auto pad = [](int i) { std::string d = std::to_string(i); return std::string(6 - d.size(), '0') + d; };
+        auto nth = [&](int i) { return "1" + pad(i) + std::string(static_cast<std::size_t>(i % 3), '0'); };
+        for (int i = 0; i < n; ++i) {
+            REQUIRE(exact.add(nth(i), kNoCc, &err));
+            REQUIRE(prefix.add("77" + nth(i) + "*", kNoCc, &err));
+        }
+        exact.seal();
+        prefix.seal();
+        INFO("size " << n);
+        int found = 0, wrong = 0;
+        for (int i = 0; i < n; ++i) {
+            found += exact.contains(digits(nth(i)));
+            found += prefix.contains(digits("77" + nth(i) + "5"));
+        }
+        for (int i = n; i < n + 50; ++i) {
+            wrong += exact.contains(digits(nth(i)));
+            wrong += prefix.contains(digits("77" + nth(i) + "5"));
+        }
+        wrong += exact.contains(digits("99999999999"));
+        CHECK(found == 2 * n);
+        CHECK(wrong == 0);
+        CHECK(exact.size() == static_cast<std::size_t>(n));
+    }
+}
+
 TEST_CASE("split_patterns") {
     using V = std::vector<std::string>;
     CHECK(split_patterns("+49 170 1234567, 4940*") == V{"+49 170 1234567", "4940*"});
