@@ -64,8 +64,9 @@ class ConfigStore {
 public:
     explicit ConfigStore(std::string path) : path_(std::move(path)) {}
 
-    // Loads the rules. Returns false (logging each problem) when they do not load.
-    bool load(const char* why) {
+    // Loads the rules. Returns false (logging each problem) when they do not load; a
+    // retry that fails as the last attempt did logs nothing again.
+    bool load(const char* why, bool retry = false) {
         std::vector<std::string> files = watched();
         std::vector<Stamp> before;
         for (const std::string& f : files) before.push_back(stamp_of(f));
@@ -74,14 +75,22 @@ public:
         std::shared_ptr<const Config> c = load_config(path_, &errors);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (!c) {
-            for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
-            if (current())
-                log_line(LogLevel::Error, "reload (" + std::string(why) + ") refused: " + std::to_string(errors.size()) +
-                                              " problem(s); the last good rules stay in force");
+            if (!retry || errors != last_errors_) {
+                for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
+                if (current())
+                    log_line(LogLevel::Error, "reload (" + std::string(why) + ") refused: " +
+                                                  std::to_string(errors.size()) +
+                                                  " problem(s); the last good rules stay in force");
+            }
+            last_errors_ = errors;
             files_ = files;
             stamps_ = before;
+            retry_at_ = Clock::now() + retry_delay_;
+            retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
             return false;
         }
+        last_errors_.clear();
+        retry_delay_ = kRetryFirst;
         log_set_level(c->settings.log);
         files_ = c->files;
         stamps_.clear();
@@ -97,6 +106,9 @@ public:
 
     // Reloads when a watched file changed and has stayed unchanged for one more
     // poll (a file caught mid-write is not taken), or at once when forced (SIGHUP).
+    // After a failed reload it tries again, 1 s later and then at doubling intervals
+    // up to a minute, so that a passing failure (no file descriptor left, a directory
+    // briefly unreadable) does not keep the old rules until the next change.
     void poll(bool force) {
         if (force) {
             pending_.clear();
@@ -107,6 +119,7 @@ public:
         for (const std::string& f : files_) now.push_back(stamp_of(f));
         if (now == stamps_) {
             pending_.clear();
+            if (!last_errors_.empty() && Clock::now() >= retry_at_) load("reload retried", true);
             return;
         }
         if (now != pending_) {
@@ -125,10 +138,15 @@ private:
         return c ? c->files : std::vector<std::string>{path_};
     }
 
+    static constexpr Clock::duration kRetryFirst = std::chrono::seconds(1), kRetryMax = std::chrono::seconds(60);
+
     std::string path_;
     std::shared_ptr<const Config> current_;
     std::vector<std::string> files_;
     std::vector<Stamp> stamps_, pending_;
+    std::vector<std::string> last_errors_;  // of the last failed load; empty after a good one
+    Clock::time_point retry_at_;
+    Clock::duration retry_delay_ = kRetryFirst;
 };
 
 std::string serialise(const Response& r) {

@@ -415,6 +415,38 @@ def _(run):
     eq(terminate(p), 0, "exit code")
 
 
+@case("faults: a reload refused for want of file descriptors is retried, quietly, and takes effect once they are back")
+def _(run):
+    ini = run.write("rules.ini", RULES.format(action="dial 4915799912345"))
+    run.write("team.txt", TEAM)
+    sock = run.path("fd.sock")
+    p = Process(run, ["sh", "-c", 'ulimit -n 10 && exec "$0" "$@"', run.bin, "--config", ini, "--listen",
+                      "unix:" + sock, "--threads", "8"], "callrouter")
+    wait_for(lambda: _can_connect_unix(sock) or not p.alive(), what="socket")
+    expect(p.alive(), p.output())
+    # Clients that begin a request and send nothing more hold every descriptor left.
+    stalled = []
+    for _ in range(8):
+        c = FcgiClient("unix:" + sock)
+        c.begin(fcgi_params(GOOD.encode()))
+        stalled.append(c)
+    wait_for(lambda: len(os.listdir(f"/proc/{p.pid}/fd")) >= 10, what="every descriptor in use")
+    replace(run, "rules.ini", RULES.format(action="hangup"))
+    wait_for(lambda: "refused" in p.output(), timeout=3, what="the refused reload")
+    expect("rules.ini: cannot open: Too many open files" in p.output(), p.output()[-800:])
+    # The retry after 1 s fails the same way and says nothing more.
+    time.sleep(1.5)
+    eq(p.output().count("refused"), 1, "refusals logged")
+    for c in stalled:
+        c.close()
+    # Nothing changed on disk since the refusal: only a retry can bring the new rules.
+    t0 = time.monotonic()
+    wait_for(lambda: "<Hangup/>" in fcgi_request("unix:" + sock, GOOD)[2], timeout=5, what="the retried reload")
+    expect("reload retried: " in p.output(), p.output()[-800:])
+    figures(f"the new rules answered {time.monotonic() - t0:.1f} s after the descriptors were back")
+    eq(terminate(p), 0, "exit code")
+
+
 # --- item 8: 100,000 requests through nginx with 64 connections -------------------
 
 WRK_LUA = r"""
