@@ -3,7 +3,8 @@
 #   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config"]
 #                      builds the libFuzzer drivers (tests/fuzz/, clang, ASan + UBSan) and runs
 #                      each for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus/NAME,
-#                      crashes to $(BUILD)/fuzz/artifacts/. Seeds: tests/fuzz/corpus/NAME.
+#                      crashes to $(BUILD)/fuzz/artifacts/. Seeds: tests/fuzz/corpus/NAME,
+#                      dictionaries: tests/fuzz/NAME.dict.
 #   make fuzz-build    only builds them (make check then runs each for 30 s as a named case)
 #   make sanitize      the whole test suite (doctest units and tests/it_*.py) against a build
 #                      with AddressSanitizer and UndefinedBehaviorSanitizer; fails on any report
@@ -45,7 +46,8 @@ fuzz: deps
 	  mkdir -p $(FUZZ_DIR)/corpus/$$f $(FUZZ_DIR)/artifacts; \
 	  echo "make fuzz: $$f for $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_DIR)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$f- $(FUZZ_ARGS) $(FUZZ_DIR)/corpus/$$f tests/fuzz/corpus/$$f \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$f- -dict=tests/fuzz/$$f.dict $(FUZZ_ARGS) \
+	    $(FUZZ_DIR)/corpus/$$f tests/fuzz/corpus/$$f \
 	    2>$(FUZZ_DIR)/$$f.log || { tail -40 $(FUZZ_DIR)/$$f.log; exit 1; }; \
 	  grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/$$f.log || true; \
 	done

@@ -1,7 +1,8 @@
 """The short fuzz runs of `make check`: one named case per libFuzzer driver that is built
 ($BUILD/fuzz/fuzz_NAME, by `make fuzz-build`), run for FUZZ_SECONDS (default 30) from a
-copy of its seed corpus (tests/fuzz/corpus/NAME). A crash, a sanitizer report, a
-violated property, a timeout or a leak fails the case, with the input that did it."""
+copy of its seed corpus (tests/fuzz/corpus/NAME), with its dictionary
+(tests/fuzz/NAME.dict). A crash, a sanitizer report, a violated property, a timeout or
+a leak fails the case, with the input that did it."""
 
 import glob
 import os
@@ -28,8 +29,10 @@ def _runner(exe, name, seconds):
         shutil.copytree(os.path.join(ROOT, "tests", "fuzz", "corpus", name), corpus)
         artifacts = run.path("artifacts") + "/"
         os.makedirs(artifacts)
+        dict_file = os.path.join(ROOT, "tests", "fuzz", name + ".dict")
+        args = [f"-dict={dict_file}"] if os.path.exists(dict_file) else []
         r = subprocess.run([exe, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
-                            "-print_final_stats=1", f"-artifact_prefix={artifacts}", corpus],
+                            "-print_final_stats=1", f"-artifact_prefix={artifacts}"] + args + [corpus],
                            capture_output=True, text=True, timeout=seconds + 120, cwd=run.dir)
         out = r.stdout + r.stderr
         found = os.listdir(artifacts)
