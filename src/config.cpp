@@ -52,6 +52,7 @@ struct Parse {
     bool have_key = false;       // a key was read since the last section header
     std::vector<Section> sections;
     std::vector<Error> errors;
+    bool passing = false;        // a file could not be read for a reason that may pass
 
     void error(int at, std::string msg, int sub = 0) {
         errors.push_back({at, sub, file + ":" + std::to_string(at) + ": " + std::move(msg)});
@@ -92,10 +93,15 @@ std::string quote(std::string_view s) {
     return out + "'";
 }
 
-// Reads a whole regular file of at most `limit` bytes. Returns false with *err set.
-bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err) {
+// An errno that says nothing about the file: trying again later may succeed.
+bool is_passing(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
+
+// Reads a whole regular file of at most `limit` bytes. Returns false with *err set,
+// and *passing set when the cause may pass by itself (see is_passing).
+bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err, bool* passing) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block the load
     if (fd < 0) {
+        if (is_passing(errno)) *passing = true;
         *err = std::string("cannot open: ") + std::strerror(errno);
         return false;
     }
@@ -116,6 +122,7 @@ bool read_file(const std::string& path, std::size_t limit, std::string* out, std
         ssize_t n = ::read(fd, out->data() + got, out->size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
+            if (is_passing(errno)) *passing = true;
             *err = std::string("cannot read: ") + std::strerror(errno);
             ::close(fd);
             return false;
@@ -268,7 +275,11 @@ public:
         for (Section& s : p_->sections)
             if (s.kind == Section::Settings) settings(s);
         std::string err;
-        if (!c_->tz.load(c_->settings.timezone, &err)) p_->error(timezone_line_ ? timezone_line_ : 1, err);
+        errno = 0;
+        if (!c_->tz.load(c_->settings.timezone, &err)) {
+            if (is_passing(errno)) p_->passing = true;
+            p_->error(timezone_line_ ? timezone_line_ : 1, err);
+        }
         for (Section& s : p_->sections)
             if (s.kind == Section::List) list(s);
         for (Section& s : p_->sections)
@@ -435,7 +446,7 @@ private:
         }
         c_->files.push_back(path);
         std::string data, err;
-        if (!read_file(path, kMaxListFile, &data, &err)) {
+        if (!read_file(path, kMaxListFile, &data, &err, &p_->passing)) {
             p_->error(line, "list file " + path + ": " + err);
             return;
         }
@@ -702,21 +713,24 @@ bool parse_action(const std::string& text, const std::string& country_code, std:
     return true;
 }
 
-std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors) {
+std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
+                                          LoadInfo* info) {
     auto c = std::make_shared<Config>();
     c->path = path;
     c->files.push_back(path);
-    std::string data, err;
-    if (!read_file(path, kMaxRuleFile, &data, &err)) {
-        errors->push_back(path + ": " + err);
-        return nullptr;
-    }
     Parse p;
     p.file = path;
+    std::string data, err;
+    if (!read_file(path, kMaxRuleFile, &data, &err, &p.passing)) {
+        errors->push_back(path + ": " + err);
+        if (info) *info = {c->files, p.passing};
+        return nullptr;
+    }
     p.data = data;
     int rc = ini_parse_stream(read_line, &p, on_entry, &p);
     if (rc < 0) {
         errors->push_back(path + ": out of memory while parsing");
+        if (info) *info = {c->files, true};
         return nullptr;
     }
     if (rc > 0 && std::none_of(p.errors.begin(), p.errors.end(), [&](const Error& e) { return e.line == rc; }))
@@ -738,6 +752,7 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
         errors->push_back(std::move(e.text));
     }
     if (more) errors->push_back(path + ": " + std::to_string(more) + " more problems");
+    if (info) *info = {c->files, p.passing};
     if (!errors->empty()) return nullptr;
     return c;
 }

@@ -75,9 +75,19 @@ struct Config {
     const Hours* find_hours(const std::string& name) const;
 };
 
+// What a load leaves to know besides its result, failed or not: the files it read or
+// tried to read (the rule file first), and whether a file could not be read for a
+// reason that may pass by itself (no file descriptor or memory left, an I/O error),
+// so that the same load may succeed later with nothing changed on disk.
+struct LoadInfo {
+    std::vector<std::string> files;
+    bool passing = false;
+};
+
 // Loads and checks the rule file at `path` and every file it names. Returns the
 // config, or null with each problem in *errors as "FILE:LINE: message".
-std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors);
+std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
+                                          LoadInfo* info = nullptr);
 
 // Parses an action as written after `action =` (e.g. "play URL then hangup").
 // Returns false with *err set.

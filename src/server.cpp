@@ -64,51 +64,57 @@ class ConfigStore {
 public:
     explicit ConfigStore(std::string path) : path_(std::move(path)) {}
 
-    // Loads the rules. Returns false (logging each problem) when they do not load; a
-    // retry that fails as the last attempt did logs nothing again.
+    // Loads the rules. Returns false (logging each problem) when they do not load.
+    // Either way it then watches the files the loaded or refused rules named, so that
+    // a list file the refused rules lack is noticed when it comes. A retry (see poll)
+    // that fails as the last attempt did logs one line at debug level only.
     bool load(const char* why, bool retry = false) {
-        std::vector<std::string> files = watched();
-        std::vector<Stamp> before;
-        for (const std::string& f : files) before.push_back(stamp_of(f));
+        // Stamps from before the load, so that a change while it reads is seen after it.
+        std::vector<std::pair<std::string, Stamp>> before;
+        std::vector<std::string> known = files_;
+        known.push_back(path_);
+        for (const std::string& f : watched()) known.push_back(f);
+        for (const std::string& f : known) before.emplace_back(f, stamp_of(f));
         std::vector<std::string> errors;
+        LoadInfo info;
         auto t0 = Clock::now();
-        std::shared_ptr<const Config> c = load_config(path_, &errors);
+        std::shared_ptr<const Config> c = load_config(path_, &errors, &info);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        watch(info.files, before);
         if (!c) {
-            if (!retry || errors != last_errors_) {
+            if (retry && errors == last_errors_) {
+                log_line(LogLevel::Debug, std::string(why) + ": failed as before");
+            } else {
                 for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
                 if (current())
-                    log_line(LogLevel::Error, "reload (" + std::string(why) + ") refused: " +
-                                                  std::to_string(errors.size()) +
+                    log_line(LogLevel::Error, std::string(why) + " refused: " + std::to_string(errors.size()) +
                                                   " problem(s); the last good rules stay in force");
             }
             last_errors_ = errors;
-            files_ = files;
-            stamps_ = before;
+            if (!retry) retry_delay_ = kRetryFirst;
+            retrying_ = info.passing;
             retry_at_ = Clock::now() + retry_delay_;
             retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
             return false;
         }
         last_errors_.clear();
-        retry_delay_ = kRetryFirst;
+        retrying_ = false;
         log_set_level(c->settings.log);
-        files_ = c->files;
-        stamps_.clear();
-        for (const std::string& f : files_) stamps_.push_back(stamp_of(f));
+        std::atomic_store(&current_, c);
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-        // Logged before the swap, so that the line comes before any answer from the new rules.
+        // Logged after the swap: when the line is there, the rules are in force.
         log_line(LogLevel::Info, std::string(why) + ": " + log_value(path_) + ": " + std::to_string(c->rules.size()) +
                                      " rules, " + std::to_string(c->lists.size()) + " lists, loaded in " + buf);
-        std::atomic_store(&current_, c);
         return true;
     }
 
     // Reloads when a watched file changed and has stayed unchanged for one more
     // poll (a file caught mid-write is not taken), or at once when forced (SIGHUP).
-    // After a failed reload it tries again, 1 s later and then at doubling intervals
-    // up to a minute, so that a passing failure (no file descriptor left, a directory
-    // briefly unreadable) does not keep the old rules until the next change.
+    // A reload refused because a file could not be read for a passing reason (no
+    // file descriptor or memory left, an I/O error) is tried again 1 s later and then
+    // at doubling intervals up to a minute, so that the old rules do not stay until
+    // the next change; a refusal for what a file says is not retried.
     void poll(bool force) {
         if (force) {
             pending_.clear();
@@ -119,7 +125,7 @@ public:
         for (const std::string& f : files_) now.push_back(stamp_of(f));
         if (now == stamps_) {
             pending_.clear();
-            if (!last_errors_.empty() && Clock::now() >= retry_at_) load("reload retried", true);
+            if (retrying_ && Clock::now() >= retry_at_) load("reload retried", true);
             return;
         }
         if (now != pending_) {
@@ -138,6 +144,16 @@ private:
         return c ? c->files : std::vector<std::string>{path_};
     }
 
+    // Watches `files`, each with its stamp from `before` where it has one.
+    void watch(const std::vector<std::string>& files, const std::vector<std::pair<std::string, Stamp>>& before) {
+        files_ = files;
+        stamps_.clear();
+        for (const std::string& f : files_) {
+            auto it = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == f; });
+            stamps_.push_back(it != before.end() ? it->second : stamp_of(f));
+        }
+    }
+
     static constexpr Clock::duration kRetryFirst = std::chrono::seconds(1), kRetryMax = std::chrono::seconds(60);
 
     std::string path_;
@@ -145,6 +161,7 @@ private:
     std::vector<std::string> files_;
     std::vector<Stamp> stamps_, pending_;
     std::vector<std::string> last_errors_;  // of the last failed load; empty after a good one
+    bool retrying_ = false;                  // the last load failed for a passing reason
     Clock::time_point retry_at_;
     Clock::duration retry_delay_ = kRetryFirst;
 };

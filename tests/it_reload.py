@@ -49,7 +49,7 @@ def _(run):
     expect("<Number>4915799912345</Number>" in answer(cr), answer(cr))
     replace(run, "rules.ini", RULES.format(action="reject busy"))
     took = wait_answer(cr, 'reason="busy"', 1.0)
-    expect("reload on change" in cr.output(), cr.output())
+    wait_for(lambda: "reload on change: " in cr.output(), timeout=1, what="the reload's log line")
     expect(took < 1.0, f"took {took:.2f}s")
 
 
@@ -78,7 +78,7 @@ def _(run):
     replace(run, "rules.ini", RULES.format(action="voicemail"))
     cr.send_signal(signal.SIGHUP)
     wait_answer(cr, "<Voicemail/>", 1.0)
-    expect("reload on SIGHUP" in cr.output(), cr.output())
+    wait_for(lambda: "reload on SIGHUP: " in cr.output(), timeout=1, what="the reload's log line")
     expect(cr.alive(), "SIGHUP killed the process")
 
 
@@ -111,6 +111,20 @@ def _(run):
     os.mkdir(run.path("team.txt"))  # not a file: unreadable, even for root
     wait_for(lambda: cr.output().count("refused") == 2, timeout=2, what="second refusal")
     expect("<Hangup/>" in answer(cr), "old rules gone")
+
+
+@case("reload: refused rules that name a missing list file are loaded when the file comes")
+def _(run):
+    cr = run.callrouter(rules(run))
+    replace(run, "rules.ini", RULES.replace("team.txt", "new-team.txt").format(action="hangup"))
+    wait_for(lambda: "refused" in cr.output(), timeout=2, what="refusal in the log")
+    expect("new-team.txt: cannot open: No such file or directory" in cr.output(), cr.output()[-800:])
+    expect("<Number>4915799912345</Number>" in answer(cr), "old rules gone")
+    # Only the list file is written: the rule file is not touched again.
+    replace(run, "new-team.txt", "4921112345\n")
+    took = wait_answer(cr, "<Hangup/>", 1.5)
+    wait_for(lambda: "reload on change: " in cr.output(), timeout=1, what="the reload's log line")
+    expect(took < 1.5, f"took {took:.2f}s")
 
 
 @case("stop: SIGTERM when idle exits 0 at once")
