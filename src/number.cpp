@@ -94,8 +94,9 @@ std::size_t NumberSet::KeyTable::bucket(Key k) const {
 void NumberSet::KeyTable::seal() {
     std::sort(keys_.begin(), keys_.end());
     keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
-    // A power of two of buckets, at least one per key (at most 2^32 keys: a list file
-    // is at most 512 MiB, so it holds fewer than 2^28).
+    // A power of two of buckets, at least one per key. The offsets are 32 bits: a set
+    // holds one list file (at most 512 MiB, so fewer than 2^28 lines) and what a rule
+    // file (at most 16 MiB) adds, far fewer than 2^32 keys.
     unsigned bits = 0;
     while ((std::size_t{1} << bits) < keys_.size()) ++bits;
     shift_ = 64 - bits;
@@ -111,7 +112,7 @@ void NumberSet::KeyTable::seal() {
 }
 
 bool NumberSet::KeyTable::contains(Key k) const {
-    if (keys_.empty()) return false;
+    if (start_.empty()) return false;  // not sealed yet
     std::size_t b = bucket(k);
     for (std::uint32_t i = start_[b], end = start_[b + 1]; i < end; ++i)
         if (keys_[i] == k) return true;

@@ -36,7 +36,9 @@ public:
     // Adds one pattern as written in the rule file or a list file (e.g. "+49 30 123456",
     // "4940*", "*", "anonymous"). Returns false with *err set when it is not a pattern.
     bool add(std::string_view pattern, const std::string& country_code, std::string* err);
-    // Sorts and deduplicates; call once after the last add() and before contains().
+    // Deduplicates and builds the lookup tables; call after the last add() and before
+    // contains(), which finds nothing in a set not sealed (an add() after seal() needs
+    // another seal()).
     void seal();
     bool contains(const Number& n) const;
     bool empty() const { return size() == 0; }

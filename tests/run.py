@@ -24,7 +24,7 @@ def run_units(build):
     """Runs build/unit-tests; returns (passed, failed) test cases."""
     exe = os.path.join(build, "unit-tests")
     if not os.access(exe, os.X_OK):
-        print(f"FAIL unit tests: {exe} is not built (make {exe})")
+        print(f"FAIL unit tests: {exe} is not built (make check builds it)")
         return 0, 1
     r = subprocess.run([exe, "--no-colors=true"], capture_output=True, text=True)
     sys.stdout.write(r.stdout[-4000:] if r.returncode else "")

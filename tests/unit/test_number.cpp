@@ -333,7 +333,7 @@ TEST_CASE("NumberSet: 100000 numbers") {
 
 TEST_CASE("NumberSet: every table size finds its members and nothing else") {
     // Sizes around each power of two, where the number of buckets changes; numbers of
-    // mixed lengths, so that keys differing only in length meet.
+    // mixed lengths.
     std::vector<int> sizes;
     for (int n = 0; n <= 70; ++n) sizes.push_back(n);
     for (int p : {127, 128, 129, 1023, 1024, 1025, 4097}) sizes.push_back(p);
