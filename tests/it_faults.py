@@ -387,17 +387,23 @@ def _(run):
     expect("status=200" in lines[0], lines[0])
 
 
-@case("faults: ulimit -n 12 with 8 threads and 16 concurrent clients: every request answered")
-def _(run):
-    ini = run.write("rules.ini", RULES.format(action="dial 4915799912345"))
+def low_ulimit(run, limit, rules_text):
+    """Starts callrouter (8 threads) under `ulimit -n LIMIT`; returns (process, socket path)."""
+    ini = run.write("rules.ini", rules_text)
     run.write("team.txt", TEAM)
     sock = run.path("low.sock")
-    p = Process(run, ["sh", "-c", 'ulimit -n 12 && exec "$0" "$@"', run.bin, "--config", ini, "--listen",
+    p = Process(run, ["sh", "-c", f'ulimit -n {limit} && exec "$0" "$@"', run.bin, "--config", ini, "--listen",
                       "unix:" + sock, "--threads", "8"], "callrouter")
     wait_for(lambda: _can_connect_unix(sock) or not p.alive(), what="socket")
     expect(p.alive(), p.output())
     with open(f"/proc/{p.pid}/limits") as f:
-        expect(re.search(r"Max open files\s+12\s+12", f.read()), "ulimit not in force")
+        expect(re.search(rf"Max open files\s+{limit}\s+{limit}", f.read()), "ulimit not in force")
+    return p, sock
+
+
+@case("faults: ulimit -n 12 with 8 threads and 16 concurrent clients: every request answered")
+def _(run):
+    p, sock = low_ulimit(run, 12, RULES.format(action="dial 4915799912345"))
     load = Load("unix:" + sock, threads=16, max_requests=2000, max_seconds=30)
     wait_for(lambda: load.count() >= 2000 or not p.alive(), timeout=40, what="2000 requests")
     results = load.stop()
@@ -418,13 +424,8 @@ def _(run):
 @case("faults: a reload refused for want of file descriptors is retried, quietly, and takes effect once they are back")
 def _(run):
     debug = RULES.replace("country_code = 49", "country_code = 49\nlog = debug")
-    ini = run.write("rules.ini", debug.format(action="dial 4915799912345"))
-    run.write("team.txt", TEAM)
-    sock = run.path("fd.sock")
-    p = Process(run, ["sh", "-c", 'ulimit -n 10 && exec "$0" "$@"', run.bin, "--config", ini, "--listen",
-                      "unix:" + sock, "--threads", "8"], "callrouter")
-    wait_for(lambda: _can_connect_unix(sock) or not p.alive(), what="socket")
-    expect(p.alive(), p.output())
+    p, sock = low_ulimit(run, 10, debug.format(action="dial 4915799912345"))
+    ini = run.path("rules.ini")
     # Clients that begin a request and send nothing more hold every descriptor left.
     stalled = []
     for _ in range(8):
