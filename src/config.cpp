@@ -53,6 +53,7 @@ struct Parse {
     std::vector<Section> sections;
     std::vector<Error> errors;
     bool passing = false;        // a file could not be read for a reason that may pass
+    std::vector<FileStamp> stamps;  // of each file read or tried, as Config::files lists them
 
     void error(int at, std::string msg, int sub = 0) {
         errors.push_back({at, sub, file + ":" + std::to_string(at) + ": " + std::move(msg)});
@@ -97,8 +98,11 @@ std::string quote(std::string_view s) {
 bool is_passing(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
 
 // Reads a whole regular file of at most `limit` bytes. Returns false with *err set,
-// and *passing set when the cause may pass by itself (see is_passing).
-bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err, bool* passing) {
+// and *passing set when the cause may pass by itself (see is_passing). *stamp gets
+// the version read: from the open file, or from before the open that failed.
+bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err, bool* passing,
+               FileStamp* stamp) {
+    *stamp = file_stamp(path);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block the load
     if (fd < 0) {
         if (is_passing(errno)) *passing = true;
@@ -106,7 +110,14 @@ bool read_file(const std::string& path, std::size_t limit, std::string* out, std
         return false;
     }
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0) {
+        if (is_passing(errno)) *passing = true;
+        *err = std::string("cannot stat: ") + std::strerror(errno);
+        ::close(fd);
+        return false;
+    }
+    *stamp = file_stamp(st);
+    if (!S_ISREG(st.st_mode)) {
         ::close(fd);
         *err = "not a regular file";
         return false;
@@ -275,9 +286,9 @@ public:
         for (Section& s : p_->sections)
             if (s.kind == Section::Settings) settings(s);
         std::string err;
-        errno = 0;
-        if (!c_->tz.load(c_->settings.timezone, &err)) {
-            if (is_passing(errno)) p_->passing = true;
+        int sys_errno = 0;
+        if (!c_->tz.load(c_->settings.timezone, &err, &sys_errno)) {
+            if (is_passing(sys_errno)) p_->passing = true;
             p_->error(timezone_line_ ? timezone_line_ : 1, err);
         }
         for (Section& s : p_->sections)
@@ -445,8 +456,9 @@ private:
             if (slash != std::string::npos) path = p_->file.substr(0, slash + 1) + path;
         }
         c_->files.push_back(path);
+        p_->stamps.emplace_back();
         std::string data, err;
-        if (!read_file(path, kMaxListFile, &data, &err, &p_->passing)) {
+        if (!read_file(path, kMaxListFile, &data, &err, &p_->passing, &p_->stamps.back())) {
             p_->error(line, "list file " + path + ": " + err);
             return;
         }
@@ -713,6 +725,26 @@ bool parse_action(const std::string& text, const std::string& country_code, std:
     return true;
 }
 
+FileStamp file_stamp(const struct stat& st) {
+    FileStamp s;
+    s.exists = true;
+    s.dev = static_cast<std::uint64_t>(st.st_dev);
+    s.ino = static_cast<std::uint64_t>(st.st_ino);
+    s.type = static_cast<std::uint32_t>(st.st_mode & S_IFMT);
+    if (S_ISREG(st.st_mode)) {
+        s.size = static_cast<std::int64_t>(st.st_size);
+        s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+    }
+    return s;
+}
+
+FileStamp file_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return FileStamp();
+    return file_stamp(st);
+}
+
 std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
                                           LoadInfo* info) {
     auto c = std::make_shared<Config>();
@@ -720,17 +752,18 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
     c->files.push_back(path);
     Parse p;
     p.file = path;
+    p.stamps.emplace_back();
     std::string data, err;
-    if (!read_file(path, kMaxRuleFile, &data, &err, &p.passing)) {
+    if (!read_file(path, kMaxRuleFile, &data, &err, &p.passing, &p.stamps.back())) {
         errors->push_back(path + ": " + err);
-        if (info) *info = {c->files, p.passing};
+        if (info) *info = {c->files, p.stamps, p.passing};
         return nullptr;
     }
     p.data = data;
     int rc = ini_parse_stream(read_line, &p, on_entry, &p);
     if (rc < 0) {
         errors->push_back(path + ": out of memory while parsing");
-        if (info) *info = {c->files, true};
+        if (info) *info = {c->files, p.stamps, true};
         return nullptr;
     }
     if (rc > 0 && std::none_of(p.errors.begin(), p.errors.end(), [&](const Error& e) { return e.line == rc; }))
@@ -752,7 +785,7 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
         errors->push_back(std::move(e.text));
     }
     if (more) errors->push_back(path + ": " + std::to_string(more) + " more problems");
-    if (info) *info = {c->files, p.passing};
+    if (info) *info = {c->files, p.stamps, p.passing};
     if (!errors->empty()) return nullptr;
     return c;
 }

@@ -32,56 +32,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// What identifies a file's version: a change in any of these means "reload".
-struct Stamp {
-    bool exists = false;
-    dev_t dev = 0;
-    ino_t ino = 0;
-    off_t size = 0;
-    std::int64_t mtime_ns = 0, ctime_ns = 0;
-    bool operator==(const Stamp& o) const {
-        return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns &&
-               ctime_ns == o.ctime_ns;
-    }
-    bool operator!=(const Stamp& o) const { return !(*this == o); }
-};
-
-Stamp stamp_of(const std::string& path) {
-    Stamp s;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return s;
-    s.exists = true;
-    s.dev = st.st_dev;
-    s.ino = st.st_ino;
-    s.size = st.st_size;
-    s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-    return s;
-}
-
 // The rules in force, swapped whole on reload; requests hold the version they began with.
 class ConfigStore {
 public:
     explicit ConfigStore(std::string path) : path_(std::move(path)) {}
 
     // Loads the rules. Returns false (logging each problem) when they do not load.
-    // Either way it then watches the files the loaded or refused rules named, so that
-    // a list file the refused rules lack is noticed when it comes. A retry (see poll)
-    // that fails as the last attempt did logs one line at debug level only.
+    // Then it watches the files the loaded or refused rules read or tried to read,
+    // each with its stamp as read (so that a change while loading is seen after it);
+    // after a refusal also those of the rules in force, and a list file the refused
+    // rules lack is noticed when it comes. A retry (see poll) that fails as the last
+    // attempt did logs one line at debug level only.
     bool load(const char* why, bool retry = false) {
-        // Stamps from before the load, so that a change while it reads is seen after it.
-        std::vector<std::pair<std::string, Stamp>> before;
-        std::vector<std::string> known = files_;
-        known.push_back(path_);
-        for (const std::string& f : watched()) known.push_back(f);
-        for (const std::string& f : known) before.emplace_back(f, stamp_of(f));
         std::vector<std::string> errors;
         LoadInfo info;
         auto t0 = Clock::now();
         std::shared_ptr<const Config> c = load_config(path_, &errors, &info);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        watch(info.files, before);
+        files_ = info.files;
+        stamps_ = info.stamps;
         if (!c) {
+            for (std::size_t i = 0; i < good_files_.size(); ++i) {
+                if (std::find(files_.begin(), files_.end(), good_files_[i]) != files_.end()) continue;
+                files_.push_back(good_files_[i]);
+                stamps_.push_back(good_stamps_[i]);
+            }
             if (retry && errors == last_errors_) {
                 log_line(LogLevel::Debug, std::string(why) + ": failed as before");
             } else {
@@ -97,6 +72,8 @@ public:
             retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
             return false;
         }
+        good_files_ = info.files;
+        good_stamps_ = info.stamps;
         last_errors_.clear();
         retrying_ = false;
         log_set_level(c->settings.log);
@@ -121,8 +98,8 @@ public:
             load("reload on SIGHUP");
             return;
         }
-        std::vector<Stamp> now;
-        for (const std::string& f : files_) now.push_back(stamp_of(f));
+        std::vector<FileStamp> now;
+        for (const std::string& f : files_) now.push_back(file_stamp(f));
         if (now == stamps_) {
             pending_.clear();
             if (retrying_ && Clock::now() >= retry_at_) load("reload retried", true);
@@ -139,27 +116,14 @@ public:
     std::shared_ptr<const Config> current() const { return std::atomic_load(&current_); }
 
 private:
-    std::vector<std::string> watched() const {
-        std::shared_ptr<const Config> c = current();
-        return c ? c->files : std::vector<std::string>{path_};
-    }
-
-    // Watches `files`, each with its stamp from `before` where it has one.
-    void watch(const std::vector<std::string>& files, const std::vector<std::pair<std::string, Stamp>>& before) {
-        files_ = files;
-        stamps_.clear();
-        for (const std::string& f : files_) {
-            auto it = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.first == f; });
-            stamps_.push_back(it != before.end() ? it->second : stamp_of(f));
-        }
-    }
-
     static constexpr Clock::duration kRetryFirst = std::chrono::seconds(1), kRetryMax = std::chrono::seconds(60);
 
     std::string path_;
     std::shared_ptr<const Config> current_;
-    std::vector<std::string> files_;
-    std::vector<Stamp> stamps_, pending_;
+    std::vector<std::string> files_;          // watched, with their stamps as last read
+    std::vector<FileStamp> stamps_, pending_;
+    std::vector<std::string> good_files_;     // those of the rules in force
+    std::vector<FileStamp> good_stamps_;
     std::vector<std::string> last_errors_;  // of the last failed load; empty after a good one
     bool retrying_ = false;                  // the last load failed for a passing reason
     Clock::time_point retry_at_;

@@ -364,12 +364,14 @@ bool TimeZone::load_tzif(const std::string& bytes, const std::string& label, std
     }
 }
 
-bool TimeZone::load(const std::string& name, std::string* err) {
+bool TimeZone::load(const std::string& name, std::string* err, int* sys_errno) {
+    if (sys_errno) *sys_errno = 0;
     try {
         std::string bytes;
         if (name.empty()) {
             const char* path = "/etc/localtime";
             if (!read_file(path, &bytes)) {
+                if (sys_errno) *sys_errno = errno;
                 if (errno != ENOENT) {
                     if (err) *err = std::string("cannot read ") + path + ": " + std::strerror(errno);
                     return false;
@@ -396,6 +398,7 @@ bool TimeZone::load(const std::string& name, std::string* err) {
         std::string dir = env && *env ? env : "/usr/share/zoneinfo";
         std::string path = dir + "/" + name;
         if (!read_file(path, &bytes)) {
+            if (sys_errno) *sys_errno = errno;
             if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR || errno == EINVAL) {
                 if (name == "UTC" || name == "Etc/UTC") {
                     *this = TimeZone();
@@ -409,6 +412,7 @@ bool TimeZone::load(const std::string& name, std::string* err) {
         }
         return load_tzif(bytes, name, err);
     } catch (...) {
+        if (sys_errno) *sys_errno = ENOMEM;
         if (err) *err = "time zone '" + name + "': out of memory";
         return false;
     }

@@ -49,7 +49,8 @@ public:
     // Loads an IANA zone ("Europe/Berlin") from $TZDIR or /usr/share/zoneinfo; an empty
     // name loads the system's zone (/etc/localtime, else UTC). Returns false and sets *err
     // (e.g. "unknown time zone 'Mars/Olympus'") on failure; *this is then unchanged.
-    bool load(const std::string& name, std::string* err);
+    // *sys_errno gets the errno of a zone file that could not be read, else 0.
+    bool load(const std::string& name, std::string* err, int* sys_errno = nullptr);
 
     // Loads a zone from TZif bytes (for tests and for load()). `label` becomes name().
     bool load_tzif(const std::string& bytes, const std::string& label, std::string* err);

@@ -567,3 +567,55 @@ TEST_CASE("config: settings defaults, a BOM and CRLF line ends") {
     CHECK(e->settings.max_body == 1048576);
     CHECK(e->settings.log == cr::LogLevel::Error);
 }
+
+TEST_CASE("load_config: the files read or tried, each with the stamp of the version read") {
+    test::TempDir dir;
+    std::string list = dir.write("team.txt", "4921112345\n");
+    std::string ini = dir.write("rules.ini", "[list team]\nfile = team.txt\n[list gone]\nfile = gone.txt\n"
+                                             "[rule a]\nfrom = @team, @gone\naction = hangup\n");
+    std::vector<std::string> errors;
+    cr::LoadInfo info;
+    CHECK(cr::load_config(ini, &errors, &info) == nullptr);
+    REQUIRE(info.files.size() == 3);
+    REQUIRE(info.stamps.size() == 3);
+    CHECK(info.files[0] == ini);
+    CHECK(info.files[1] == list);
+    CHECK(info.files[2] == dir.path() + "/gone.txt");
+    CHECK(info.stamps[0] == cr::file_stamp(ini));
+    CHECK(info.stamps[1] == cr::file_stamp(list));
+    CHECK(info.stamps[1].exists);
+    CHECK_FALSE(info.stamps[2].exists);
+    CHECK_FALSE(info.passing);  // a missing file does not come back by waiting: a change brings it
+
+    // The list file comes: its stamp differs from the one of the refused load.
+    dir.write("gone.txt", "4930123456\n");
+    CHECK(cr::file_stamp(dir.path() + "/gone.txt") != info.stamps[2]);
+    errors.clear();
+    CHECK(cr::load_config(ini, &errors, &info) != nullptr);
+    CHECK(info.files.size() == 3);
+    CHECK(info.stamps[2] == cr::file_stamp(dir.path() + "/gone.txt"));
+
+    // A rule file that cannot be opened: only it is named.
+    errors.clear();
+    CHECK(cr::load_config(dir.path() + "/none.ini", &errors, &info) == nullptr);
+    CHECK(info.files.size() == 1);
+    CHECK(info.stamps.size() == 1);
+    CHECK_FALSE(info.stamps[0].exists);
+}
+
+TEST_CASE("file_stamp: of what is not a regular file, only existence, identity and type count") {
+    test::TempDir dir;
+    std::string fifo = dir.path() + "/pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    cr::FileStamp before = cr::file_stamp(fifo);
+    CHECK(before.exists);
+    REQUIRE(::chmod(fifo.c_str(), 0644) == 0);  // changes its ctime
+    CHECK(cr::file_stamp(fifo) == before);
+    std::string file = dir.write("f", "x");
+    cr::FileStamp f1 = cr::file_stamp(file);
+    REQUIRE(::chmod(file.c_str(), 0644) == 0);
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK(cr::file_stamp(st) == cr::file_stamp(file));
+    CHECK(f1.type == cr::file_stamp(file).type);
+}
