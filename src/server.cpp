@@ -39,10 +39,10 @@ public:
 
     // Loads the rules. Returns false (logging each problem) when they do not load.
     // Then it watches the files the loaded or refused rules read or tried to read,
-    // each with its stamp as read (so that a change while loading is seen after it);
-    // after a refusal also those of the rules in force, and a list file the refused
-    // rules lack is noticed when it comes. A retry (see poll) that fails as the last
-    // attempt did logs one line at debug level only.
+    // each with its stamp as read (so that a change while loading is seen after it):
+    // a list file that refused rules lack is noticed when it comes, and a file they no
+    // longer name does not count. A retry (see poll) that fails as the last attempt
+    // did logs one line at debug level only.
     bool load(const char* why, bool retry = false) {
         std::vector<std::string> errors;
         LoadInfo info;
@@ -52,11 +52,6 @@ public:
         files_ = info.files;
         stamps_ = info.stamps;
         if (!c) {
-            for (std::size_t i = 0; i < good_files_.size(); ++i) {
-                if (std::find(files_.begin(), files_.end(), good_files_[i]) != files_.end()) continue;
-                files_.push_back(good_files_[i]);
-                stamps_.push_back(good_stamps_[i]);
-            }
             if (retry && errors == last_errors_) {
                 log_line(LogLevel::Debug, std::string(why) + ": failed as before");
             } else {
@@ -72,8 +67,6 @@ public:
             retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
             return false;
         }
-        good_files_ = info.files;
-        good_stamps_ = info.stamps;
         last_errors_.clear();
         retrying_ = false;
         log_set_level(c->settings.log);
@@ -122,8 +115,6 @@ private:
     std::shared_ptr<const Config> current_;
     std::vector<std::string> files_;          // watched, with their stamps as last read
     std::vector<FileStamp> stamps_, pending_;
-    std::vector<std::string> good_files_;     // those of the rules in force
-    std::vector<FileStamp> good_stamps_;
     std::vector<std::string> last_errors_;  // of the last failed load; empty after a good one
     bool retrying_ = false;                  // the last load failed for a passing reason
     Clock::time_point retry_at_;

@@ -127,6 +127,17 @@ def _(run):
     expect(took < 1.5, f"took {took:.2f}s")
 
 
+@case("reload: a list file that the refused rules no longer name changes: no second refusal")
+def _(run):
+    cr = run.callrouter(rules(run))
+    replace(run, "rules.ini", "[rule office]\nto = 49211*\naction = dial 1 2 3 4 5 6\n")
+    wait_for(lambda: "refused" in cr.output(), timeout=2, what="refusal in the log")
+    replace(run, "team.txt", "4921112399\n")
+    time.sleep(1.2)  # changes are taken within a second
+    eq(cr.output().count("refused"), 1, "refusals")
+    expect("<Number>4915799912345</Number>" in answer(cr), "the last good rules")
+
+
 @case("stop: SIGTERM when idle exits 0 at once")
 def _(run):
     cr = run.callrouter(rules(run), threads=4)
