@@ -15,12 +15,18 @@ from it_http import DIAL_OFFICE, RULES, XML, write_rules
 BODY = "from=492111234567&to=4921112345&direction=in"
 
 
-@case("fastcgi: spawn-fcgi passes the socket on fd 0")
-def _(run):
+def spawned(run):
+    """callrouter started by spawn-fcgi (the socket on fd 0); returns the process and the socket's path."""
     ini = write_rules(run)
     sock = run.path("spawn.sock")
     p = Process(run, ["spawn-fcgi", "-n", "-s", sock, "--", run.bin, "--config", ini], "spawn-fcgi")
     wait_for(lambda: os.path.exists(sock), what="spawn-fcgi socket")
+    return p, sock
+
+
+@case("fastcgi: spawn-fcgi passes the socket on fd 0")
+def _(run):
+    p, sock = spawned(run)
     s, h, b = fcgi_request("unix:" + sock, BODY)
     eq(s, 200)
     eq(b, DIAL_OFFICE)
@@ -29,10 +35,7 @@ def _(run):
 
 @case("fastcgi: cgi-fcgi -bind -connect to a spawn-fcgi'd process")
 def _(run):
-    ini = write_rules(run)
-    sock = run.path("spawn.sock")
-    Process(run, ["spawn-fcgi", "-n", "-s", sock, "--", run.bin, "--config", ini], "spawn-fcgi")
-    wait_for(lambda: os.path.exists(sock), what="spawn-fcgi socket")
+    _, sock = spawned(run)
     env = dict(os.environ, REQUEST_METHOD="POST", CONTENT_TYPE=FORM, CONTENT_LENGTH=str(len(BODY)))
     r = subprocess.run(["cgi-fcgi", "-bind", "-connect", sock], input=BODY.encode(), env=env,
                        capture_output=True, timeout=10)
@@ -43,10 +46,7 @@ def _(run):
 
 @case("fastcgi: nginx in front of spawn-fcgi")
 def _(run):
-    ini = write_rules(run)
-    sock = run.path("spawn.sock")
-    Process(run, ["spawn-fcgi", "-n", "-s", sock, "--", run.bin, "--config", ini], "spawn-fcgi")
-    wait_for(lambda: os.path.exists(sock), what="spawn-fcgi socket")
+    _, sock = spawned(run)
     ng, port = run.nginx(sock)
     s, h, b = curl(f"http://127.0.0.1:{port}/", data=BODY, headers=["Content-Type: " + FORM])
     eq((s, h.get("content-type"), b), (200, XML, DIAL_OFFICE))
