@@ -12,7 +12,7 @@ CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++17 $(WARN) $(HARDEN) -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
              -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS   += -pie -Wl,-z,relro,-z,now
-LDLIBS    := -lfcgi -lxml2 -linih -pthread
+LDLIBS    := -lxml2 -linih -pthread
 
 # Everything the build, the tests and `make run` use, from Debian.
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \

@@ -4,7 +4,7 @@
 #                                                    systemd units, sample rule file
 #   make uninstall [PREFIX=...] [DESTDIR=...]        removes what install put there; keeps a
 #                                                    rule file that differs from the sample
-#   make static                                      build/callrouter-static: libfcgi, libxml2,
+#   make static                                      build/callrouter-static: libxml2,
 #                                                    inih, libstdc++ linked in; only libc dynamic
 
 PREFIX      ?= /usr/local
@@ -59,7 +59,7 @@ uninstall:
 # know, which callrouter never uses); mk/static-icu-stub.c answers them "unsupported", so
 # that ICU's 30 MB data library stays out. STATIC_ICU=full links the real ICU instead.
 STATIC_ICU  ?= stub
-STATIC_LIBS := -Wl,-Bstatic -lfcgi -linih
+STATIC_LIBS := -Wl,-Bstatic -linih
 ifeq ($(STATIC_ICU),full)
 STATIC_LIBS += $(shell pkg-config --static --libs-only-l libxml-2.0 | sed 's/ -lm / /')
 STATIC_STUB :=

@@ -111,4 +111,9 @@ std::string request_log_line(const Response& r, double millis) {
     return line;
 }
 
+void log_request(const Response& r, double millis, const std::vector<std::string>& trace) {
+    for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
+    log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, millis));
+}
+
 }  // namespace cr

@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config.h"
 
@@ -28,5 +29,9 @@ std::string log_value(std::string_view v);
 
 // The one line a request leaves: status, event, direction, from, to, rule, action, time.
 std::string request_log_line(const Response& r, double millis);
+
+// Logs a request: the rules tried (`trace`, at debug level), then its one line (at
+// error level for a 5xx answer, else info).
+void log_request(const Response& r, double millis, const std::vector<std::string>& trace);
 
 }  // namespace cr

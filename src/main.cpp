@@ -10,11 +10,12 @@
 #include <string>
 #include <vector>
 
-#include <fcgiapp.h>
-
 #include "answer.h"
+#include "cgi.h"
 #include "config.h"
+#include "listener.h"
 #include "log.h"
+#include "privilege.h"
 #include "request.h"
 #include "schedule.h"
 #include "server.h"
@@ -37,7 +38,8 @@ const char kUsage[] =
     "                    beside the executable, else /etc/callrouter/callrouter.ini)\n"
     "  --listen ADDR     serve FastCGI on unix:/PATH, HOST:PORT or PORT (= 127.0.0.1:PORT);\n"
     "                    without it: FastCGI on the socket on fd 0, or CGI\n"
-    "  --threads N       FastCGI worker threads, 1 to 256 (default 4)\n"
+    "  --threads N       FastCGI event loops (threads), 1 to 256 (default: one per core);\n"
+    "                    each serves any number of connections\n"
     "  --socket-mode M   permissions of a unix socket, octal (default 0660)\n"
     "  --user NAME       after binding the socket, serve as this user and its groups\n"
     "                    (started as root; the unix socket is given to that user)\n"
@@ -173,7 +175,9 @@ int main(int argc, char** argv) {
 
     opt.config_path = path;
     opt.listen = listen;
-    if (listen.empty() && FCGX_IsCGI()) {
+    // The one place the mode is decided: --listen, else a listening socket on fd 0
+    // (spawn-fcgi, systemd, mod_fcgid) means FastCGI, else CGI.
+    if (listen.empty() && !cr::is_listening_socket(0)) {
         std::string err;
         if (!cr::switch_user(opt.user, {}, &err)) {
             cr::log_line(cr::LogLevel::Error, "not answered: " + cr::log_value(err));

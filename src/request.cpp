@@ -62,7 +62,17 @@ Response error_response(int status, std::string message) {
     return r;
 }
 
-bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp) {
+std::string cgi_response(const Response& r) {
+    std::string out = "Status: " + std::to_string(r.status) + " " + status_text(r.status) + "\r\n";
+    out += "Content-Type: " + r.content_type + "\r\n";
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+    if (r.allow_post) out += "Allow: POST\r\n";
+    out += "\r\n";
+    out += r.body;
+    return out;
+}
+
+bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp, bool* to_end) {
     if (head.method != "POST") {
         *resp = error_response(405, "method not allowed: sipgate.io POSTs");
         resp->allow_post = true;
@@ -80,8 +90,14 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
         return false;
     }
     std::string_view cl = head.content_length;
-    if (!head.has_content_length || cl.empty()) {
-        *resp = error_response(411, "length required: no Content-Length");
+    if (!head.has_content_length || cl.empty() || cl == "-1") {
+        if (head.body_to_end && to_end) {
+            *to_end = true;
+            *length = config.settings.max_body;
+            return true;
+        }
+        *resp = error_response(411, cl == "-1" ? "length required: Content-Length -1 (a body of unknown length)"
+                                               : "length required: no Content-Length");
         return false;
     }
     // Strictly decimal digits; anything longer than 9 digits is too large anyway.
@@ -109,8 +125,12 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
 }
 
 Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
-                std::vector<std::string>* trace) {
-    if (body.size() < length)
+                std::vector<std::string>* trace, bool to_end) {
+    if (to_end) {
+        if (body.size() > length)
+            return error_response(413, "body too large: more than max_body (" + std::to_string(length) + " bytes)");
+        length = body.size();
+    } else if (body.size() < length)
         return error_response(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
                                        std::to_string(length) + " bytes");
     Fields fields;

@@ -20,7 +20,27 @@ struct HttpHead {
     std::string content_length;
     bool has_remote_user = false;
     std::string remote_user;
+    // The transport can read a body of unknown length to its end (FastCGI: the
+    // empty STDIN record); CGI cannot (RFC 3875), so there it is a 411.
+    bool body_to_end = false;
 };
+
+// The head of a request from its CGI meta-variables; `param` returns a variable's
+// value, or null when the server did not set it.
+template <typename Param>
+HttpHead read_head(Param param) {
+    HttpHead head;
+    auto copy = [&](const char* name, bool* has, std::string* out) {
+        const char* v = param(name);
+        if (has) *has = v != nullptr;
+        if (v) *out = v;
+    };
+    copy("REQUEST_METHOD", nullptr, &head.method);
+    copy("CONTENT_TYPE", &head.has_content_type, &head.content_type);
+    copy("CONTENT_LENGTH", &head.has_content_length, &head.content_length);
+    copy("REMOTE_USER", &head.has_remote_user, &head.remote_user);
+    return head;
+}
 
 struct Response {
     int status = 200;
@@ -34,12 +54,17 @@ struct Response {
 // The first step: everything that can be decided before reading the body.
 // Returns true and sets *length (bytes to read, at most max_body) when the body
 // is to be read; else false with *resp set to the answer (405, 403, 415, 411, 400, 413).
-bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp);
+// A head without a usable length (CONTENT_LENGTH absent, empty or -1) that may be
+// read to its end (head.body_to_end) sets *to_end, and *length to max_body: read at
+// most one byte more than that, so that answer() can tell a body that is too large.
+bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp,
+                bool* to_end = nullptr);
 
 // The second step: answers the body read after check_head. A body shorter than
-// `length` (the client hung up) is a 400. With `trace`, one line per rule tried.
+// `length` (the client hung up) is a 400; with to_end, one longer than `length`
+// is a 413. With `trace`, one line per rule tried.
 Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
-                std::vector<std::string>* trace);
+                std::vector<std::string>* trace, bool to_end = false);
 
 // Both steps at once, for --test and the unit tests.
 Response handle(const Config& config, const HttpHead& head, std::string_view body, std::int64_t now,
@@ -53,5 +78,8 @@ Response error_response(int status, std::string message);
 
 // "OK", "Bad Request", ... for the status line.
 const char* status_text(int status);
+
+// The answer as a CGI response: Status, Content-Type, Content-Length (and Allow), then the body.
+std::string cgi_response(const Response& r);
 
 }  // namespace cr

@@ -1,15 +1,13 @@
 #include "server.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
-#include <poll.h>
-#include <pwd.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,424 +16,343 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <memory>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
-#include <fcgiapp.h>
-
+#include "fastcgi.h"
+#include "listener.h"
 #include "log.h"
-#include "request.h"
+#include "privilege.h"
+#include "reload.h"
+#include "responder.h"
 
 namespace cr {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 
-// The rules in force, swapped whole on reload; requests hold the version they began with.
-class ConfigStore {
-public:
-    explicit ConfigStore(std::string path) : path_(std::move(path)) {}
+// The bounds on what a peer controls (see callrouter(8), LIMITS).
+constexpr unsigned kMaxConns = 1024;          // connections at once, per process
+constexpr Clock::duration kRequestTime = seconds(10);   // BEGIN_REQUEST to the answer
+constexpr Clock::duration kFirstRequest = seconds(10);  // a new connection, to its first request
+constexpr Clock::duration kIdleKept = seconds(60);      // a kept connection between requests
+constexpr Clock::duration kWriteStall = seconds(10);    // an answer the peer does not read
+constexpr Clock::duration kCloseWait = seconds(2);      // after the last answer, for the peer to close
+constexpr std::size_t kCloseBytes = 1 << 20;            // dropped while waiting for that
+constexpr std::size_t kOutputHigh = 64 * 1024;          // unsent output that stops the reading
+constexpr Clock::duration kTick = milliseconds(100);    // how often the bounds are looked at
+constexpr Clock::duration kAcceptPause = milliseconds(100);
 
-    // Loads the rules. Returns false (logging each problem) when they do not load.
-    // Then it watches the files the loaded or refused rules read or tried to read,
-    // each with its stamp as read (so that a change while loading is seen after it):
-    // a list file that refused rules lack is noticed when it comes, and a file they no
-    // longer name does not count. A retry (see poll) that fails as the last attempt
-    // did logs one line at debug level only.
-    bool load(const char* why, bool retry = false) {
-        std::vector<std::string> errors;
-        LoadInfo info;
-        auto t0 = Clock::now();
-        std::shared_ptr<const Config> c = load_config(path_, &errors, &info);
-        double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        files_ = info.files;
-        stamps_ = info.stamps;
-        if (!c) {
-            if (retry && errors == last_errors_) {
-                log_line(LogLevel::Debug, std::string(why) + ": failed as before");
-            } else {
-                for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
-                if (current())
-                    log_line(LogLevel::Error, std::string(why) + " refused: " + std::to_string(errors.size()) +
-                                                  " problem(s); the last good rules stay in force");
-            }
-            last_errors_ = errors;
-            if (!retry) retry_delay_ = kRetryFirst;
-            retrying_ = info.passing;
-            retry_at_ = Clock::now() + retry_delay_;
-            retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
-            return false;
-        }
-        last_errors_.clear();
-        retrying_ = false;
-        log_set_level(c->settings.log);
-        std::atomic_store(&current_, c);
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-        // Logged after the swap: when the line is there, the rules are in force.
-        log_line(LogLevel::Info, std::string(why) + ": " + log_value(path_) + ": " + std::to_string(c->rules.size()) +
-                                     " rules, " + std::to_string(c->lists.size()) + " lists, loaded in " + buf);
-        return true;
-    }
-
-    // Reloads when a watched file changed and has stayed unchanged for one more
-    // poll (a file caught mid-write is not taken), or at once when forced (SIGHUP).
-    // A reload refused because a file could not be read for a passing reason (no
-    // file descriptor or memory left, an I/O error) is tried again 1 s later and then
-    // at doubling intervals up to a minute, so that the old rules do not stay until
-    // the next change; a refusal for what a file says is not retried.
-    void poll(bool force) {
-        if (force) {
-            pending_.clear();
-            load("reload on SIGHUP");
-            return;
-        }
-        std::vector<FileStamp> now;
-        for (const std::string& f : files_) now.push_back(file_stamp(f));
-        if (now == stamps_) {
-            pending_.clear();
-            if (retrying_ && Clock::now() >= retry_at_) load("reload retried", true);
-            return;
-        }
-        if (now != pending_) {
-            pending_ = now;
-            return;
-        }
-        pending_.clear();
-        load("reload on change");
-    }
-
-    std::shared_ptr<const Config> current() const { return std::atomic_load(&current_); }
-
-private:
-    static constexpr Clock::duration kRetryFirst = std::chrono::seconds(1), kRetryMax = std::chrono::seconds(60);
-
-    std::string path_;
-    std::shared_ptr<const Config> current_;
-    std::vector<std::string> files_;          // watched, with their stamps as last read
-    std::vector<FileStamp> stamps_, pending_;
-    std::vector<std::string> last_errors_;  // of the last failed load; empty after a good one
-    bool retrying_ = false;                  // the last load failed for a passing reason
-    Clock::time_point retry_at_;
-    Clock::duration retry_delay_ = kRetryFirst;
+// What the event loops share.
+struct Shared {
+    int listen_fd = -1;
+    bool tcp = false;
+    int wake_fd = -1;  // an eventfd that turns readable once, when the stop is asked
+    ConfigStore* store = nullptr;
+    std::atomic<bool> stop{false};
+    std::atomic<unsigned> conns{0};
+    std::atomic<int> running{0};
 };
 
-std::string serialise(const Response& r) {
-    std::string out = "Status: " + std::to_string(r.status) + " " + status_text(r.status) + "\r\n";
-    out += "Content-Type: " + r.content_type + "\r\n";
-    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-    if (r.allow_post) out += "Allow: POST\r\n";
-    out += "\r\n";
-    out += r.body;
-    return out;
+// One connection: the FastCGI state of it, the request in progress (Responder),
+// and the times that bound it.
+struct Conn final : Responder {
+    Conn(Shared* s, int f, Clock::time_point now)
+        : Responder([s] { return s->store->current(); }), fd(f), since(now) {}
+
+    std::size_t unsent() const { return proto.output().size() - sent; }
+    // Between requests, nothing to send: may be closed without loss.
+    bool idle() const { return !proto.busy() && unsent() == 0 && !closing; }
+    // Idle after serving a request: what makes room first. A new connection whose
+    // request may be on its way is not one.
+    bool kept_idle() const { return idle() && proto.answered() > 0; }
+
+    int fd;
+    fcgi::Connection proto{this, fcgi::Limits{kMaxConns}};
+    Clock::time_point since;          // accepted, or its last answer: how long it has idled
+    Clock::time_point request_start;  // the request in progress began
+    Clock::time_point write_start;    // output has waited since
+    Clock::time_point close_by;       // closing: the peer has until then
+    bool closing = false;             // the write side is shut; waiting for the peer to close
+    std::size_t close_bytes = 0;
+    std::size_t sent = 0;             // of proto.output()
+    std::uint32_t events = EPOLLIN;   // as registered with epoll
+};
+
+// An event loop: accepts from the shared listening socket, reads, decides and
+// writes for its own connections, and enforces their time bounds.
+class Loop {
+public:
+    Loop(Shared* shared, int epoll_fd) : sh_(shared), ep_(epoll_fd) {}
+    ~Loop() { ::close(ep_); }
+    void run();
+
+private:
+    void accept_some(Clock::time_point now);
+    void read_from(Conn* c, Clock::time_point now);
+    void flush(Conn* c, Clock::time_point now);
+    void close_conn(Conn* c);
+    void check_times(Clock::time_point now);
+    bool close_oldest_idle();
+    void set_accepting(bool on);
+    void complain(const char* what, Clock::time_point now);
+
+    Shared* sh_;
+    int ep_;
+    std::unordered_map<int, std::unique_ptr<Conn>> conns_;
+    bool accepting_ = false, stopping_ = false;
+    Clock::time_point resume_at_{}, last_complaint_{}, last_check_{};
+    char buf_[65536];
+};
+
+void Loop::run() {
+    epoll_event wake{};
+    wake.events = EPOLLIN;
+    wake.data.fd = sh_->wake_fd;
+    ::epoll_ctl(ep_, EPOLL_CTL_ADD, sh_->wake_fd, &wake);
+    epoll_event evs[64];
+    for (;;) {
+        Clock::time_point now = Clock::now();
+        if (!stopping_ && sh_->stop.load()) {
+            stopping_ = true;
+            set_accepting(false);
+            ::epoll_ctl(ep_, EPOLL_CTL_DEL, sh_->wake_fd, nullptr);  // it stays readable
+            check_times(now);
+        }
+        if (stopping_ && conns_.empty()) break;
+        if (!accepting_ && !stopping_ && now >= resume_at_) set_accepting(true);
+        int timeout = conns_.empty() && accepting_ ? -1 : static_cast<int>(std::chrono::duration_cast<milliseconds>(kTick).count());
+        int n = ::epoll_wait(ep_, evs, 64, timeout);
+        now = Clock::now();
+        bool accept_now = false;
+        for (int i = 0; i < n; ++i) {
+            int fd = evs[i].data.fd;
+            if (fd == sh_->wake_fd) continue;
+            if (fd == sh_->listen_fd) {
+                accept_now = true;  // after the others: a closed fd may be reused by an accept
+                continue;
+            }
+            auto it = conns_.find(fd);
+            if (it == conns_.end()) continue;
+            Conn* c = it->second.get();
+            if (evs[i].events & EPOLLOUT) {
+                flush(c, now);
+                if (!conns_.count(fd)) continue;
+            }
+            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_from(c, now);
+        }
+        if (accept_now && accepting_) accept_some(now);
+        if (now - last_check_ >= kTick) check_times(now);
+    }
+    sh_->running.fetch_sub(1);
 }
 
-// Reads at most `n` bytes of the body through `read_some` (which returns bytes
-// read, 0 at end, -1 on error), looping over short reads.
-template <typename ReadSome>
-std::string read_body(std::size_t n, ReadSome read_some) {
-    std::string body(n, '\0');
-    std::size_t got = 0;
-    while (got < n) {
-        long k = read_some(body.data() + got, n - got);
-        if (k <= 0) break;
-        got += static_cast<std::size_t>(k);
+void Loop::set_accepting(bool on) {
+    if (on == accepting_) return;
+    if (on) {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.data.fd = sh_->listen_fd;
+        if (::epoll_ctl(ep_, EPOLL_CTL_ADD, sh_->listen_fd, &ev) != 0) return;
+    } else {
+        ::epoll_ctl(ep_, EPOLL_CTL_DEL, sh_->listen_fd, nullptr);
     }
-    body.resize(got);
-    return body;
+    accepting_ = on;
 }
 
-// One request through the core, whatever carried it. `param` returns a CGI
-// variable or null; `read_some` reads body bytes; `write_all` sends the answer.
-template <typename Param, typename ReadSome, typename WriteAll>
-void serve(const Config& config, Param param, ReadSome read_some, WriteAll write_all) {
-    auto t0 = Clock::now();
-    HttpHead head;
-    auto copy = [&](const char* name, bool* has, std::string* out) {
-        const char* v = param(name);
-        if (has) *has = v != nullptr;
-        if (v) *out = v;
-    };
-    copy("REQUEST_METHOD", nullptr, &head.method);
-    copy("CONTENT_TYPE", &head.has_content_type, &head.content_type);
-    copy("CONTENT_LENGTH", &head.has_content_length, &head.content_length);
-    copy("REMOTE_USER", &head.has_remote_user, &head.remote_user);
-    std::size_t length = 0;
-    Response r;
-    std::vector<std::string> trace;
-    bool debug = log_level() >= LogLevel::Debug;
-    if (check_head(config, head, &length, &r)) {
-        std::string body = read_body(length, read_some);
-        r = answer(config, body, length, std::time(nullptr), debug ? &trace : nullptr);
-    }
-    write_all(serialise(r));
-    double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
-    log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, ms));
+void Loop::complain(const char* what, Clock::time_point now) {
+    if (now - last_complaint_ < seconds(5)) return;
+    last_complaint_ = now;
+    log_line(LogLevel::Error, std::string(what) + ": " + std::strerror(errno) + " (retrying)");
 }
 
-bool write_fd(int fd, const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        off += static_cast<std::size_t>(n);
+// Accepts what is waiting, a bounded number at a time. At the connection limit or
+// out of descriptors, the oldest idle connection makes room; when none is idle,
+// accepting pauses briefly and the new connections wait in the backlog.
+void Loop::accept_some(Clock::time_point now) {
+    for (int i = 0; i < 64; ++i) {
+        if (sh_->conns.fetch_add(1) >= kMaxConns) {
+            sh_->conns.fetch_sub(1);
+            if (close_oldest_idle()) continue;
+            set_accepting(false);
+            resume_at_ = now + kAcceptPause;
+            return;
+        }
+        int fd = ::accept4(sh_->listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            int e = errno;
+            sh_->conns.fetch_sub(1);
+            if (e == EAGAIN || e == EWOULDBLOCK) return;
+            if (e == EINTR || e == ECONNABORTED || e == EPROTO) continue;
+            if ((e == EMFILE || e == ENFILE) && close_oldest_idle()) continue;
+            complain("accept failed", now);
+            set_accepting(false);
+            resume_at_ = now + kAcceptPause;
+            return;
+        }
+        if (sh_->tcp) {
+            int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        if (::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            complain("epoll_ctl failed", now);
+            ::close(fd);
+            sh_->conns.fetch_sub(1);
+            continue;
+        }
+        conns_.emplace(fd, std::make_unique<Conn>(sh_, fd, now));
     }
+}
+
+void Loop::read_from(Conn* c, Clock::time_point now) {
+    ssize_t n = ::recv(c->fd, buf_, sizeof buf_, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n < 0) n = 0;  // a reset counts as the end
+    std::size_t got = static_cast<std::size_t>(n);
+    if (c->closing) {
+        c->close_bytes += got;
+        if (got == 0 || c->close_bytes > kCloseBytes) close_conn(c);
+        return;
+    }
+    if (got == 0) {
+        // A request cut short is decided on what came (its log line says so); the
+        // answer goes out if the peer only closed its writing side.
+        c->proto.end_of_input();
+        if (c->unsent()) ::send(c->fd, c->proto.output().data() + c->sent, c->unsent(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        close_conn(c);
+        return;
+    }
+    unsigned answered = c->proto.answered();
+    bool was_busy = c->proto.busy();
+    c->proto.feed(buf_, got);
+    if (!c->proto.error().empty()) {
+        log_line(LogLevel::Warn, "fastcgi: " + log_text(c->proto.error()) + "; connection closed");
+        close_conn(c);
+        return;
+    }
+    if (c->proto.answered() != answered) c->since = now;
+    if (c->proto.busy() && (!was_busy || c->proto.answered() != answered)) c->request_start = now;
+    flush(c, now);
+}
+
+// Sends what is waiting; when the connection is done and all is sent, shuts the
+// write side and gives the peer kCloseWait to close (a close with unread bytes
+// would reset the connection, and the web server could lose the answer).
+void Loop::flush(Conn* c, Clock::time_point now) {
+    std::string& out = c->proto.output();
+    bool waited = c->unsent() > 0 && (c->events & EPOLLOUT);
+    while (c->sent < out.size()) {
+        ssize_t k = ::send(c->fd, out.data() + c->sent, out.size() - c->sent, MSG_NOSIGNAL);
+        if (k > 0) {
+            c->sent += static_cast<std::size_t>(k);
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+        } else {
+            close_conn(c);  // the peer is gone
+            return;
+        }
+    }
+    if (c->sent == out.size()) {
+        out.clear();
+        c->sent = 0;
+    } else if (!waited) {
+        c->write_start = now;
+    }
+    if (out.empty() && c->proto.done() && !c->closing) {
+        ::shutdown(c->fd, SHUT_WR);
+        c->closing = true;
+        c->close_by = now + kCloseWait;
+    }
+    std::uint32_t want = (c->unsent() ? EPOLLOUT : 0u) | (c->unsent() < kOutputHigh ? EPOLLIN : 0u);
+    if (want != c->events) {
+        epoll_event ev{};
+        ev.events = want;
+        ev.data.fd = c->fd;
+        ::epoll_ctl(ep_, EPOLL_CTL_MOD, c->fd, &ev);
+        c->events = want;
+    }
+}
+
+void Loop::close_conn(Conn* c) {
+    int fd = c->fd;
+    ::epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+    conns_.erase(fd);
+    sh_->conns.fetch_sub(1);
+    resume_at_ = Clock::time_point{};  // a descriptor and a place are free: accept again at once
+}
+
+bool Loop::close_oldest_idle() {
+    Conn* oldest = nullptr;
+    for (auto& [fd, c] : conns_)
+        if (c->kept_idle() && (!oldest || c->since < oldest->since)) oldest = c.get();
+    if (!oldest) return false;
+    log_line(LogLevel::Debug, "fastcgi: closed the oldest idle connection to make room");
+    close_conn(oldest);
     return true;
 }
 
-struct Workers {
-    int listen_fd = -1;
-    int wake[2] = {-1, -1};
-    std::atomic<bool> stop{false};
-    std::atomic<int> busy{0};
-    std::atomic<int> running{0};
-    ConfigStore* store = nullptr;
-};
-
-// Reads what is left of a FastCGI request's body, in pieces, up to 1 MiB: unread
-// input makes the kernel reset the connection on close, and the web server may
-// lose the answer to that (nginx turns a 413 into a 502). Not for CGI, which must
-// not read past CONTENT_LENGTH (RFC 3875).
-void discard_input(FCGX_Stream* in) {
-    char sink[8192];
-    for (int left = 1 << 20; left > 0;) {
-        int k = FCGX_GetStr(sink, std::min(static_cast<int>(sizeof sink), left), in);
-        if (k <= 0) break;
-        left -= k;
-    }
-}
-
-// A worker: waits in poll() for a connection or the wake-up pipe, accepts the
-// connection, bounds its reads and writes, lets libfcgi read the request from it,
-// and answers. The listening socket is non-blocking: workers that lose the race
-// for a connection get EAGAIN and wait again, and a stop reaches every idle
-// worker through the pipe, without a signal that could cut a request short.
-void worker(Workers* w) {
-    FCGX_Request req;
-    // No listening socket for libfcgi: the worker accepts (below) and hands libfcgi the
-    // connection, so libfcgi never accepts one without the time bounds.
-    FCGX_InitRequest(&req, -1, 0);
-    auto last_complaint = Clock::now() - std::chrono::seconds(10);
-    while (!w->stop.load()) {
-        pollfd p[2] = {{w->listen_fd, POLLIN, 0}, {w->wake[0], POLLIN, 0}};
-        int n = ::poll(p, 2, -1);
-        if (n < 0 || w->stop.load() || p[1].revents) continue;
-        if (!(p[0].revents & POLLIN)) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // POLLERR on the socket
-            continue;
-        }
-        ++w->busy;
-        // A connection gets a 10 s bound on every read and write: sipgate.io has given up by then.
-        int fd = ::accept4(w->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-        int rc = fd < 0 ? -errno : 0;
-        if (fd >= 0) {
-            timeval tv{10, 0};
-            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-            ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-            req.ipcFd = fd;
-            req.keepConnection = 1;  // FCGX_Accept_r reads from this connection instead of closing it
-            rc = FCGX_Accept_r(&req);
-            // A connection that sent no valid request: libfcgi closed it, and then failed to
-            // accept another from the listening socket it does not have (EBADF).
-            if (rc == -EBADF) rc = -EAGAIN;
-        }
-        if (rc < 0) {
-            --w->busy;
-            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
-                continue;  // another worker took it, or the client left
-            if (Clock::now() - last_complaint > std::chrono::seconds(5)) {
-                last_complaint = Clock::now();
-                log_line(LogLevel::Error, std::string("accept failed: ") + std::strerror(-rc) + " (retrying)");
+// Closes the connections past their bounds (and, when stopping, the idle ones).
+void Loop::check_times(Clock::time_point now) {
+    last_check_ = now;
+    std::vector<Conn*> late;
+    for (auto& [fd, c] : conns_) {
+        bool over = false;
+        if (c->closing) {
+            over = now >= c->close_by;
+        } else if (c->unsent() && now - c->write_start > kWriteStall) {
+            log_line(LogLevel::Warn, "fastcgi: the web server did not take its answer for 10 s; connection closed");
+            over = true;
+        } else if (c->proto.busy()) {
+            if (now - c->request_start > kRequestTime) {
+                if (c->proto.reading_body()) {
+                    c->proto.end_of_input();  // decided on what came, and logged
+                    if (c->unsent())
+                        ::send(c->fd, c->proto.output().data() + c->sent, c->unsent(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                }
+                log_line(LogLevel::Warn, "fastcgi: request not complete after 10 s; connection closed");
+                over = true;
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            continue;
+        } else if (stopping_ && c->idle()) {
+            over = true;
+        } else if (c->proto.answered() == 0 && now - c->since > kFirstRequest) {
+            log_line(LogLevel::Debug, "fastcgi: no request within 10 s of connecting; connection closed");
+            over = true;
+        } else if (now - c->since > kIdleKept) {
+            log_line(LogLevel::Debug, "fastcgi: kept connection idle for 60 s; closed");
+            over = true;
         }
-        req.keepConnection = 0;  // one request per connection: a stop never waits on an idle one
-        std::shared_ptr<const Config> config = w->store->current();
-        serve(
-            *config, [&](const char* name) -> const char* { return FCGX_GetParam(name, req.envp); },
-            [&](char* buf, std::size_t len) -> long { return FCGX_GetStr(buf, static_cast<int>(len), req.in); },
-            [&](const std::string& out) { FCGX_PutStr(out.data(), static_cast<int>(out.size()), req.out); });
-        discard_input(req.in);
-        FCGX_Finish_r(&req);
-        --w->busy;
+        if (over) late.push_back(c.get());
     }
-    FCGX_Free(&req, 1);
-    --w->running;
+    for (Conn* c : late) close_conn(c);
 }
 
-// Makes the listening socket non-blocking (see worker()). Returns false when fd is
-// not one that can be made so.
-bool prepare_listener(int fd) {
-    int flags = ::fcntl(fd, F_GETFL);
-    return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+// How many descriptors are open now (the budget the event loops start from).
+int open_descriptors() {
+    DIR* d = ::opendir("/proc/self/fd");
+    if (!d) return 8;
+    int n = 0;
+    while (::readdir(d)) ++n;
+    ::closedir(d);
+    return n - 3;  // ".", ".." and the directory's own
 }
 
 }  // namespace
 
-int open_listener(const std::string& spec, unsigned socket_mode, std::string* err) {
-    if (spec.rfind("unix:", 0) == 0) {
-        std::string path = spec.substr(5);
-        sockaddr_un sa{};
-        sa.sun_family = AF_UNIX;
-        if (path.empty() || path.size() >= sizeof sa.sun_path) {
-            *err = "unix socket path empty or longer than " + std::to_string(sizeof sa.sun_path - 1) + " bytes";
-            return -1;
-        }
-        std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-        int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            *err = std::string("socket: ") + std::strerror(errno);
-            return -1;
-        }
-        // A socket file left by a dead process is removed; one that answers is in use.
-        struct stat st {};
-        if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-            int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            bool alive = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-            if (probe >= 0) ::close(probe);
-            if (alive) {
-                ::close(fd);
-                *err = path + ": in use by another process";
-                return -1;
-            }
-            ::unlink(path.c_str());
-        }
-        mode_t old = ::umask(0177);
-        int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-        ::umask(old);
-        if (rc != 0 || ::chmod(path.c_str(), static_cast<mode_t>(socket_mode)) != 0 || ::listen(fd, 128) != 0) {
-            *err = path + ": " + std::strerror(errno);
-            ::close(fd);
-            return -1;
-        }
-        return fd;
-    }
-    std::string host = "127.0.0.1", port = spec;
-    std::size_t colon = spec.rfind(':');
-    if (colon != std::string::npos) {
-        host = spec.substr(0, colon);
-        port = spec.substr(colon + 1);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        if (host.empty()) {
-            *err = "empty host in '" + spec + "' (use 0.0.0.0:PORT to listen on every interface)";
-            return -1;
-        }
-    }
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-        std::atoi(port.c_str()) < 1 || std::atoi(port.c_str()) > 65535) {
-        *err = "bad port in '" + spec + "'";
-        return -1;
-    }
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    int gai = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
-    if (gai != 0) {
-        *err = host + ": " + ::gai_strerror(gai);
-        return -1;
-    }
-    int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
-    int one = 1;
-    if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
-        *err = spec + ": " + std::strerror(errno);
-        if (fd >= 0) ::close(fd);
-        fd = -1;
-    }
-    ::freeaddrinfo(res);
-    return fd;
-}
-
-bool switch_user(const std::string& user, const std::string& unix_socket, std::string* err) {
-    if (user.empty()) {
-        if (::geteuid() == 0)
-            log_line(LogLevel::Warn, "running as root: give --user NAME to serve as an unprivileged user");
-        return true;
-    }
-    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
-    passwd pw{};
-    passwd* found = nullptr;
-    int rc = ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
-    if (rc != 0 || !found) {
-        *err = "--user " + user + ": " + (rc ? std::strerror(rc) : "no such user");
-        return false;
-    }
-    if (pw.pw_uid == 0) {
-        *err = "--user " + user + ": that is root; name an unprivileged user";
-        return false;
-    }
-    if (::geteuid() != 0) {
-        if (::geteuid() == pw.pw_uid && ::getuid() == pw.pw_uid) return true;  // already that user
-        *err = "--user " + user + ": only root can switch users";
-        return false;
-    }
-    if (!unix_socket.empty() && ::chown(unix_socket.c_str(), pw.pw_uid, pw.pw_gid) != 0) {
-        *err = "--user " + user + ": chown " + unix_socket + ": " + std::strerror(errno);
-        return false;
-    }
-    if (::initgroups(pw.pw_name, pw.pw_gid) != 0 || ::setgid(pw.pw_gid) != 0 || ::setuid(pw.pw_uid) != 0) {
-        *err = "--user " + user + ": cannot switch: " + std::strerror(errno);
-        return false;
-    }
-    // setuid() as root sets the real, effective and saved IDs: none may lead back.
-    uid_t r, e, sv;
-    gid_t gr, ge, gs;
-    if (::setuid(0) == 0 || ::seteuid(0) == 0 || ::getresuid(&r, &e, &sv) != 0 || r != pw.pw_uid || e != pw.pw_uid ||
-        sv != pw.pw_uid || ::getresgid(&gr, &ge, &gs) != 0 || gr != pw.pw_gid || ge != pw.pw_gid || gs != pw.pw_gid) {
-        *err = "--user " + user + ": root could be regained after the switch; refusing to serve";
-        return false;
-    }
-    log_line(LogLevel::Info, "running as user " + log_value(user) + " (uid " + std::to_string(pw.pw_uid) + ", gid " +
-                                 std::to_string(pw.pw_gid) + ")");
-    return true;
-}
-
-int run_cgi(const std::string& config_path) {
-    // The web server may close the pipe early: the log line is still written.
-    ::signal(SIGPIPE, SIG_IGN);
-    std::vector<std::string> errors;
-    std::shared_ptr<const Config> config = load_config(config_path, &errors);
-    auto param = [](const char* name) -> const char* { return std::getenv(name); };
-    auto read_some = [](char* buf, std::size_t n) -> long {
-        for (;;) {
-            ssize_t k = ::read(0, buf, n);
-            if (k < 0 && errno == EINTR) continue;
-            return static_cast<long>(k);
-        }
-    };
-    auto write_all = [](const std::string& s) { write_fd(1, s); };
-    // After an answer given without reading the body (403, 405, 413, 500 ...), read
-    // and drop the rest (at most 1 MiB, and only while it comes within a second):
-    // Apache's mod_cgid has stdin and stdout on one socket, and a body left unread
-    // turns the answer into a reset connection.
-    auto drain = [&read_some] {
-        char sink[4096];
-        for (std::size_t total = 0; total < (std::size_t{1} << 20);) {
-            pollfd p{0, POLLIN, 0};
-            if (::poll(&p, 1, 1000) <= 0) break;
-            long k = read_some(sink, sizeof sink);
-            if (k <= 0) break;
-            total += static_cast<std::size_t>(k);
-        }
-    };
-    if (!config) {
-        for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
-        Response r = error_response(500, "rule file cannot be loaded; see the server's error log");
-        write_all(serialise(r));
-        log_line(LogLevel::Error, request_log_line(r, 0));
-        drain();
-        return 0;
-    }
-    log_set_level(config->settings.log);
-    serve(*config, param, read_some, write_all);
-    drain();
-    return 0;
+int default_loops() {
+    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : static_cast<int>(n);
 }
 
 int run_fastcgi(const ServerOptions& opt) {
@@ -453,25 +370,30 @@ int run_fastcgi(const ServerOptions& opt) {
         log_line(LogLevel::Error, "not started: the rule file does not load");
         return 1;
     }
-    Workers w;
-    w.store = &store;
+    Shared sh;
+    sh.store = &store;
     std::string where;
     if (opt.listen.empty()) {
-        w.listen_fd = 0;
+        sh.listen_fd = 0;
         where = "the socket on fd 0";
     } else {
         std::string err;
-        w.listen_fd = open_listener(opt.listen, opt.socket_mode, &err);
-        if (w.listen_fd < 0) {
+        sh.listen_fd = open_listener(opt.listen, opt.socket_mode, &err);
+        if (sh.listen_fd < 0) {
             log_line(LogLevel::Error, "cannot listen: " + log_value(err));
             return 1;
         }
         where = opt.listen;
     }
-    if (!prepare_listener(w.listen_fd)) {
+    int flags = ::fcntl(sh.listen_fd, F_GETFL);
+    if (!is_listening_socket(sh.listen_fd) || flags < 0 || ::fcntl(sh.listen_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
         log_line(LogLevel::Error, "not a socket to listen on: " + log_value(where) + ": " + std::strerror(errno));
         return 1;
     }
+    sockaddr_storage sa{};
+    socklen_t sa_len = sizeof sa;
+    sh.tcp = ::getsockname(sh.listen_fd, reinterpret_cast<sockaddr*>(&sa), &sa_len) == 0 &&
+             (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
     {
         std::string err;
         bool own_unix = !opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0;
@@ -480,16 +402,41 @@ int run_fastcgi(const ServerOptions& opt) {
             return 1;
         }
     }
-    if (FCGX_Init() != 0 || ::pipe2(w.wake, O_CLOEXEC) != 0) {
-        log_line(LogLevel::Error, "cannot initialise FastCGI");
+    sh.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (sh.wake_fd < 0) {
+        log_line(LogLevel::Error, std::string("not started: eventfd: ") + std::strerror(errno));
         return 1;
     }
-    // Said before the workers start, so that it comes before any request's line.
-    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(opt.threads) +
-                                 " threads");
+    // Each loop holds one descriptor of its own; leave at least three for connections
+    // and reloads per loop, so that a low ulimit -n gets fewer loops, not none that work.
+    int asked = opt.threads > 0 ? opt.threads : default_loops();
+    int loops = asked;
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+        long spare = static_cast<long>(nofile.rlim_cur) - open_descriptors();
+        loops = static_cast<int>(std::max(1L, std::min<long>(asked, spare / 4)));
+    }
+    std::vector<std::unique_ptr<Loop>> made;
+    for (int i = 0; i < loops; ++i) {
+        int ep = ::epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0) {
+            if (made.empty()) {
+                log_line(LogLevel::Error, std::string("not started: epoll_create1: ") + std::strerror(errno));
+                return 1;
+            }
+            break;
+        }
+        made.push_back(std::make_unique<Loop>(&sh, ep));
+    }
+    if (static_cast<int>(made.size()) < asked)
+        log_line(LogLevel::Warn, std::to_string(asked) + " event loops asked, " + std::to_string(made.size()) +
+                                     " started: the limit on open files (ulimit -n) leaves too few descriptors");
+    // Said before the loops start, so that it comes before any request's line.
+    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(made.size()) +
+                                 " event loop" + (made.size() == 1 ? "" : "s"));
+    sh.running = static_cast<int>(made.size());
     std::vector<std::thread> threads;
-    w.running = opt.threads;
-    for (int i = 0; i < opt.threads; ++i) threads.emplace_back(worker, &w);
+    for (auto& l : made) threads.emplace_back([&l] { l->run(); });
     for (;;) {
         timespec tick{0, 250 * 1000 * 1000};
         int sig = ::sigtimedwait(&sigs, nullptr, &tick);
@@ -500,16 +447,16 @@ int run_fastcgi(const ServerOptions& opt) {
         }
         store.poll(sig == SIGHUP);
     }
-    w.stop = true;
-    char byte = 1;
-    if (::write(w.wake[1], &byte, 1) != 1) log_line(LogLevel::Warn, "cannot wake the workers");
-    // Requests in progress finish; sipgate.io gives up on them after 10 s anyway.
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (w.running.load() > 0 && Clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    sh.stop = true;
+    std::uint64_t one = 1;
+    if (::write(sh.wake_fd, &one, sizeof one) != static_cast<ssize_t>(sizeof one))
+        log_line(LogLevel::Warn, "cannot wake the event loops");
+    // Requests in progress finish, each within its own bound (10 s, then 2 s to close).
+    auto deadline = Clock::now() + kRequestTime + kCloseWait + seconds(1);
+    while (sh.running.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
     if (!opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
-    if (w.running.load() > 0) {
-        log_line(LogLevel::Warn, "stopped with " + std::to_string(w.busy.load()) + " request(s) still unanswered after 10 s");
+    if (sh.running.load() > 0) {
+        log_line(LogLevel::Warn, "stopped with requests still unanswered");
         std::_Exit(0);
     }
     for (std::thread& t : threads) t.join();

@@ -122,9 +122,35 @@ TEST_CASE("request: 411 without Content-Length, 400 for a non-numeric one") {
     check_error(cr::handle(*c, h, body, 0, nullptr), 411, "length required: no Content-Length");
     CHECK(std::string(cr::status_text(411)) == "Length Required");
 
-    for (const char* bad : {"abc", "-1", "+12", " 12", "12 ", "1e3", "0x10", "12a", "4.5"}) {
+    h.content_length = "-1";  // a body of unknown length: CGI cannot read it to its end
+    check_error(cr::handle(*c, h, body, 0, nullptr), 411, "length required: Content-Length -1 (a body of unknown length)");
+
+    for (const char* bad : {"abc", "-2", "+12", " 12", "12 ", "1e3", "0x10", "12a", "4.5"}) {
         h.content_length = bad;
         check_error(cr::handle(*c, h, body, 0, nullptr), 400, "bad Content-Length: not a decimal number");
+    }
+}
+
+TEST_CASE("request: FastCGI reads a body of unknown length to its end, at most max_body") {
+    Rules c(kIni);   // max_body = 256
+    const std::string body = "from=4930123456&to=4921112345678&direction=in";
+    for (const char* cl : {static_cast<const char*>(""), "-1", static_cast<const char*>(nullptr)}) {
+        HttpHead h = post_head(body);
+        h.body_to_end = true;
+        h.has_content_length = cl != nullptr;
+        h.content_length = cl ? cl : "";
+        std::size_t length = 0;
+        bool to_end = false;
+        Response r;
+        REQUIRE(cr::check_head(*c, h, &length, &r, &to_end));
+        CHECK(to_end);
+        CHECK(length == 256);
+        check_xml(cr::answer(*c, body, length, 0, nullptr, true), kBusy);
+        check_error(cr::answer(*c, body + "&pad=" + std::string(256, 'x'), length, 0, nullptr, true), 413,
+                    "body too large: more than max_body (256 bytes)");
+        // Without a place for to_end, the caller cannot read to the end: 411 as in CGI.
+        CHECK_FALSE(cr::check_head(*c, h, &length, &r));
+        CHECK(r.status == 411);
     }
 }
 

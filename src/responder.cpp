@@ -1,0 +1,50 @@
+#include "responder.h"
+
+#include <ctime>
+#include <vector>
+
+#include "log.h"
+#include "request.h"
+
+namespace cr {
+
+bool Responder::on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::string* answer) {
+    t0_ = std::chrono::steady_clock::now();
+    config_ = rules_();
+    HttpHead head = read_head([&](const char* name) -> const char* {
+        for (const auto& p : params)
+            if (p.first == name) return p.second.c_str();
+        return nullptr;
+    });
+    head.body_to_end = true;
+    Response r;
+    to_end_ = false;
+    if (!check_head(*config_, head, &length_, &r, &to_end_)) {
+        *answer = finish(r, {});
+        return false;
+    }
+    want->length = length_;
+    want->to_end = to_end_;
+    return true;
+}
+
+std::string Responder::on_body(std::string_view body) {
+    std::vector<std::string> trace;
+    Response r = answer(*config_, body, length_, std::time(nullptr),
+                            log_level() >= LogLevel::Debug ? &trace : nullptr, to_end_);
+    return finish(r, trace);
+}
+
+void Responder::on_abort() {
+    config_.reset();
+    log_line(LogLevel::Info, "fastcgi: request aborted by the web server");
+}
+
+// Logs the request and gives its answer as a CGI response.
+std::string Responder::finish(const Response& r, const std::vector<std::string>& trace) {
+    config_.reset();
+    log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace);
+    return cgi_response(r);
+}
+
+}  // namespace cr
