@@ -4,6 +4,7 @@
 #include <libxml/tree.h>
 
 #include <memory>
+#include <new>
 
 #include "config.h"
 
@@ -15,6 +16,14 @@ namespace {
 constexpr const char* kToMarker = "{to}";
 
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
+
+// libxml2 says "no memory" with a null: at load, that must refuse the rules (see
+// load_config), not leave a rule with half an answer.
+template <typename T>
+T* made(T* p) {
+    if (!p) throw std::bad_alloc();
+    return p;
+}
 
 struct DocFree {
     void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
@@ -33,29 +42,29 @@ void add_step(xmlNode* resp, const Rule& rule, const Step& st) {
     switch (st.kind) {
     case Step::Dial:
     case Step::Voicemail: {
-        xmlNode* dial = xmlNewChild(resp, nullptr, X("Dial"), nullptr);
-        if (!rule.caller_id.empty()) xmlNewProp(dial, X("callerId"), X(rule.caller_id.c_str()));
-        if (rule.anonymous >= 0) xmlNewProp(dial, X("anonymous"), X(rule.anonymous ? "true" : "false"));
+        xmlNode* dial = made(xmlNewChild(resp, nullptr, X("Dial"), nullptr));
+        if (!rule.caller_id.empty()) made(xmlNewProp(dial, X("callerId"), X(rule.caller_id.c_str())));
+        if (rule.anonymous >= 0) made(xmlNewProp(dial, X("anonymous"), X(rule.anonymous ? "true" : "false")));
         if (st.kind == Step::Voicemail) {
-            xmlNewChild(dial, nullptr, X("Voicemail"), nullptr);
+            made(xmlNewChild(dial, nullptr, X("Voicemail"), nullptr));
         } else {
             for (const std::string& n : st.numbers)
-                xmlNewTextChild(dial, nullptr, X("Number"), X(n == "$to" ? kToMarker : n.c_str()));
+                made(xmlNewTextChild(dial, nullptr, X("Number"), X(n == "$to" ? kToMarker : n.c_str())));
         }
         break;
     }
     case Step::Play: {
-        xmlNode* play = xmlNewChild(resp, nullptr, X("Play"), nullptr);
-        xmlNewTextChild(play, nullptr, X("Url"), X(st.url.c_str()));
+        xmlNode* play = made(xmlNewChild(resp, nullptr, X("Play"), nullptr));
+        made(xmlNewTextChild(play, nullptr, X("Url"), X(st.url.c_str())));
         break;
     }
     case Step::Reject: {
-        xmlNode* rej = xmlNewChild(resp, nullptr, X("Reject"), nullptr);
-        if (!st.reason.empty()) xmlNewProp(rej, X("reason"), X(st.reason.c_str()));
+        xmlNode* rej = made(xmlNewChild(resp, nullptr, X("Reject"), nullptr));
+        if (!st.reason.empty()) made(xmlNewProp(rej, X("reason"), X(st.reason.c_str())));
         break;
     }
     case Step::Hangup:
-        xmlNewChild(resp, nullptr, X("Hangup"), nullptr);
+        made(xmlNewChild(resp, nullptr, X("Hangup"), nullptr));
         break;
     case Step::Pass:
         break;
@@ -67,11 +76,12 @@ void add_step(xmlNode* resp, const Rule& rule, const Step& st) {
 void answer_init() { xmlInitParser(); }
 
 std::vector<std::string> build_answer(const Rule& rule) {
-    std::unique_ptr<xmlDoc, DocFree> doc(xmlNewDoc(X("1.0")));
-    xmlNode* resp = xmlNewNode(nullptr, X("Response"));
-    xmlDocSetRootElement(doc.get(), resp);
+    std::unique_ptr<xmlDoc, DocFree> doc(made(xmlNewDoc(X("1.0"))));
+    xmlNode* resp = made(xmlNewNode(nullptr, X("Response")));
+    xmlDocSetRootElement(doc.get(), resp);  // the document owns it from here
     for (const Step& st : rule.steps) add_step(resp, rule, st);
     std::string xml = serialise(doc.get());
+    if (xml.empty()) throw std::bad_alloc();
     std::vector<std::string> parts;
     std::size_t pos = 0, hit;
     while ((hit = xml.find(kToMarker, pos)) != std::string::npos) {

@@ -10,7 +10,7 @@ struct Rule;
 // Builds a rule's <Response> document once, at load. Returns it serialised and
 // split where the request's `to` goes (`dial $to`): N places give N+1 parts, and
 // the answer is parts[0] + to + parts[1] + ... The number is digits only, so it
-// needs no escaping.
+// needs no escaping. Throws std::bad_alloc when libxml2 runs out of memory.
 std::vector<std::string> build_answer(const Rule& rule);
 
 // The serialised <Response/>: no action, the account's own settings apply.

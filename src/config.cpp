@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <map>
+#include <new>
+#include <stdexcept>
 
 #include <ini.h>
 
@@ -54,6 +57,9 @@ struct Parse {
     std::vector<Error> errors;
     bool passing = false;        // a file could not be read for a reason that may pass
     std::vector<FileStamp> stamps;  // of each file read or tried, as Config::files lists them
+    // An exception in the inih callbacks, kept to be thrown again once inih has returned
+    // (it must not unwind through C code); the reader then ends the stream.
+    std::exception_ptr failure;
 
     void error(int at, std::string msg, int sub = 0) {
         errors.push_back({at, sub, file + ":" + std::to_string(at) + ": " + std::move(msg)});
@@ -150,8 +156,7 @@ bool read_file(const std::string& path, std::size_t limit, std::string* out, std
 // line number (Debian's libinih is built without INI_HANDLER_LINENO). It also
 // records section headers (inih reports none for an empty section) and the lexical
 // errors inih would only count, each with its line.
-char* read_line(char* str, int num, void* stream) {
-    auto* p = static_cast<Parse*>(stream);
+char* read_line_unguarded(char* str, int num, Parse* p) {
     if (p->pos >= p->data.size()) return nullptr;
     std::size_t end = p->data.find('\n', p->pos);
     if (end == std::string_view::npos) end = p->data.size();
@@ -219,11 +224,21 @@ char* read_line(char* str, int num, void* stream) {
     return give(raw);
 }
 
-int on_entry(void* user, const char* /*section*/, const char* name, const char* value) {
-    auto* p = static_cast<Parse*>(user);
+char* read_line(char* str, int num, void* stream) {
+    auto* p = static_cast<Parse*>(stream);
+    if (p->failure) return nullptr;
+    try {
+        return read_line_unguarded(str, num, p);
+    } catch (...) {
+        p->failure = std::current_exception();
+        return nullptr;
+    }
+}
+
+void on_entry_unguarded(Parse* p, const char* name, const char* value) {
     if (p->sections.empty()) {
         p->error(p->line, std::string("key '") + name + "' outside any section");
-        return 1;
+        return;
     }
     Section& s = p->sections.back();
     if (p->continuation && !s.entries.empty()) {
@@ -235,7 +250,7 @@ int on_entry(void* user, const char* /*section*/, const char* name, const char* 
         if (w > 0 && !after.empty() && after[0] == '=') {
             p->error(p->line, "indented line continues the value of '" + s.entries.back().key +
                                   "'; remove the indentation to start a new key");
-            return 1;
+            return;
         }
         // libinih 55 strips "; comments" from a key's line but not from its continuation lines.
         for (std::size_t i = 1; i < v.size(); ++i)
@@ -243,12 +258,22 @@ int on_entry(void* user, const char* /*section*/, const char* name, const char* 
                 v = trim(v.substr(0, i));
                 break;
             }
-        if (v.empty()) return 1;
+        if (v.empty()) return;
         s.entries.back().value += '\n';
         s.entries.back().value += v;
-        return 1;
+        return;
     }
     s.entries.push_back({name, value, p->line});
+}
+
+int on_entry(void* user, const char* /*section*/, const char* name, const char* value) {
+    auto* p = static_cast<Parse*>(user);
+    if (p->failure) return 1;
+    try {
+        on_entry_unguarded(p, name, value);
+    } catch (...) {
+        p->failure = std::current_exception();
+    }
     return 1;
 }
 
@@ -745,49 +770,127 @@ FileStamp file_stamp(const std::string& path) {
     return file_stamp(st);
 }
 
-std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
-                                          LoadInfo* info) {
-    auto c = std::make_shared<Config>();
+namespace {
+
+// Reads, parses and checks the files into *c, appending each problem to *errors; what
+// was read or tried goes to p->stamps and c->files as it happens. Returns whether the
+// rules are good. Throws what an allocation or a library throws (see load_config).
+bool load_into(const std::string& path, Config* c, Parse* p, std::vector<std::string>* errors) {
     c->path = path;
     c->files.push_back(path);
-    Parse p;
-    p.file = path;
-    p.stamps.emplace_back();
+    p->file = path;
+    p->stamps.emplace_back();
     std::string data, err;
-    if (!read_file(path, kMaxRuleFile, &data, &err, &p.passing, &p.stamps.back())) {
+    if (!read_file(path, kMaxRuleFile, &data, &err, &p->passing, &p->stamps.back())) {
         errors->push_back(path + ": " + err);
-        if (info) *info = {c->files, p.stamps, p.passing};
-        return nullptr;
+        return false;
     }
-    p.data = data;
-    int rc = ini_parse_stream(read_line, &p, on_entry, &p);
-    if (rc < 0) {
-        errors->push_back(path + ": out of memory while parsing");
-        if (info) *info = {c->files, p.stamps, true};
-        return nullptr;
-    }
-    if (rc > 0 && std::none_of(p.errors.begin(), p.errors.end(), [&](const Error& e) { return e.line == rc; }))
-        p.error(rc, "syntax error");
-    Loader loader(&p, c.get());
+    p->data = data;
+    int rc = ini_parse_stream(read_line, p, on_entry, p);
+    if (p->failure) std::rethrow_exception(p->failure);
+    if (rc == -2) throw std::bad_alloc();  // inih's own line buffer
+    if (rc < 0) throw std::runtime_error("the INI parser failed (" + std::to_string(rc) + ")");
+    if (rc > 0 && std::none_of(p->errors.begin(), p->errors.end(), [&](const Error& e) { return e.line == rc; }))
+        p->error(rc, "syntax error");
+    Loader loader(p, c);
     loader.run();
-    std::stable_sort(p.errors.begin(), p.errors.end(), [](const Error& a, const Error& b) {
+    std::stable_sort(p->errors.begin(), p->errors.end(), [](const Error& a, const Error& b) {
         return a.line != b.line ? a.line < b.line : a.sub < b.sub;
     });
     // One problem, one line: a value that went on over lines (or held other control
     // bytes) must not break the message, whichever check quoted it.
     // A binary file would give a problem per line: the first ones say enough.
     constexpr std::size_t kMaxErrors = 50;
-    std::size_t more = p.errors.size() > kMaxErrors ? p.errors.size() - kMaxErrors : 0;
-    if (more) p.errors.resize(kMaxErrors);
-    for (Error& e : p.errors) {
+    std::size_t more = p->errors.size() > kMaxErrors ? p->errors.size() - kMaxErrors : 0;
+    if (more) p->errors.resize(kMaxErrors);
+    bool ok = p->errors.empty();
+    for (Error& e : p->errors) {
         for (char& ch : e.text)
             if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
         errors->push_back(std::move(e.text));
     }
     if (more) errors->push_back(path + ": " + std::to_string(more) + " more problems");
-    if (info) *info = {c->files, p.stamps, p.passing};
-    if (!errors->empty()) return nullptr;
-    return c;
+    return ok;
+}
+
+}  // namespace
+
+std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
+                                          LoadInfo* info) {
+    // The line for running out of memory, and the room for it in *errors, come first:
+    // saying it later then needs no memory.
+    const std::size_t had = errors->size();
+    std::string oom_line;
+    try {
+        oom_line = path + ": cannot load: out of memory";
+        errors->reserve(had + 1);
+    } catch (...) {
+        if (info) {
+            info->files.clear();
+            info->stamps.clear();
+            info->passing = true;
+        }
+        return nullptr;
+    }
+
+    std::exception_ptr failure;
+    std::vector<std::string> files;
+    std::vector<FileStamp> stamps;
+    {
+        Parse p;
+        std::shared_ptr<Config> c;
+        try {
+            c = std::make_shared<Config>();
+            bool ok = load_into(path, c.get(), &p, errors);
+            if (info) *info = {c->files, p.stamps, p.passing};
+            if (!ok) return nullptr;
+            return c;
+        } catch (...) {
+            // Only moves here: what was read or tried stays known (to be watched).
+            failure = std::current_exception();
+            if (c) files = std::move(c->files);
+            stamps = std::move(p.stamps);
+        }
+    }  // the half-built rules are freed here, before anything more is allocated
+
+    // A refusal with one line: the problems found before it are dropped, as they may
+    // be the half of what there is to say.
+    errors->erase(errors->begin() + static_cast<std::ptrdiff_t>(had), errors->end());
+    const std::size_t n = std::min(files.size(), stamps.size());  // a file whose stamp never came
+    files.erase(files.begin() + static_cast<std::ptrdiff_t>(n), files.end());
+    stamps.erase(stamps.begin() + static_cast<std::ptrdiff_t>(n), stamps.end());
+    bool oom = false;
+    std::string line;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::bad_alloc&) {
+        oom = true;
+    } catch (const std::exception& e) {
+        try {
+            line = path + ": cannot load: " + e.what();
+        } catch (...) {
+            oom = true;
+        }
+    } catch (...) {
+        try {
+            line = path + ": cannot load: unexpected exception";
+        } catch (...) {
+            oom = true;
+        }
+    }
+    if (oom) {
+        line = std::move(oom_line);
+    } else {
+        for (char& ch : line)
+            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+    }
+    errors->push_back(std::move(line));  // within the capacity reserved above
+    if (info) {
+        info->files = std::move(files);
+        info->stamps = std::move(stamps);
+        info->passing = oom;
+    }
+    return nullptr;
 }
 
 }  // namespace cr

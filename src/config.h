@@ -106,7 +106,11 @@ struct LoadInfo {
 };
 
 // Loads and checks the rule file at `path` and every file it names. Returns the
-// config, or null with each problem in *errors as "FILE:LINE: message".
+// config, or null with each problem in *errors as "FILE:LINE: message". Throws
+// nothing: an exception while loading (memory running out included) refuses the
+// rules with the one line "FILE: cannot load: out of memory" (or the exception's
+// message instead of "out of memory"), nothing of the half-built rules kept; running
+// out of memory counts as a cause that may pass (info->passing).
 std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
                                           LoadInfo* info = nullptr);
 

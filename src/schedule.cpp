@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <new>
 
 namespace cr {
 
@@ -423,6 +424,8 @@ bool Hours::add(const std::string& raw_key, const std::string& value, int line, 
         }
         any_key_ = true;
         return true;
+    } catch (const std::bad_alloc&) {
+        throw;  // the caller's to handle: load_config refuses the rules as a whole
     } catch (...) {
         e = "out of memory";
         return false;

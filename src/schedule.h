@@ -45,7 +45,8 @@ public:
     // when the key or value is bad; the object is then unchanged.
     // Keys (case-insensitive): mon..sun and day ranges (mon-fri, fri-mon), each day at most
     // once in the section; closed and open, which may be given several times (the values
-    // add up); holidays, at most once.
+    // add up); holidays, at most once. Throws std::bad_alloc when memory runs out (the
+    // object may then be half changed: the loader drops it with the rules).
     bool add(const std::string& key, const std::string& value, int line, std::string* err);
 
     // Called after the section ends. Fails when the schedule can never be open (no day key

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -359,6 +360,8 @@ bool TimeZone::load_tzif(const std::string& bytes, const std::string& label, std
         has_footer_ = has_footer;
         footer_ = footer;
         return true;
+    } catch (const std::bad_alloc&) {
+        throw;  // the caller's to handle: load_config refuses the rules as a whole
     } catch (...) {
         return fail("out of memory");
     }
@@ -411,6 +414,8 @@ bool TimeZone::load(const std::string& name, std::string* err, int* sys_errno) {
             return false;
         }
         return load_tzif(bytes, name, err);
+    } catch (const std::bad_alloc&) {
+        throw;  // the caller's to handle: load_config refuses the rules as a whole
     } catch (...) {
         if (sys_errno) *sys_errno = ENOMEM;
         if (err) *err = "time zone '" + name + "': out of memory";

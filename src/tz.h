@@ -50,6 +50,7 @@ public:
     // name loads the system's zone (/etc/localtime, else UTC). Returns false and sets *err
     // (e.g. "unknown time zone 'Mars/Olympus'") on failure; *this is then unchanged.
     // *sys_errno gets the errno of a zone file that could not be read, else 0.
+    // Throws std::bad_alloc when memory runs out (both loads).
     bool load(const std::string& name, std::string* err, int* sys_errno = nullptr);
 
     // Loads a zone from TZif bytes (for tests and for load()). `label` becomes name().

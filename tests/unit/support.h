@@ -18,6 +18,10 @@
 
 namespace test {
 
+// Makes the n-th allocation through operator new from now on fail (1: the next one);
+// 0 makes none fail. Counts are not per thread: for single-threaded code.
+void fail_allocation(long n);
+
 // A temporary directory, removed with all it holds when the test ends.
 class TempDir {
 public:

@@ -603,6 +603,65 @@ TEST_CASE("load_config: the files read or tried, each with the stamp of the vers
     CHECK_FALSE(info.stamps[0].exists);
 }
 
+TEST_CASE("load_config: memory running out at any allocation refuses the rules in one line, as passing") {
+    test::TempDir dir;
+    std::string list = dir.write("team.txt", "# the team\n4921112345\n030 1234 5678\n4940*\n");
+    std::string ini = dir.write("rules.ini", R"([settings]
+country_code = 49
+timezone = Europe/Berlin
+[list team]
+file = team.txt
+numbers = +49 30 999, anonymous
+[hours office]
+mon-fri = 09:00-17:00
+closed = 2026-12-24..2026-12-26, 2026-12-31
+holidays = DE-NW
+[rule office]
+to = @team
+when = office
+action = play https://example.com/a.mp3 then dial +49 157 99912345 $to
+caller_id = 4930999
+[rule rest]
+from = 4930*
+  4940*
+action = reject busy
+)");
+    cr::answer_init();
+    long refused = 0, with_list = 0, words = 0;
+    std::shared_ptr<const Config> c;
+    for (long n = 1; n < 100000 && !c; ++n) {
+        std::vector<std::string> errors;
+        cr::LoadInfo info;
+        test::fail_allocation(n);
+        c = cr::load_config(ini, &errors, &info);
+        test::fail_allocation(0);
+        if (c) {
+            CHECK(errors.empty());
+            break;
+        }
+        ++refused;
+        CHECK(info.passing);
+        CHECK(info.files.size() == info.stamps.size());
+        if (info.files.size() == 2 && info.files[1] == list && info.stamps[1] == cr::file_stamp(list)) ++with_list;
+        if (errors.empty()) {
+            // Only the line itself and its room could not be had (made before loading).
+            CHECK(n <= 3);
+            CHECK(info.files.empty());
+            continue;
+        }
+        ++words;
+        REQUIRE_MESSAGE(errors.size() == 1, lines(errors));
+        CHECK(errors[0] == ini + ": cannot load: out of memory");
+    }
+    REQUIRE(c != nullptr);
+    CHECK(c->rules.size() == 2);
+    CHECK(c->tz.name() == "Europe/Berlin");
+    CHECK(c->rules[0].answer.size() == 2);
+    CHECK(refused > 50);
+    CHECK(words >= refused - 3);
+    CHECK(with_list > 0);  // the list file read before memory ran out stays watched
+}
+
 TEST_CASE("file_stamp: of what is not a regular file, only existence, identity and type count") {
     test::TempDir dir;
     std::string fifo = dir.path() + "/pipe";

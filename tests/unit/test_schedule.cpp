@@ -11,21 +11,27 @@
 #include <vector>
 
 #include "schedule.h"
+#include "support.h"
 
 using cr::Hours;
 using cr::LocalTime;
 using cr::TimeZone;
 
-// Counts heap allocations while g_count_allocations is set, to prove the hot path makes none.
+// Counts heap allocations while g_count_allocations is set, to prove the hot path makes
+// none; and fails one when asked (test::fail_allocation, support.h).
 namespace {
 std::atomic<bool> g_count_allocations{false};
 std::atomic<long> g_allocations{0};
+std::atomic<long> g_fail_in{0};  // the allocation that fails: 1 the next one; 0 none
 
 void* counted_malloc(std::size_t size) noexcept {
     if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (g_fail_in.load(std::memory_order_relaxed) > 0 && g_fail_in.fetch_sub(1) == 1) return nullptr;
     return std::malloc(size ? size : 1);
 }
 }  // namespace
+
+void test::fail_allocation(long n) { g_fail_in = n; }
 
 // Every replaceable form, so that no allocator of the runtime (or a sanitizer's) is mixed in;
 // out of line, so that the compiler does not pair an inlined free() with operator new.
