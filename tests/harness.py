@@ -149,10 +149,11 @@ class Run:
         expect(p.alive(), "callrouter did not start: " + p.output())
         return p
 
-    def nginx(self, socket_path, auth=None, snippet_edit=None):
+    def nginx(self, socket_path, auth=None, snippet_edit=None, conf_edit=None):
         """Starts nginx from nginx/local.conf.in in front of a unix socket; returns (proc, port).
         auth: directives for the location; snippet_edit(text) -> text: a changed copy of
-        the shipped nginx/callrouter-fastcgi.conf is used instead of it."""
+        the shipped nginx/callrouter-fastcgi.conf is used instead of it; conf_edit(text) -> text:
+        changes the filled-in nginx.conf (e.g. an upstream block of the test's own)."""
         port = free_port()
         d = self.unique("nginx")
         os.makedirs(d)
@@ -172,6 +173,8 @@ class Run:
             conf = conf.replace(k, v)
         if auth:
             conf = conf.replace("# @AUTH@", auth)
+        if conf_edit:
+            conf = conf_edit(conf)
         cpath = os.path.join(d, "nginx.conf")
         with open(cpath, "w") as f:
             f.write(conf)
