@@ -2,11 +2,11 @@
 for real from the shipped file (only its @...@ names filled in), in the foreground on
 127.0.0.1 in the run's folder, and stopped by PID:
 
-  lighttpd/callrouter-socket.conf   mod_fastcgi to callrouter's --listen socket
-  lighttpd/callrouter-spawn.conf    mod_fastcgi with bin-path: lighttpd starts callrouter
-  caddy/Caddyfile                   reverse_proxy, transport fastcgi, to the socket
-  h2o/callrouter-connect.conf       fastcgi.connect with kept connections
-  h2o/callrouter-spawn.conf         fastcgi.spawn: h2o starts callrouter
+  lighttpd/callrouter-lighttpd-socket.conf  mod_fastcgi to callrouter's --listen socket
+  lighttpd/callrouter-lighttpd-spawn.conf   mod_fastcgi with bin-path: lighttpd starts callrouter
+  caddy/Caddyfile                           reverse_proxy, transport fastcgi, to the socket
+  h2o/callrouter-h2o-connect.conf           fastcgi.connect with kept connections
+  h2o/callrouter-h2o-spawn.conf             fastcgi.spawn: h2o starts callrouter
 
 For each: the HTTP contract and where the log line lands; a chunked request body
 (Caddy sends CONTENT_LENGTH -1 for it); 200 connections at once with wrk."""
@@ -62,7 +62,7 @@ def _tool(name):
 def lighttpd_socket(run):
     cr = run.callrouter(run.write("rules.ini", RULES))
     lt = _tool("lighttpd")
-    p, port, _ = run.frontend("lighttpd", "lighttpd/callrouter-socket.conf", {"@SOCKET@": cr.listen[5:]},
+    p, port, _ = run.frontend("lighttpd", "lighttpd/callrouter-lighttpd-socket.conf", {"@SOCKET@": cr.listen[5:]},
                               [lt, "-D", "-f", "@CONF@"], check=[lt, "-tt", "-f", "@CONF@"])
     return Stack(p, port, cr.output, "callrouter's stderr")
 
@@ -70,7 +70,7 @@ def lighttpd_socket(run):
 def lighttpd_spawn(run):
     ini = run.write("rules.ini", RULES)
     lt = _tool("lighttpd")
-    p, port, _ = run.frontend("lighttpd", "lighttpd/callrouter-spawn.conf", {"@BIN@": run.bin, "@CONFIG@": ini},
+    p, port, _ = run.frontend("lighttpd", "lighttpd/callrouter-lighttpd-spawn.conf", {"@BIN@": run.bin, "@CONFIG@": ini},
                               [lt, "-D", "-f", "@CONF@"], check=[lt, "-tt", "-f", "@CONF@"])
     return Stack(p, port, p.output, "lighttpd's stderr")
 
@@ -89,7 +89,7 @@ def caddy(run):
 def h2o_connect(run):
     cr = run.callrouter(run.write("rules.ini", RULES))
     h2o = _tool("h2o")
-    p, port, _ = run.frontend("h2o", "h2o/callrouter-connect.conf",
+    p, port, _ = run.frontend("h2o", "h2o/callrouter-h2o-connect.conf",
                               {"@SOCKET@": cr.listen[5:], "@USER@": _user_group()[0]},
                               [h2o, "-c", "@CONF@"], check=[h2o, "-t", "-c", "@CONF@"])
     return Stack(p, port, cr.output, "callrouter's stderr")
@@ -98,18 +98,18 @@ def h2o_connect(run):
 def h2o_spawn(run):
     ini = run.write("rules.ini", RULES)
     h2o = _tool("h2o")
-    p, port, _ = run.frontend("h2o", "h2o/callrouter-spawn.conf",
+    p, port, _ = run.frontend("h2o", "h2o/callrouter-h2o-spawn.conf",
                               {"@BIN@": run.bin, "@CONFIG@": ini, "@USER@": _user_group()[0]},
                               [h2o, "-c", "@CONF@"], check=[h2o, "-t", "-c", "@CONF@"])
     return Stack(p, port, p.output, "h2o's stderr (not its error-log)")
 
 
 FRONTENDS = [
-    ("lighttpd", "callrouter-socket.conf, mod_fastcgi to --listen socket", lighttpd_socket),
-    ("lighttpd", "callrouter-spawn.conf, bin-path starts callrouter", lighttpd_spawn),
+    ("lighttpd", "callrouter-lighttpd-socket.conf, mod_fastcgi to --listen socket", lighttpd_socket),
+    ("lighttpd", "callrouter-lighttpd-spawn.conf, bin-path starts callrouter", lighttpd_spawn),
     ("caddy", "Caddyfile, reverse_proxy transport fastcgi to --listen socket", caddy),
-    ("h2o", "callrouter-connect.conf, fastcgi.connect with keep-alive", h2o_connect),
-    ("h2o", "callrouter-spawn.conf, fastcgi.spawn starts callrouter", h2o_spawn),
+    ("h2o", "callrouter-h2o-connect.conf, fastcgi.connect with keep-alive", h2o_connect),
+    ("h2o", "callrouter-h2o-spawn.conf, fastcgi.spawn starts callrouter", h2o_spawn),
 ]
 
 
