@@ -6,6 +6,7 @@ by the PID it started, and removes its temporary folder, even when a test fails.
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -213,6 +214,41 @@ class Run:
         p.error_log = os.path.join(d, "error.log")
         wait_for(lambda: _can_connect("127.0.0.1", port) or not p.alive(), what="apache port")
         expect(p.alive(), "apache did not start: " + p.output() + _read(p.error_log))
+        return p, port, d
+
+    def frontend(self, name, template, repl, argv, check=None, env=None):
+        """Starts a web server in the foreground from a shipped config template (a path under
+        ROOT), in a folder of its own with an empty htdocs/, on 127.0.0.1 and a free port.
+        @PORT@ (which must be there) and @DIR@ (the folder) are filled in here, the other
+        @NAME@s from repl; each of those must be in the file, and none may be left. "@CONF@" and "@DIR@" in argv, check and the
+        values of env name the written config and the folder. check, when given, is run first
+        and must exit 0. Returns (proc, port, folder)."""
+        port = free_port()
+        d = self.unique(name)
+        os.makedirs(os.path.join(d, "htdocs"))
+        os.chmod(d, 0o755)
+        with open(os.path.join(ROOT, template)) as f:
+            text = f.read()
+        for k, v in dict(repl, **{"@PORT@": str(port)}).items():
+            expect(k in text, f"{template}: no {k} in the shipped file; update the test")
+            text = text.replace(k, v)
+        text = text.replace("@DIR@", d)
+        left = re.findall(r"@[A-Z_]+@", text)
+        expect(not left, f"{template}: placeholders left: {left}")
+        cpath = os.path.join(d, os.path.basename(template))
+        with open(cpath, "w") as f:
+            f.write(text)
+
+        def fill(args):
+            return [a.replace("@CONF@", cpath).replace("@DIR@", d) for a in args]
+        if env is not None:
+            env = {k: v.replace("@DIR@", d) for k, v in env.items()}
+        if check:
+            t = subprocess.run(fill(check), capture_output=True, text=True, env=env, timeout=30)
+            expect(t.returncode == 0, f"{' '.join(check)}: {t.stdout}{t.stderr}")
+        p = Process(self, fill(argv), name, env=env)
+        wait_for(lambda: _can_connect("127.0.0.1", port) or not p.alive(), what=f"{name} port")
+        expect(p.alive(), f"{name} did not start: " + p.output())
         return p, port, d
 
     def stack(self, ini, threads=None, auth=None):
