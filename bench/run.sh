@@ -23,6 +23,7 @@ threads=$(nproc)
 body="from=492111234567&to=4915791234567&direction=in"   # the seed's POST (bench/post.lua)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/callrouter-bench.XXXXXX")
 started=$(date +%s)
+load=$(cut -d ' ' -f 1-3 /proc/loadavg)   # other work on the machine makes the figures noisy
 
 # Stopping: nginx first (it holds the connections), then callrouter and the floor.
 pids=""      # our own children: waited for
@@ -222,7 +223,7 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
     echo "### make bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "- command: \`$command\`, commit $commit"
-    echo "- machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, Linux $(uname -r); wrk, nginx and the FastCGI programs share these cores"
+    echo "- machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, Linux $(uname -r); wrk, nginx and the FastCGI programs share these cores; load average at the start: $load"
     echo "- load: wrk -t2 -c$conns -d${secs}s --latency, each request a POST of the seed body (${#body} bytes), to nginx $nginx_version (1 worker) on 127.0.0.1"
     echo "- callrouter: --threads $threads (the core count), $engine; keep-alive = nginx \`upstream { keepalive 32; }\` + \`fastcgi_keep_conn on\`, else a new unix-socket connection per request"
     echo "- errors: non-2xx answers + socket errors (connect, read, write, timeout) as wrk counts them; ratio: requests/s over the floor with 4 processes"
