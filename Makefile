@@ -67,10 +67,16 @@ check: deps
 $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)
 
-# Benchmarks side by side (ratios, not absolute times); needs wrk.
+# The floor of the bench: a bare libfcgi responder (libfcgi-dev).
+$(BUILD)/bench-floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lfcgi
+
+# Benchmarks side by side in one run (ratios, not absolute times); needs wrk,
+# nginx, spawn-fcgi and libfcgi-dev (DEB_PACKAGES). SECONDS: each wrk run (10).
 bench: deps
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq wrk; }
-	@$(MAKE) --no-print-directory all $(BUILD)/bench-lookup
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-lookup $(BUILD)/bench-floor
 	@bench/run.sh $(BUILD) $(or $(SECONDS),10)
 
 clean:

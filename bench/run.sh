@@ -1,60 +1,260 @@
 #!/bin/sh
 # make bench: number lookups (10 vs 1,000,000 entries), the load time of a
-# 1,000,000-number list file, and wrk through a real nginx on loopback: nginx
-# answering the same XML by itself (the ceiling) beside nginx -> callrouter.
-# Ratios matter; absolute figures depend on the machine.
+# 1,000,000-number list file, then ONE table from ONE run: wrk through a real nginx
+# on 127.0.0.1 against
+#   - nginx answering the XML by itself (the ceiling);
+#   - a bare libfcgi responder (bench/floor.c), 1 process and 4 processes on one
+#     socket (the floor: what any FastCGI program costs behind nginx);
+#   - callrouter with the sample rules, with 1,000 rules where the last matches, and
+#     with a 1,000,000-number list, each without keep-alive (fastcgi_pass to the unix
+#     socket, a new connection per request) and with keep-alive (an upstream with
+#     `keepalive 32` and `fastcgi_keep_conn on`).
+# Everything runs in a temporary folder and is stopped by the PIDs started here,
+# also on failure or Ctrl-C. The table is printed and written to BUILD_DIR/bench.md.
+# Ratios matter; absolute figures depend on the machine and on what else runs on it.
 # usage: bench/run.sh BUILD_DIR [SECONDS]
 set -eu
 build=$1 secs=${2:-10}
+conns=64
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$build/callrouter
+floor=$build/bench-floor
+threads=$(nproc)
+body="from=492111234567&to=4915791234567&direction=in"   # the seed's POST (bench/post.lua)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/callrouter-bench.XXXXXX")
-pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
+started=$(date +%s)
+load=$(cut -d ' ' -f 1-3 /proc/loadavg)   # other work on the machine makes the figures noisy
+
+# Stopping: nginx first (it holds the connections), then callrouter and the floor.
+pids=""      # our own children: waited for
+alive() {    # a process that exists and is not a zombie
+    s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    case $s in Z*) return 1 ;; esac
+}
+stop() {
+    kill "$1" 2>/dev/null || return 0
+    i=0
+    while alive "$1" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    kill -9 "$1" 2>/dev/null || true
+}
+cleanup() {
+    trap - EXIT INT TERM
+    [ -f "$dir/nginx.pid.started" ] && stop "$(cat "$dir/nginx.pid.started")"
+    for p in $pids; do stop "$p"; done
+    for f in "$dir"/floor*.pid; do      # spawn-fcgi's children are not ours
+        [ -f "$f" ] || continue
+        for p in $(cat "$f"); do stop "$p"; done
+    done
+    wait 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() { echo "bench: $*" >&2; exit 1; }
+
+# Waits until a unix socket exists (its process still running), at most 60 s.
+wait_socket() {
+    i=0
+    while [ ! -S "$1" ]; do
+        alive "$2" || { cat "$3" >&2 2>/dev/null; fail "$1: the process ended before listening"; }
+        [ $i -lt 1200 ] || fail "$1: no socket after 60 s"
+        sleep 0.05; i=$((i + 1))
+    done
+}
 
 echo "== number lookups"
-"$build/bench-lookup"
+"$build/bench-lookup" | tee "$dir/lookup.out"
 
 echo
 echo "== loading a list file of 1,000,000 numbers"
 python3 -c "
 import random
 random.seed(1)
+seen = {'492111234567'}                   # the seed's caller stays out of the list
 with open('$dir/big.txt', 'w') as f:
-    for i in range(1000000): f.write('49%d\n' % random.randrange(10**9, 10**12))
+    while len(seen) < 1000001:
+        x = '49%d' % random.randrange(10**9, 10**12)
+        if x not in seen:
+            seen.add(x); f.write(x + '\n')
 "
-printf '[settings]\ncountry_code = 49\n[list big]\nfile = big.txt\n[rule block]\nfrom = @big\naction = reject\n' > "$dir/big.ini"
-for i in 1 2 3; do "$bin" --config "$dir/big.ini" --check; done
+settings='[settings]\ncountry_code = 49\ntimezone = Europe/Berlin\nmax_body = 8192\nlog = info\n\n'
+printf "$settings"'[list big]\nfile = big.txt\n\n[rule blocked]\ndirection = in\nfrom = @big\naction = reject\n\n[rule office]\ndirection = in\nto = 4915791234567\naction = dial 4921112345601\n' > "$dir/big.ini"
+for i in 1 2 3; do "$bin" --config "$dir/big.ini" --check; done 2>&1 | sed "s|$dir/||" | tee "$dir/load.out"
+
+# 1,000 rules: 999 that the seed request does not match, then the one it does.
+{
+    printf "$settings"
+    i=1
+    while [ $i -lt 1000 ]; do
+        printf '[rule r%04d]\ndirection = in\nto = 49301%07d\naction = reject busy\n\n' $i $i
+        i=$((i + 1))
+    done
+    printf '[rule r1000]\ndirection = in\nto = 4915791234567\naction = dial 4921112345601\n'
+} > "$dir/rules1000.ini"
+"$bin" --config "$dir/rules1000.ini" --check >/dev/null 2>&1 || fail "the 1,000 rules do not load"
 
 echo
-echo "== wrk through nginx, 2 threads, 64 connections, ${secs}s each"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sock=$dir/cr.sock
-"$bin" --config "$root/etc/callrouter.ini" --listen "unix:$sock" --threads 4 2>"$dir/callrouter.log" &
-pids="$pids $!"
-while [ ! -S "$sock" ]; do sleep 0.05; done
-xml=$("$bin" --config "$root/etc/callrouter.ini" --test 'from=492111234567&to=4915791234567&direction=in' 2>/dev/null | tr -d '\n')
-sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SOCKET@|$sock|g" \
-    -e "s|@SNIPPET@|$root/nginx/callrouter-fastcgi.conf|g" -e "s|@ACCESS_LOG@|off|g" \
-    -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$root/nginx/local.conf.in" |
-  sed -e "s|        location / {|        location = /static { default_type application/xml; return 200 '$xml'; }\n        location / {|" \
-  > "$dir/nginx.conf"
-nginx -e stderr -p "$dir" -c "$dir/nginx.conf" &
-pids="$pids $!"
-while ! curl -s -o /dev/null "http://127.0.0.1:$port/static"; do sleep 0.05; done
+echo "== wrk through nginx: $conns connections, ${secs}s each; callrouter --threads $threads"
 
-run() {
-    wrk -t2 -c64 -d"${secs}s" --latency -s "$root/bench/post.lua" "$1" > "$dir/wrk.out"
-    rps=$(awk '/Requests\/sec/ {print $2}' "$dir/wrk.out")
-    p99=$(awk '$1 == "99%" {print $2}' "$dir/wrk.out")
-    non2xx=$(awk '/Non-2xx/ {print $NF}' "$dir/wrk.out")
-    errors=$(awk '/Socket errors/ {print $0}' "$dir/wrk.out")
-    printf '%-36s %10s req/s  p99 %-8s non-2xx %s %s\n' "$2" "$rps" "$p99" "${non2xx:-0}" "$errors"
-    echo "$rps"  > "$dir/$3.rps"
+xml=$("$bin" --config "$root/etc/callrouter.ini" --test "$body" 2>/dev/null | tr -d '\n')
+case $xml in *\'*) fail "the sample answer holds a quote" ;; esac
+
+# The floor: one process, and four on one socket (spawn-fcgi writes each child's PID).
+for n in 1 4; do
+    spawn-fcgi -s "$dir/floor$n.sock" -F $n -P "$dir/floor$n.pid" -- "$floor" "$xml" 2>"$dir/floor$n.log" >&2 ||
+        { cat "$dir/floor$n.log" >&2; fail "spawn-fcgi did not start the floor"; }
+done
+
+# callrouter: one process per rule set, each on its own socket.
+for name in sample rules1000 big; do
+    case $name in sample) ini=$root/etc/callrouter.ini ;; *) ini=$dir/$name.ini ;; esac
+    "$bin" --config "$ini" --listen "unix:$dir/$name.sock" --threads "$threads" 2>"$dir/$name.log" &
+    pid=$!
+    pids="$pids $pid"
+    wait_socket "$dir/$name.sock" "$pid" "$dir/$name.log"
+done
+
+# The snippet as shipped (keep_conn off), and a copy with keep_conn on.
+snippet=$root/nginx/callrouter-fastcgi.conf
+sed 's/^fastcgi_keep_conn off;/fastcgi_keep_conn on;/' "$snippet" > "$dir/fastcgi-ka.conf"
+grep -q '^fastcgi_keep_conn on;' "$dir/fastcgi-ka.conf" || fail "$snippet: no 'fastcgi_keep_conn off;' line to turn on"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+user=""
+[ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
+cat > "$dir/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+$user
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/client_body;
+    fastcgi_temp_path $dir/fastcgi;
+    proxy_temp_path $dir/proxy;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    upstream sample_ka    { server unix:$dir/sample.sock;    keepalive 32; }
+    upstream rules1000_ka { server unix:$dir/rules1000.sock; keepalive 32; }
+    upstream big_ka       { server unix:$dir/big.sock;       keepalive 32; }
+    server {
+        listen 127.0.0.1:$port;
+        server_name localhost;
+        location = /static       { default_type application/xml; return 200 '$xml'; }
+        location = /floor1       { fastcgi_pass unix:$dir/floor1.sock;    include $snippet; }
+        location = /floor4       { fastcgi_pass unix:$dir/floor4.sock;    include $snippet; }
+        location = /sample       { fastcgi_pass unix:$dir/sample.sock;    include $snippet; }
+        location = /rules1000    { fastcgi_pass unix:$dir/rules1000.sock; include $snippet; }
+        location = /big          { fastcgi_pass unix:$dir/big.sock;       include $snippet; }
+        location = /sample-ka    { fastcgi_pass sample_ka;    include $dir/fastcgi-ka.conf; }
+        location = /rules1000-ka { fastcgi_pass rules1000_ka; include $dir/fastcgi-ka.conf; }
+        location = /big-ka       { fastcgi_pass big_ka;       include $dir/fastcgi-ka.conf; }
+    }
 }
-run "http://127.0.0.1:$port/static" "nginx alone (return 200, same XML)" static
-run "http://127.0.0.1:$port/" "nginx -> callrouter (FastCGI)" callrouter
-awk -v a="$(cat "$dir/callrouter.rps")" -v b="$(cat "$dir/static.rps")" \
-    'BEGIN { printf "callrouter behind nginx reaches %.0f%% of nginx answering alone\n", 100 * a / b }'
-echo "callrouter log lines: $(grep -c 'status=200' "$dir/callrouter.log") answered 200, $(grep 'status=' "$dir/callrouter.log" | grep -vc 'status=200') other"
+EOF
+nginx -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf" 2>>"$dir/nginx-error.log" &
+echo $! > "$dir/nginx.pid.started"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$port/static"; do
+    alive "$(cat "$dir/nginx.pid.started")" || { cat "$dir/nginx-error.log" >&2; fail "nginx did not start"; }
+    [ $i -lt 200 ] || fail "nginx does not answer after 10 s"
+    sleep 0.05; i=$((i + 1))
+done
+
+# One wrk run; its figures go to $dir/results (tab-separated).
+: > "$dir/results"
+run() {  # KEY LABEL
+    url="http://127.0.0.1:$port/$1"
+    code=$(curl -s -o "$dir/$1.answer" -w '%{http_code}' --max-time 10 --data "$body" "$url" || true)
+    grep -q '<Response' "$dir/$1.answer" 2>/dev/null ||
+        echo "warning: /$1 answered $code before the run: $(head -c 200 "$dir/$1.answer" 2>/dev/null)" >&2
+    for p in $(cat "$dir/nginx.pid.started") $pids; do
+        alive "$p" || fail "process $p (nginx or callrouter) is gone: $(tail -n 3 "$dir/nginx-error.log")"
+    done
+    before=$(wc -l < "$dir/nginx-error.log")
+    wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$root/bench/post.lua" "$url" > "$dir/$1.wrk" 2>&1 &&
+        grep -q 'Requests/sec' "$dir/$1.wrk" || fail "wrk failed on /$1: $(tail -n 3 "$dir/$1.wrk")"
+    tail -n +"$((before + 1))" "$dir/nginx-error.log" > "$dir/$1.nginx"
+    awk -v key="$1" -v label="$2" '
+        function ms(v,   n) {   # wrk prints 640.00us, 5.70ms or 1.02s
+            n = v + 0
+            if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; else if (v ~ /m$/) n *= 60000
+            return sprintf("%.2f ms", n)
+        }
+        /Requests\/sec/           { rps = $2 }
+        $1 == "50%"               { p50 = ms($2) }
+        $1 == "99%"               { p99 = ms($2) }
+        /requests in/             { total = $1 }
+        /Non-2xx or 3xx/          { non2xx = $NF }
+        /Socket errors/           { gsub(",", ""); sock = $4 + $6 + $8 + $10; detail = $3 " " $4 ", " $5 " " $6 ", " $7 " " $8 ", " $9 " " $10 }
+        END { printf "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", key, label, rps + 0, p50 ? p50 : "-", p99 ? p99 : "-",
+                     non2xx + 0, sock + 0, total + 0, detail ? detail : "none" }
+    ' "$dir/$1.wrk" >> "$dir/results"
+    awk -F '\t' 'END { printf "  %-46s %7.0f req/s  p50 %-9s  p99 %-9s  errors %d\n", $2, $3, $4, $5, $6 + $7 }' "$dir/results"
+}
+
+run static       "nginx alone (return 200, the same XML)"
+run floor1       "floor: bare libfcgi responder, 1 process"
+run floor4       "floor: bare libfcgi responder, 4 processes"
+run sample       "callrouter, sample rules"
+run sample-ka    "callrouter, sample rules, keep-alive"
+run rules1000    "callrouter, 1,000 rules, the last matches"
+run rules1000-ka "callrouter, 1,000 rules, keep-alive"
+run big          "callrouter, 1,000,000-number list"
+run big-ka       "callrouter, 1,000,000-number list, keep-alive"
+
+# Which engine answered: the start line of callrouter's log says.
+if grep -q 'event loops' "$dir/sample.log"; then engine="its own FastCGI engine (event loops)"
+elif grep -q 'with [0-9]* threads' "$dir/sample.log"; then engine="the OLD libfcgi engine (a thread per connection)"
+else engine="unknown engine ($(head -n 1 "$dir/sample.log"))"
+fi
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit (with uncommitted changes)"
+if [ -n "${MAKELEVEL:-}" ]; then command="make bench SECONDS=$secs"; else command="bench/run.sh $build $secs"; fi
+cpu=$(awk -F ': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
+
+{
+    echo "### make bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- command: \`$command\`, commit $commit"
+    echo "- machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, Linux $(uname -r); wrk, nginx and the FastCGI programs share these cores; load average at the start: $load"
+    echo "- load: wrk -t2 -c$conns -d${secs}s --latency, each request a POST of the seed body (${#body} bytes), to nginx $nginx_version (1 worker) on 127.0.0.1"
+    echo "- callrouter: --threads $threads (the core count), $engine; keep-alive = nginx \`upstream { keepalive 32; }\` + \`fastcgi_keep_conn on\`, else a new unix-socket connection per request"
+    echo "- errors: non-2xx answers + socket errors (connect, read, write, timeout) as wrk counts them; ratio: requests/s over the floor with 4 processes"
+    echo
+    awk -F '\t' '
+        function commas(n,   s) { s = sprintf("%.0f", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
+        { key[NR] = $1; label[NR] = $2; rps[NR] = $3; p50[NR] = $4; p99[NR] = $5; err[NR] = $6 + $7; if ($1 == "floor4") floor = $3 }
+        END {
+            print "| setup | requests/s | p50 | p99 | errors | ratio to floor ×4 |"
+            print "| --- | ---: | ---: | ---: | ---: | ---: |"
+            for (i = 1; i <= NR; i++)
+                printf "| %s | %s | %s | %s | %s | %s |\n", label[i], commas(rps[i]), p50[i], p99[i], commas(err[i]),
+                       (floor > 0 ? sprintf("%.2f", rps[i] / floor) : "-")
+        }' "$dir/results"
+    # Where there were errors: what wrk and nginx said.
+    awk -F '\t' '$6 + $7 > 0 { print $1 "\t" $2 "\t" $6 "\t" $8 "\t" $9 }' "$dir/results" | while IFS='	' read -r key label non2xx total detail; do
+        [ -n "${notes:-}" ] || { echo; echo "Errors:"; notes=1; }
+        echo "- $label: $non2xx non-2xx of $total answered; socket errors: $detail"
+        sed -e 's/^[0-9/]* [0-9:]* \[[a-z]*\] [0-9#]*: \(\*[0-9]* \)\{0,1\}//' -e 's/, client:.*//' "$dir/$key.nginx" |
+            sort | uniq -c | sort -rn | head -n 3 | sed 's/^ *\([0-9]*\) \(.*\)/  - nginx error log: `\2` (×\1)/'
+    done
+    echo
+    echo "Number lookups and list load of the same run:"
+    echo
+    echo '```'
+    cat "$dir/lookup.out" "$dir/load.out"
+    echo '```'
+} > "$dir/bench.md"
+cp "$dir/bench.md" "$build/bench.md"
+
+echo
+cat "$dir/bench.md"
+echo
+echo "(also in $build/bench.md; $(($(date +%s) - started)) s in all)"
