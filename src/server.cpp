@@ -173,12 +173,15 @@ void Loop::complain(const char* what, Clock::time_point now) {
 }
 
 // Accepts what is waiting, a bounded number at a time. At the connection limit or
-// out of descriptors, the oldest idle connection makes room; when none is idle,
-// accepting pauses briefly and the new connections wait in the backlog.
+// out of descriptors, the oldest kept idle connection makes room; when none is,
+// accepting pauses until a connection closes (or 100 ms pass) and the new
+// connections wait in the backlog.
 void Loop::accept_some(Clock::time_point now) {
     for (int i = 0; i < 64; ++i) {
         if (sh_->conns.fetch_add(1) >= kMaxConns) {
             sh_->conns.fetch_sub(1);
+            // Only the first turn knows a connection is waiting (the socket was readable).
+            if (i > 0) return;
             if (close_oldest_idle()) continue;
             set_accepting(false);
             resume_at_ = now + kAcceptPause;
