@@ -1,6 +1,6 @@
 # Hardening targets (issue 5): sanitize, valgrind, fuzz. Included by the Makefile.
 #
-#   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config"]
+#   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config fastcgi"]
 #                      builds the libFuzzer drivers (tests/fuzz/, clang, ASan + UBSan) and runs
 #                      each for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus/NAME,
 #                      crashes to $(BUILD)/fuzz/artifacts/. Seeds: tests/fuzz/corpus/NAME,
@@ -13,7 +13,7 @@
 
 FUZZ_CXX      ?= clang++
 FUZZ_SECONDS  ?= 600
-FUZZERS       ?= form number config
+FUZZERS       ?= form number config fastcgi
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CXXFLAGS := -O1 -g -std=c++17 $(WARN) -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
@@ -91,4 +91,5 @@ sanitize: deps
 valgrind: deps
 	@$(MAKE) --no-print-directory all
 	@python3 tests/valgrind_fcgi.py --build $(BUILD) --requests $(or $(VALGRIND_REQUESTS),10000)
--include $(FUZZ_OBJ:.o=.d) $(FUZZ_DIR)/obj/fuzz_form.d $(FUZZ_DIR)/obj/fuzz_number.d $(FUZZ_DIR)/obj/fuzz_config.d
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_DIR)/obj/fuzz_form.d $(FUZZ_DIR)/obj/fuzz_number.d $(FUZZ_DIR)/obj/fuzz_config.d $(FUZZ_DIR)/obj/fuzz_fastcgi.d
+.SECONDARY: $(FUZZ_OBJ)

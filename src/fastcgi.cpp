@@ -163,7 +163,8 @@ void Connection::end_record() {
     switch (sink_) {
     case Sink::Begin: {
         if (record_.size() < 8) return fail("BEGIN_REQUEST shorter than 8 bytes");
-        unsigned role = static_cast<unsigned char>(record_[0]) << 8 | static_cast<unsigned char>(record_[1]);
+        unsigned role = static_cast<unsigned>(static_cast<unsigned char>(record_[0])) << 8 |
+                        static_cast<unsigned char>(record_[1]);
         bool keep = (static_cast<unsigned char>(record_[2]) & kKeepConn) != 0;
         if (state_ != State::Idle && id_ == request_id_) return fail("BEGIN_REQUEST for the request in progress");
         if (state_ != State::Idle) return end_request(id_, 0, kCantMpxConn);
