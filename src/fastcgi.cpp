@@ -84,7 +84,8 @@ void put_records(std::string* out, unsigned char type, std::uint16_t id, std::st
 }
 
 void Connection::feed(const char* data, std::size_t n) {
-    while (n > 0 && !done_) {
+    // Once done, only the end of the last request's STDIN is looked for (see input_may_follow).
+    while (n > 0 && error_.empty() && !(done_ && !stdin_open_)) {
         if (head_got_ == sizeof head_ && content_left_ == 0 && padding_left_ == 0) head_got_ = 0;
         if (head_got_ < sizeof head_) {
             std::size_t k = std::min(sizeof head_ - head_got_, n);
@@ -94,14 +95,14 @@ void Connection::feed(const char* data, std::size_t n) {
             n -= k;
             if (head_got_ < sizeof head_) break;
             start_record();
-            if (!done_ && content_left_ == 0) end_record();
+            if (error_.empty() && content_left_ == 0) end_record();
         } else if (content_left_ > 0) {
             std::size_t k = std::min(content_left_, n);
             content(data, k);
             content_left_ -= k;
             data += k;
             n -= k;
-            if (!done_ && content_left_ == 0) end_record();
+            if (error_.empty() && content_left_ == 0) end_record();
         } else {
             std::size_t k = std::min(padding_left_, n);
             padding_left_ -= k;
@@ -125,6 +126,10 @@ void Connection::start_record() {
     padding_left_ = head_[6];
     record_.clear();
     sink_ = Sink::Skip;
+    if (done_) {
+        if (type_ == kStdin && id_ == answered_id_ && content_left_ == 0) stdin_open_ = false;
+        return;
+    }
     if (id_ == 0) {
         sink_ = Sink::Management;
     } else if (type_ == kBeginRequest) {
@@ -132,6 +137,8 @@ void Connection::start_record() {
     } else if (id_ == request_id_ && type_ == kParams && state_ == State::Params) {
         sink_ = Sink::Params;
         if (content_left_ == 0) finish_params();
+    } else if (type_ == kStdin && id_ == answered_id_ && state_ == State::Idle && content_left_ == 0) {
+        stdin_open_ = false;
     } else if (id_ == request_id_ && type_ == kStdin && state_ != State::Idle) {
         if (state_ == State::Params) return fail("STDIN before the end of the params");
         sink_ = Sink::Stdin;
@@ -169,6 +176,8 @@ void Connection::end_record() {
         if (state_ != State::Idle && id_ == request_id_) return fail("BEGIN_REQUEST for the request in progress");
         if (state_ != State::Idle) return end_request(id_, 0, kCantMpxConn);
         if (role != kResponder) {
+            answered_id_ = id_;
+            stdin_open_ = true;
             end_request(id_, 0, kUnknownRole);
             if (!keep) done_ = true;
             return;
@@ -183,6 +192,8 @@ void Connection::end_record() {
         if (type_ == kAbortRequest && id_ == request_id_ && state_ != State::Idle) {
             handler_->on_abort();
             std::uint16_t id = request_id_;
+            answered_id_ = id;
+            stdin_open_ = true;
             state_ = State::Idle;
             request_id_ = 0;
             std::string().swap(params_);
@@ -215,12 +226,16 @@ void Connection::finish_params() {
 }
 
 void Connection::finish_body() {
+    bool ended = sink_ == Sink::Stdin && content_left_ == 0;  // called for the empty STDIN record
     std::string a = handler_->on_body(body_);
     answer(a, 0);
+    stdin_open_ = !ended;
 }
 
 void Connection::answer(const std::string& cgi_response, unsigned app_status) {
     std::uint16_t id = request_id_;
+    answered_id_ = id;
+    stdin_open_ = true;
     if (!cgi_response.empty()) put_records(&out_, kStdout, id, cgi_response);
     put_records(&out_, kStdout, id, {});
     end_request(id, app_status, kRequestComplete);

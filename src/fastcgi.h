@@ -96,6 +96,9 @@ public:
     const std::string& error() const { return error_; }
     // Requests answered on this connection.
     unsigned answered() const { return answered_; }
+    // The last request answered may still send STDIN records (it was answered before
+    // the empty one came): closing now could reset the connection and lose the answer.
+    bool input_may_follow() const { return stdin_open_; }
 
 private:
     enum class State { Idle, Params, Body };
@@ -134,6 +137,8 @@ private:
     std::string params_;
     BodyWant want_;
     std::string body_;
+    std::uint16_t answered_id_ = 0;  // the last request answered,
+    bool stdin_open_ = false;        // and whether its STDIN has not ended
 };
 
 }  // namespace cr::fcgi

@@ -212,7 +212,10 @@ void Loop::accept_some(Clock::time_point now) {
             sh_->conns.fetch_sub(1);
             continue;
         }
-        conns_.emplace(fd, std::make_unique<Conn>(sh_, fd, now));
+        auto c = std::make_unique<Conn>(sh_, fd, now);
+        Conn* raw = c.get();
+        conns_.emplace(fd, std::move(c));
+        read_from(raw, now);  // the request has often come with the connection
     }
 }
 
@@ -247,9 +250,10 @@ void Loop::read_from(Conn* c, Clock::time_point now) {
     flush(c, now);
 }
 
-// Sends what is waiting; when the connection is done and all is sent, shuts the
-// write side and gives the peer kCloseWait to close (a close with unread bytes
-// would reset the connection, and the web server could lose the answer).
+// Sends what is waiting. When the connection is done and all is sent, closes it;
+// but when the peer may still send the rest of a request answered early, shuts the
+// write side and gives the peer kCloseWait to close first (a close with unread
+// bytes would reset the connection, and the web server could lose the answer).
 void Loop::flush(Conn* c, Clock::time_point now) {
     std::string& out = c->proto.output();
     bool waited = c->unsent() > 0 && (c->events & EPOLLOUT);
@@ -273,6 +277,10 @@ void Loop::flush(Conn* c, Clock::time_point now) {
         c->write_start = now;
     }
     if (out.empty() && c->proto.done() && !c->closing) {
+        if (!c->proto.input_may_follow()) {  // all it sent is read: a close cannot reset
+            close_conn(c);
+            return;
+        }
         ::shutdown(c->fd, SHUT_WR);
         c->closing = true;
         c->close_by = now + kCloseWait;

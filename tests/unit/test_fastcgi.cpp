@@ -350,3 +350,28 @@ TEST_CASE("fastcgi: records of requests that are not active are skipped, not kep
     CHECK(c.error().empty());
     CHECK(h.bodies == std::vector<std::string>{"ok"});
 }
+
+TEST_CASE("fastcgi: after an answer given before the end of STDIN, more input may follow") {
+    Echo h;
+    fcgi::Connection c(&h, {});
+    std::string in = request(1, "abc");
+    c.feed(in.data(), in.size());
+    CHECK(c.done());
+    CHECK_FALSE(c.input_may_follow());  // everything it sent was read: closing cannot reset
+
+    Echo h2;
+    fcgi::Connection early(&h2, {});
+    in = begin(1) + params(1, {{"REQUEST_METHOD", "GET"}});  // 405 at once
+    early.feed(in.data(), in.size());
+    CHECK(early.done());
+    CHECK(early.input_may_follow());
+
+    Echo h3;
+    fcgi::Connection kept(&h3, {});
+    in = begin(1, fcgi::kResponder, true) + params(1, {{"REQUEST_METHOD", "GET"}});
+    kept.feed(in.data(), in.size());
+    CHECK(kept.input_may_follow());
+    in = stdin_records(1, "ignored");
+    kept.feed(in.data(), in.size());
+    CHECK_FALSE(kept.input_may_follow());
+}
