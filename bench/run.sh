@@ -116,10 +116,11 @@ for name in sample rules1000 big; do
     wait_socket "$dir/$name.sock" "$pid" "$dir/$name.log"
 done
 
-# The snippet as shipped (keep_conn off), and a copy with keep_conn on.
+# The snippet as shipped (keep_conn on) for the keep-alive rows, and a copy with
+# keep_conn off for the others.
 snippet=$root/nginx/callrouter-fastcgi.conf
-sed 's/^fastcgi_keep_conn off;/fastcgi_keep_conn on;/' "$snippet" > "$dir/fastcgi-ka.conf"
-grep -q '^fastcgi_keep_conn on;' "$dir/fastcgi-ka.conf" || fail "$snippet: no 'fastcgi_keep_conn off;' line to turn on"
+grep -q '^fastcgi_keep_conn on;' "$snippet" || fail "$snippet: no 'fastcgi_keep_conn on;' line"
+sed 's/^fastcgi_keep_conn on;/fastcgi_keep_conn off;/' "$snippet" > "$dir/fastcgi-nka.conf"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 user=""
@@ -145,14 +146,14 @@ http {
         listen 127.0.0.1:$port;
         server_name localhost;
         location = /static       { default_type application/xml; return 200 '$xml'; }
-        location = /floor1       { fastcgi_pass unix:$dir/floor1.sock;    include $snippet; }
-        location = /floor4       { fastcgi_pass unix:$dir/floor4.sock;    include $snippet; }
-        location = /sample       { fastcgi_pass unix:$dir/sample.sock;    include $snippet; }
-        location = /rules1000    { fastcgi_pass unix:$dir/rules1000.sock; include $snippet; }
-        location = /big          { fastcgi_pass unix:$dir/big.sock;       include $snippet; }
-        location = /sample-ka    { fastcgi_pass sample_ka;    include $dir/fastcgi-ka.conf; }
-        location = /rules1000-ka { fastcgi_pass rules1000_ka; include $dir/fastcgi-ka.conf; }
-        location = /big-ka       { fastcgi_pass big_ka;       include $dir/fastcgi-ka.conf; }
+        location = /floor1       { fastcgi_pass unix:$dir/floor1.sock;    include $dir/fastcgi-nka.conf; }
+        location = /floor4       { fastcgi_pass unix:$dir/floor4.sock;    include $dir/fastcgi-nka.conf; }
+        location = /sample       { fastcgi_pass unix:$dir/sample.sock;    include $dir/fastcgi-nka.conf; }
+        location = /rules1000    { fastcgi_pass unix:$dir/rules1000.sock; include $dir/fastcgi-nka.conf; }
+        location = /big          { fastcgi_pass unix:$dir/big.sock;       include $dir/fastcgi-nka.conf; }
+        location = /sample-ka    { fastcgi_pass sample_ka;    include $snippet; }
+        location = /rules1000-ka { fastcgi_pass rules1000_ka; include $snippet; }
+        location = /big-ka       { fastcgi_pass big_ka;       include $snippet; }
     }
 }
 EOF
