@@ -157,6 +157,19 @@ class Conn:
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             return False
 
+    def _read_some(self, left):
+        """Waits up to `left` seconds for bytes; appends them to self.buf, or notes the
+        end (EOF or reset) in self.eof."""
+        if not readable([self.sock], left):
+            return
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.eof = True
+        self.buf += chunk
+
     def _fill(self, n, deadline):
         while len(self.buf) < n:
             if self.eof:
@@ -164,18 +177,8 @@ class Conn:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Failure(f"no FastCGI record within the time allowed (have {self.buf[:64]!r})")
-            r = readable([self.sock], left)
-            if not r:
-                continue
-            try:
-                chunk = self.sock.recv(65536)
-            except ConnectionResetError:
-                chunk = b""
-            if not chunk:
-                self.eof = True
-                return False
-            self.buf += chunk
-        return True
+            self._read_some(left)
+        return not self.eof or len(self.buf) >= n
 
     def record(self, timeout=5.0):
         """The next record, or None when the server closed the connection before a whole one."""
@@ -217,16 +220,7 @@ class Conn:
             left = t0 + timeout - time.monotonic()
             if left <= 0:
                 return None
-            r = readable([self.sock], left)
-            if not r:
-                continue
-            try:
-                chunk = self.sock.recv(65536)
-            except ConnectionResetError:
-                chunk = b""
-            if not chunk:
-                self.eof = True
-            self.buf += chunk
+            self._read_some(left)
         return time.monotonic() - t0
 
     def poll(self):

@@ -96,24 +96,34 @@ def _(run):
     figures(f"ulimit -v {LIMIT_KIB} KiB: the {LINES:,}-line list ({made:.1f} s to write) is refused in one line")
 
 
+def refused_for_memory(run, good, soft_only=False):
+    """Starts callrouter under the limit with rules that dial (answering `good` first,
+    when given), then switches them to name the big list and hang up: the reload must be
+    refused for want of memory, the process alive. Returns (process, address, rule file,
+    VmPeak while serving the small list)."""
+    debug = RULES.replace("country_code = 49", "country_code = 49\nlog = debug")
+    ini = run.write("rules.ini", debug.format(action="dial 4915799912345"))
+    run.write("team.txt", TEAM)
+    write_big_list(run)
+    p, address = start_limited(run, ini, soft_only=soft_only)
+    if good is not None:
+        eq(fcgi_request(address, GOOD)[2], good, "first answer")
+    peak = vm_peak_kib(p.pid)
+    replace(run, "rules.ini", debug.replace("team.txt", "big.txt").format(action="hangup"))
+    wait_for(lambda: "refused" in p.output() or not p.alive(), timeout=20, what="the refused reload")
+    expect(p.alive(), "died: " + p.output()[-800:])
+    expect(ini + ": cannot load: out of memory" in p.output(), p.output()[-800:])
+    return p, address, ini, peak
+
+
 @case("memory: a reload that runs out of memory is refused, retried quietly; the last good rules answer; "
       "the next version that fits is taken")
 def _(run):
     if skip_sanitized(run):
         return
-    debug = RULES.replace("country_code = 49", "country_code = 49\nlog = debug")
-    ini = run.write("rules.ini", debug.format(action="dial 4915799912345"))
-    run.write("team.txt", TEAM)
-    write_big_list(run)
-    p, address = start_limited(run, ini)
     good = dial_xml("4915799912345")
-    eq(fcgi_request(address, GOOD)[2], good, "first answer")
-    peak = vm_peak_kib(p.pid)
-    replace(run, "rules.ini", debug.replace("team.txt", "big.txt").format(action="hangup"))
-    wait_for(lambda: "refused" in p.output() or not p.alive(), timeout=20, what="the refused reload")
-    expect(p.alive(), "died: " + p.output()[-800:])
+    p, address, ini, peak = refused_for_memory(run, good)
     out = p.output()
-    expect(ini + ": cannot load: out of memory" in out, out[-800:])
     expect("reload on change refused: 1 problem(s); the last good rules stay in force" in out, out[-800:])
     for _ in range(5):
         eq(fcgi_request(address, GOOD)[2], good, "the last good rules")
@@ -135,15 +145,7 @@ def _(run):
 def _(run):
     if skip_sanitized(run):
         return
-    debug = RULES.replace("country_code = 49", "country_code = 49\nlog = debug")
-    ini = run.write("rules.ini", debug.format(action="dial 4915799912345"))
-    run.write("team.txt", TEAM)
-    write_big_list(run)
-    p, address = start_limited(run, ini, soft_only=True)
-    replace(run, "rules.ini", debug.replace("team.txt", "big.txt").format(action="hangup"))
-    wait_for(lambda: "refused" in p.output() or not p.alive(), timeout=20, what="the refused reload")
-    expect(p.alive(), "died: " + p.output()[-800:])
-    expect(ini + ": cannot load: out of memory" in p.output(), p.output()[-800:])
+    p, address, ini, _ = refused_for_memory(run, None, soft_only=True)
     # Nothing changes on disk from here: only a retry can bring the new rules.
     resource.prlimit(p.pid, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     t0 = time.monotonic()
