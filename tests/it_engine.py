@@ -252,17 +252,22 @@ def process_state(crp):
     return "alive" if crp.alive() else f"died, exit status {crp.proc.returncode}"
 
 
+def ask(crp, timeout=5.0):
+    """A good request on a new connection: (status, headers, body) of its answer."""
+    c = Conn(crp.listen, timeout=timeout)
+    c.send(request())
+    a = c.answer(timeout=timeout)
+    c.close()
+    return http_of(a)
+
+
 def served(crp, what="the next request"):
     """A good request on a new connection is answered 200 with the office's XML."""
     time.sleep(0.05)
     try:
-        c = Conn(crp.listen)
-        c.send(request())
-        a = c.answer()
-        c.close()
+        s, h, b = ask(crp)
     except (OSError, Failure) as e:
         raise Failure(f"{what}: {e}; callrouter {process_state(crp)}")
-    s, h, b = http_of(a)
     eq((s, b), (200, DIAL_OFFICE), what)
 
 
@@ -550,7 +555,18 @@ def _(run):
     eq(crp.output().count(ABORT_LINE), 1, "abort log lines")
 
 
-# --- 10: protocol errors ----------------------------------------------------------
+# --- 10: protocol errors
+
+def each_closed_and_warned(crp, tries):
+    """Each (what, bytes) of `tries`, sent on a connection of its own, closes it without an
+    answer; the process stays alive, serves the next request, and has warned once each."""
+    for what, data in tries:
+        protocol_error(crp, data, what)
+        still_alive(crp)
+    served(crp)
+    wait_for(lambda: len(warn_lines(crp)) >= len(tries), timeout=2,
+             what=f"{len(tries)} 'fastcgi: ...; connection closed' warn lines")
+ ----------------------------------------------------------
 
 @case("engine: a bad version byte or garbage: closed without an answer, warned, process alive")
 def _(run):
@@ -559,12 +575,7 @@ def _(run):
              ("version 0", record(BEGIN, 1, struct.pack(">HB5x", 1, 0), version=0)),
              ("0xff bytes", b"\xff" * 64),
              ("an HTTP request", b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")]
-    for what, data in tries:
-        protocol_error(crp, data, what)
-        still_alive(crp)
-    served(crp)
-    wait_for(lambda: len(warn_lines(crp)) >= len(tries), timeout=2,
-             what=f"{len(tries)} 'fastcgi: ...; connection closed' warn lines")
+    each_closed_and_warned(crp, tries)
     log_lines_only(crp.output(), "callrouter log")
 
 
@@ -575,12 +586,7 @@ def _(run):
              ("BEGIN_REQUEST body of 4 bytes", record(BEGIN, 1, struct.pack(">HBx", 1, 0))),
              ("a pair longer than the params", begin() + record(PARAMS, 1, b"\x0e\x40REQUEST_METHODPOST")
               + record(PARAMS, 1, b"") + stdin(1, GOOD))]
-    for what, data in tries:
-        protocol_error(crp, data, what)
-        still_alive(crp)
-    served(crp)
-    wait_for(lambda: len(warn_lines(crp)) >= len(tries), timeout=2,
-             what=f"{len(tries)} 'fastcgi: ...; connection closed' warn lines")
+    each_closed_and_warned(crp, tries)
 
 
 # --- 11, 12, 13, 14: clients that hold on ---------------------------------------------
@@ -625,10 +631,7 @@ def _(run):
         for i in range(8):
             t1 = time.monotonic()
             try:
-                c = Conn(crp.listen, timeout=25)
-                c.send(request())
-                s = http_of(c.answer(timeout=25))[0]
-                c.close()
+                s = ask(crp, timeout=25)[0]
             except (OSError, Failure) as e:
                 s = repr(e)
             took.append((s, round(time.monotonic() - t1, 2)))
@@ -669,10 +672,7 @@ def _(run):
         held = proc_status(crp.pid)
         t0 = time.monotonic()
         try:
-            c = Conn(crp.listen, timeout=3)
-            c.send(request())
-            s = http_of(c.answer(timeout=3))[0]
-            c.close()
+            s = ask(crp, timeout=3)[0]
         except (OSError, Failure) as e:
             raise Failure(f"a request beside 256 stalled connections: {e}; callrouter {process_state(crp)}")
         took = time.monotonic() - t0
