@@ -555,7 +555,7 @@ def _(run):
     eq(crp.output().count(ABORT_LINE), 1, "abort log lines")
 
 
-# --- 10: protocol errors
+# --- 10: protocol errors ----------------------------------------------------------
 
 def each_closed_and_warned(crp, tries):
     """Each (what, bytes) of `tries`, sent on a connection of its own, closes it without an
@@ -566,7 +566,7 @@ def each_closed_and_warned(crp, tries):
     served(crp)
     wait_for(lambda: len(warn_lines(crp)) >= len(tries), timeout=2,
              what=f"{len(tries)} 'fastcgi: ...; connection closed' warn lines")
- ----------------------------------------------------------
+
 
 @case("engine: a bad version byte or garbage: closed without an answer, warned, process alive")
 def _(run):
