@@ -17,7 +17,7 @@ LDLIBS    := -lxml2 -linih -pthread
 # Everything the build, the tests and `make run` use, from Debian.
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
-                apache2 libapache2-mod-fcgid systemd groff-base man-db zlib1g-dev liblzma-dev \
+                apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o
 
 CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))

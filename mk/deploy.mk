@@ -1,6 +1,6 @@
 # Deployment targets (issue 4): install, uninstall, static. Included by the Makefile.
 #
-#   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man page, docs, examples,
+#   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man pages, docs, examples,
 #                                                    systemd units, sample rule file
 #   make uninstall [PREFIX=...] [DESTDIR=...]        removes what install put there; keeps a
 #                                                    rule file that differs from the sample
@@ -27,11 +27,12 @@ DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf \
 .PHONY: install uninstall static
 
 install: $(BUILD)/callrouter
-	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	$(INSTALL) -m 755 $(BUILD)/callrouter $(DESTDIR)$(SBINDIR)/callrouter
 	$(INSTALL) -m 644 doc/callrouter.8 $(DESTDIR)$(MANDIR)/man8/callrouter.8
-	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 644 doc/callrouter.ini.5 $(DESTDIR)$(MANDIR)/man5/callrouter.ini.5
+	$(INSTALL) -m 644 README.md doc/deploy.md doc/testing.md LICENSE $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -m 644 etc/callrouter.ini $(DESTDIR)$(DOCDIR)/examples/callrouter.ini
 	$(INSTALL) -m 644 $(DEPLOY_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	for u in callrouter.socket callrouter.service; do \
@@ -48,7 +49,7 @@ install: $(BUILD)/callrouter
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/callrouter $(DESTDIR)$(MANDIR)/man8/callrouter.8 \
+	rm -f $(DESTDIR)$(SBINDIR)/callrouter $(DESTDIR)$(MANDIR)/man8/callrouter.8 $(DESTDIR)$(MANDIR)/man5/callrouter.ini.5 \
 	    $(DESTDIR)$(UNITDIR)/callrouter.socket $(DESTDIR)$(UNITDIR)/callrouter.service
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@if cmp -s etc/callrouter.ini $(DESTDIR)$(CONFDIR)/callrouter.ini; then \
