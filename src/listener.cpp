@@ -43,7 +43,7 @@ int open_listener(const std::string& spec, unsigned socket_mode, std::string* er
         mode_t old = ::umask(0177);
         int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
         ::umask(old);
-        if (rc != 0 || ::chmod(path.c_str(), static_cast<mode_t>(socket_mode)) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+        if (rc != 0 || ::chmod(path.c_str(), static_cast<mode_t>(socket_mode)) != 0) {
             *err = path + ": " + std::strerror(errno);
             ::close(fd);
             return -1;
@@ -78,7 +78,7 @@ int open_listener(const std::string& spec, unsigned socket_mode, std::string* er
     int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
     int one = 1;
     if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+        ::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
         *err = spec + ": " + std::strerror(errno);
         if (fd >= 0) ::close(fd);
         fd = -1;
@@ -86,6 +86,8 @@ int open_listener(const std::string& spec, unsigned socket_mode, std::string* er
     ::freeaddrinfo(res);
     return fd;
 }
+
+bool start_listening(int fd) { return ::listen(fd, SOMAXCONN) == 0; }
 
 bool is_listening_socket(int fd) {
     int listening = 0;

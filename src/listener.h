@@ -5,10 +5,15 @@
 
 namespace cr {
 
-// Opens a listening socket for --listen ("unix:/path", "PORT" = 127.0.0.1:PORT,
-// "HOST:PORT", "[::1]:PORT") with the largest backlog the system allows
-// (SOMAXCONN). Returns the fd, or -1 with *err set.
+// Opens and binds the socket for --listen ("unix:/path", "PORT" = 127.0.0.1:PORT,
+// "HOST:PORT", "[::1]:PORT"). Returns the fd, or -1 with *err set. It listens only
+// from start_listening() on, so that nobody connects to a process that is not yet
+// ready to serve (its user switched, its event loops running).
 int open_listener(const std::string& spec, unsigned socket_mode, std::string* err);
+
+// Listens on a socket of open_listener with the largest backlog the system allows
+// (SOMAXCONN). Returns false with errno set when it cannot.
+bool start_listening(int fd);
 
 // Whether `fd` is a socket that listens: how a FastCGI process started by a web
 // server or spawn-fcgi tells itself from a CGI program (whose fd 0 is the body).

@@ -14,10 +14,12 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +60,11 @@ struct Shared {
     std::atomic<bool> stop{false};
     std::atomic<unsigned> conns{0};
     std::atomic<int> running{0};
+    // The loops wait for `go` before they accept: set once the socket listens and the
+    // start is logged, so that no request's line comes before that line.
+    std::mutex go_mutex;
+    std::condition_variable go_cv;
+    bool go = false;
 };
 
 // One connection: the FastCGI state of it, the request in progress (Responder),
@@ -112,6 +119,10 @@ private:
 };
 
 void Loop::run() {
+    {
+        std::unique_lock<std::mutex> lock(sh_->go_mutex);
+        sh_->go_cv.wait(lock, [this] { return sh_->go; });
+    }
     epoll_event wake{};
     wake.events = EPOLLIN;
     wake.data.fd = sh_->wake_fd;
@@ -397,7 +408,8 @@ int run_fastcgi(const ServerOptions& opt) {
         where = opt.listen;
     }
     int flags = ::fcntl(sh.listen_fd, F_GETFL);
-    if (!is_listening_socket(sh.listen_fd) || flags < 0 || ::fcntl(sh.listen_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    if ((opt.listen.empty() && !is_listening_socket(sh.listen_fd)) || flags < 0 ||
+        ::fcntl(sh.listen_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
         log_line(LogLevel::Error, "not a socket to listen on: " + log_value(where) + ": " + std::strerror(errno));
         return 1;
     }
@@ -442,12 +454,23 @@ int run_fastcgi(const ServerOptions& opt) {
     if (static_cast<int>(made.size()) < asked)
         log_line(LogLevel::Warn, std::to_string(asked) + " event loops asked, " + std::to_string(made.size()) +
                                      " started: the limit on open files (ulimit -n) leaves too few descriptors");
-    // Said before the loops start, so that it comes before any request's line.
-    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(made.size()) +
-                                 " event loop" + (made.size() == 1 ? "" : "s"));
     sh.running = static_cast<int>(made.size());
     std::vector<std::thread> threads;
     for (auto& l : made) threads.emplace_back([&l] { l->run(); });
+    // Only now may a client connect: the user is switched and the loops are there.
+    if (!opt.listen.empty() && !start_listening(sh.listen_fd)) {
+        log_line(LogLevel::Error, "cannot listen: " + log_value(where) + ": " + std::strerror(errno));
+        if (opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
+        std::_Exit(1);  // the loops wait for a go that never comes
+    }
+    // Said before the loops accept, so that it comes before any request's line.
+    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(made.size()) +
+                                 " event loop" + (made.size() == 1 ? "" : "s"));
+    {
+        std::lock_guard<std::mutex> lock(sh.go_mutex);
+        sh.go = true;
+    }
+    sh.go_cv.notify_all();
     for (;;) {
         timespec tick{0, 250 * 1000 * 1000};
         int sig = ::sigtimedwait(&sigs, nullptr, &tick);
