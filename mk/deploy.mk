@@ -74,7 +74,7 @@ STATIC_LIBS += -Wl,-Bdynamic -lm -pthread
 static: $(BUILD)/callrouter-static
 
 $(BUILD)/callrouter-static: $(CORE_OBJ) $(BUILD)/obj/main.o $(STATIC_STUB) mk/deploy.mk
-	$(CXX) $(LDFLAGS) -static-libstdc++ -static-libgcc -s -o $@ $(filter %.o,$^) $(STATIC_LIBS)
+	$(LINK) -static-libstdc++ -static-libgcc -s -o $@ $(filter %.o,$^) $(STATIC_LIBS)
 	@ls -l $@ | awk '{print "make static: " $$NF ", " $$5 " bytes"}'
 
 $(BUILD)/obj/static-icu-stub.o: mk/static-icu-stub.c
