@@ -1,4 +1,5 @@
-# Deployment targets (issue 4): install, uninstall, static. Included by the Makefile.
+# Deployment targets: install, uninstall, static (the README's "Deployment").
+# Included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man page, docs, examples,
 #                                                    systemd units, sample rule file

@@ -1,4 +1,5 @@
-# Hardening targets (issue 5): sanitize, valgrind, fuzz. Included by the Makefile.
+# Hardening targets: sanitize, valgrind, fuzz (the README's "Tests and figures").
+# Included by the Makefile.
 #
 #   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config fastcgi"]
 #                      builds the libFuzzer drivers (tests/fuzz/, clang, ASan + UBSan) and runs
