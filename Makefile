@@ -6,13 +6,18 @@ CXX       ?= g++
 BUILD     ?= build
 PORT      ?= 3000
 
-WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
-HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+# A user's CXXFLAGS (optimisation and debug, -O2 -g unless given), CPPFLAGS, LDFLAGS and
+# LDLIBS add to what the build needs, which lives in the CR_ variables.
 CXXFLAGS  ?= -O2 -g
-CXXFLAGS  += -std=c++17 $(WARN) $(HARDEN) -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
-             -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
-LDFLAGS   += -pie -Wl,-z,relro,-z,now
-LDLIBS    := -lxml2 -linih -pthread
+WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+HARDEN    := -fstack-protector-strong -fPIE
+CR_CPPFLAGS := -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) -D_FORTIFY_SOURCE=2 \
+               -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
+CR_CXXFLAGS := -std=c++17 $(WARN) $(HARDEN)
+CR_LDFLAGS  := -pie -Wl,-z,relro,-z,now
+CR_LDLIBS   := -lxml2 -linih -pthread
+COMPILE   = $(CXX) $(CR_CPPFLAGS) $(CPPFLAGS) $(CR_CXXFLAGS) $(CXXFLAGS)
+LINK      = $(CXX) $(CR_LDFLAGS) $(LDFLAGS)
 
 # Everything the build, the tests and `make run` use, from Debian.
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \
@@ -42,18 +47,18 @@ deps:
 	fi
 
 $(BUILD)/callrouter: $(CORE_OBJ) $(BUILD)/obj/main.o
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) -o $@ $^ $(CR_LDLIBS) $(LDLIBS)
 
 $(BUILD)/unit-tests: $(CORE_OBJ) $(UNIT_OBJ)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) -o $@ $^ $(CR_LDLIBS) $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -c -o $@ $<
+	$(COMPILE) -c -o $@ $<
 
 $(BUILD)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -c -o $@ $<
+	$(COMPILE) -c -o $@ $<
 
 # Serves etc/callrouter.ini through a real nginx on 127.0.0.1:$(PORT) until Ctrl-C.
 run: deps
@@ -65,7 +70,7 @@ check: deps
 	@python3 tests/run.py --build $(BUILD)
 
 $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)
+	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)
 
 # The floor of the bench: a bare libfcgi responder (libfcgi-dev).
 $(BUILD)/bench-floor: bench/floor.c

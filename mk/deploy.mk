@@ -1,4 +1,5 @@
-# Deployment targets (issue 4): install, uninstall, static. Included by the Makefile.
+# Deployment targets: install, uninstall, static (the README's "Deployment").
+# Included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man pages, docs, examples,
 #                                                    systemd units, sample rule file
@@ -59,7 +60,7 @@ uninstall:
 	fi
 
 # The static binary. libxml2.a calls seven ICU functions (for encodings iconv does not
-# know, which callrouter never uses); mk/static-icu-stub.c answers them "unsupported", so
+# know, which callrouter never uses); src/static/icu-stub.c answers them "unsupported", so
 # that ICU's 30 MB data library stays out. STATIC_ICU=full links the real ICU instead.
 STATIC_ICU  ?= stub
 STATIC_LIBS := -Wl,-Bstatic -linih
@@ -68,16 +69,16 @@ STATIC_LIBS += $(shell pkg-config --static --libs-only-l libxml-2.0 | sed 's/ -l
 STATIC_STUB :=
 else
 STATIC_LIBS += -lxml2 -lz -llzma
-STATIC_STUB := $(BUILD)/obj/static-icu-stub.o
+STATIC_STUB := $(BUILD)/obj/static/icu-stub.o
 endif
 STATIC_LIBS += -Wl,-Bdynamic -lm -pthread
 
 static: $(BUILD)/callrouter-static
 
 $(BUILD)/callrouter-static: $(CORE_OBJ) $(BUILD)/obj/main.o $(STATIC_STUB) mk/deploy.mk
-	$(CXX) $(LDFLAGS) -static-libstdc++ -static-libgcc -s -o $@ $(filter %.o,$^) $(STATIC_LIBS)
+	$(LINK) -static-libstdc++ -static-libgcc -s -o $@ $(filter %.o,$^) $(STATIC_LIBS)
 	@ls -l $@ | awk '{print "make static: " $$NF ", " $$5 " bytes"}'
 
-$(BUILD)/obj/static-icu-stub.o: mk/static-icu-stub.c
+$(BUILD)/obj/static/icu-stub.o: src/static/icu-stub.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror -fPIE -c -o $@ $<

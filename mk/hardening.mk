@@ -1,4 +1,5 @@
-# Hardening targets (issue 5): sanitize, valgrind, fuzz. Included by the Makefile.
+# Hardening targets: sanitize, valgrind, fuzz (the README's "Tests and figures").
+# Included by the Makefile.
 #
 #   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config fastcgi"]
 #                      builds the libFuzzer drivers (tests/fuzz/, clang, ASan + UBSan) and runs
@@ -37,7 +38,7 @@ $(FUZZ_DIR)/obj/fuzz_%.o: tests/fuzz/fuzz_%.cpp
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz_%.o $(FUZZ_OBJ)
-	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(CR_LDLIBS) $(LDLIBS)
 
 # Each driver in turn, one process (-jobs is left to the caller: FUZZ_ARGS="-jobs=2").
 fuzz: deps

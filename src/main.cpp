@@ -1,4 +1,5 @@
 // callrouter: answers sipgate.io call webhooks from an INI rule file, as CGI or FastCGI.
+#include <getopt.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -115,75 +116,134 @@ int run_test(const std::string& path, const std::string& body, const std::string
     return r.status == 200 ? 0 : 1;
 }
 
-}  // namespace
+// The options, each spelled in full: getopt_long alone would also take an abbreviation
+// ("--conf"), "--config=FILE", "-hx" and "--", which callrouter refuses as unknown.
+enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt };
 
-int main(int argc, char** argv) {
+const struct option kOptions[] = {
+    {"help", no_argument, nullptr, kHelp},
+    {"version", no_argument, nullptr, kVersion},
+    {"config", required_argument, nullptr, kConfig},
+    {"listen", required_argument, nullptr, kListen},
+    {"threads", required_argument, nullptr, kThreads},
+    {"socket-mode", required_argument, nullptr, kSocketMode},
+    {"user", required_argument, nullptr, kUser},
+    {"check", no_argument, nullptr, kCheck},
+    {"test", required_argument, nullptr, kTest},
+    {"at", required_argument, nullptr, kAt},
+    {nullptr, 0, nullptr, 0},
+};
+
+// Whether `arg` (the argument getopt_long took as option `id`) spells it in full.
+bool spelled_in_full(const char* arg, int id) {
+    if (id == kHelp && std::strcmp(arg, "-h") == 0) return true;
+    for (const struct option* o = kOptions; o->name; ++o)
+        if (o->val == id) return std::strncmp(arg, "--", 2) == 0 && std::strcmp(arg + 2, o->name) == 0;
+    return false;
+}
+
+// The message when an option's value is missing or not valid.
+const char* value_error(int id) {
+    switch (id) {
+        case kConfig: return "--config needs a file";
+        case kListen: return "--listen needs an address";
+        case kThreads: return "--threads needs a number from 1 to 256";
+        case kSocketMode: return "--socket-mode needs an octal mode such as 0660";
+        case kUser: return "--user needs a user name";
+        case kTest: return "--test needs a request body";
+        case kAt: return "--at needs a time";
+        default: return "";
+    }
+}
+
+struct CommandLine {
     std::string config, listen, test_body, at;
     bool check = false, test = false;
     cr::ServerOptions opt;
-    std::vector<std::string> args(argv + 1, argv + argc);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](std::string* out) {
-            if (i + 1 >= args.size()) return false;
-            *out = args[++i];
+};
+
+bool valid_threads(const std::string& n) {
+    return !n.empty() && n.size() <= 3 && n.find_first_not_of("0123456789") == std::string::npos &&
+           std::atoi(n.c_str()) >= 1 && std::atoi(n.c_str()) <= 256;
+}
+
+bool valid_socket_mode(const std::string& m) {
+    return !m.empty() && m.size() <= 4 && m.find_first_not_of("01234567") == std::string::npos;
+}
+
+// Takes one option's value into *cl. Returns false when the value is not valid.
+bool take_option(int id, const std::string& value, CommandLine* cl) {
+    switch (id) {
+        case kConfig: cl->config = value; return !value.empty();
+        case kListen: cl->listen = value; return !value.empty();
+        case kThreads:
+            if (!valid_threads(value)) return false;
+            cl->opt.threads = std::atoi(value.c_str());
             return true;
-        };
-        if (a == "--help" || a == "-h") {
+        case kSocketMode:
+            if (!valid_socket_mode(value)) return false;
+            cl->opt.socket_mode = static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 8));
+            return true;
+        case kUser: cl->opt.user = value; return !value.empty();
+        case kCheck: cl->check = true; return true;
+        case kTest: cl->test_body = value; cl->test = true; return true;
+        case kAt: cl->at = value; return !value.empty();
+        default: return false;
+    }
+}
+
+// Reads the arguments in order, the first bad one ends it. Returns -1 to go on, else the
+// exit status (after --help or --version, or a usage error).
+int parse_command_line(int argc, char** argv, CommandLine* cl) {
+    opterr = 0;  // the messages are callrouter's own
+    for (;;) {
+        const char* arg = optind < argc ? argv[optind] : nullptr;
+        const int id = getopt_long(argc, argv, "+:h", kOptions, nullptr);
+        if (id == -1) {
+            // The end, or a word that is not an option (also "-" and "--"): unknown.
+            return arg ? usage_error("unknown argument '" + std::string(arg) + "'") : -1;
+        }
+        if (id == '?' || !spelled_in_full(arg, id == ':' ? optopt : id))
+            return usage_error("unknown argument '" + std::string(arg) + "'");
+        if (id == ':') return usage_error(value_error(optopt));  // the value is missing
+        if (id == kHelp) {
             std::fputs(kUsage, stdout);
             return 0;
-        } else if (a == "--version") {
+        }
+        if (id == kVersion) {
             std::printf("callrouter %s\n", CALLROUTER_VERSION);
             return 0;
-        } else if (a == "--config") {
-            if (!value(&config) || config.empty()) return usage_error("--config needs a file");
-        } else if (a == "--listen") {
-            if (!value(&listen) || listen.empty()) return usage_error("--listen needs an address");
-        } else if (a == "--threads") {
-            std::string n;
-            if (!value(&n) || n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos ||
-                std::atoi(n.c_str()) < 1 || std::atoi(n.c_str()) > 256)
-                return usage_error("--threads needs a number from 1 to 256");
-            opt.threads = std::atoi(n.c_str());
-        } else if (a == "--socket-mode") {
-            std::string m;
-            if (!value(&m) || m.empty() || m.size() > 4 || m.find_first_not_of("01234567") != std::string::npos)
-                return usage_error("--socket-mode needs an octal mode such as 0660");
-            opt.socket_mode = static_cast<unsigned>(std::strtoul(m.c_str(), nullptr, 8));
-        } else if (a == "--user") {
-            if (!value(&opt.user) || opt.user.empty()) return usage_error("--user needs a user name");
-        } else if (a == "--check") {
-            check = true;
-        } else if (a == "--test") {
-            if (!value(&test_body)) return usage_error("--test needs a request body");
-            test = true;
-        } else if (a == "--at") {
-            if (!value(&at) || at.empty()) return usage_error("--at needs a time");
-        } else {
-            return usage_error("unknown argument '" + a + "'");
         }
+        if (!take_option(id, optarg ? optarg : "", cl)) return usage_error(value_error(id));
     }
-    if (check && test) return usage_error("--check and --test exclude each other");
-    if (!at.empty() && !test) return usage_error("--at goes with --test");
-    if ((check || test) && !listen.empty()) return usage_error("--listen does not go with --check or --test");
-    if ((check || test) && !opt.user.empty()) return usage_error("--user does not go with --check or --test");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CommandLine cl;
+    if (const int status = parse_command_line(argc, argv, &cl); status >= 0) return status;
+    if (cl.check && cl.test) return usage_error("--check and --test exclude each other");
+    if (!cl.at.empty() && !cl.test) return usage_error("--at goes with --test");
+    if ((cl.check || cl.test) && !cl.listen.empty()) return usage_error("--listen does not go with --check or --test");
+    if ((cl.check || cl.test) && !cl.opt.user.empty()) return usage_error("--user does not go with --check or --test");
 
     cr::answer_init();
-    std::string path = find_config(config);
-    if (check) return run_check(path);
-    if (test) return run_test(path, test_body, at);
+    std::string path = find_config(cl.config);
+    if (cl.check) return run_check(path);
+    if (cl.test) return run_test(path, cl.test_body, cl.at);
 
-    opt.config_path = path;
-    opt.listen = listen;
+    cl.opt.config_path = path;
+    cl.opt.listen = cl.listen;
     // The one place the mode is decided: --listen, else a listening socket on fd 0
     // (spawn-fcgi, systemd, mod_fcgid) means FastCGI, else CGI.
-    if (listen.empty() && !cr::is_listening_socket(0)) {
+    if (cl.listen.empty() && !cr::is_listening_socket(0)) {
         std::string err;
-        if (!cr::switch_user(opt.user, {}, &err)) {
+        if (!cr::switch_user(cl.opt.user, {}, &err)) {
             cr::log_line(cr::LogLevel::Error, "not answered: " + cr::log_value(err));
             return 1;
         }
         return cr::run_cgi(path);
     }
-    return cr::run_fastcgi(opt);
+    return cr::run_fastcgi(cl.opt);
 }

@@ -16,8 +16,9 @@ struct Number {
     std::string text;   // the normalised digits, "anonymous", or the SIP-ID as sent
 };
 
-// Normalises a number as SPEC section 5 says: drops spaces, '-', '/', '.', '(', ')';
-// then '+' -> nothing, a leading "00" -> nothing, a leading single '0' -> country_code.
+// Normalises a number as callrouter.ini(5) and the README's "Numbers and patterns" say:
+// drops spaces, '-', '/', '.', '(', ')'; then '+' -> nothing, a leading "00" -> nothing,
+// a leading single '0' -> country_code.
 // Returns the digits (1 to 20 of them), or an empty string with *err set when the input
 // is not a number, has a national '0' while country_code is empty, or is too long.
 std::string normalise_digits(std::string_view in, const std::string& country_code, std::string* err);
