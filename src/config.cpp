@@ -1,9 +1,5 @@
 #include "config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +11,7 @@
 #include <ini.h>
 
 #include "answer.h"
+#include "text.h"
 
 namespace cr {
 
@@ -66,14 +63,6 @@ struct Parse {
     }
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 bool is_name(std::string_view s) {
     if (s.empty() || s.size() > 64) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
@@ -82,74 +71,28 @@ bool is_name(std::string_view s) {
     });
 }
 
-// Quotes a piece of the rule file for an error message, escaping what is not printable.
-std::string quote(std::string_view s) {
-    std::string out = "'";
-    for (char ch : s.substr(0, 80)) {
-        unsigned char c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
+// Why a file could not be read, for a message after "FILE: ".
+std::string read_problem(const FileRead& r, std::size_t limit) {
+    switch (r.failed) {
+    case FileRead::Open: return std::string("cannot open: ") + std::strerror(r.error);
+    case FileRead::Stat: return std::string("cannot stat: ") + std::strerror(r.error);
+    case FileRead::NotRegular: return "not a regular file";
+    case FileRead::TooLarge: return "larger than " + std::to_string(limit >> 20) + " MiB";
+    case FileRead::Read: return std::string("cannot read: ") + std::strerror(r.error);
+    case FileRead::Done: break;
     }
-    if (s.size() > 80) out += "...";
-    return out + "'";
+    return "read";
 }
 
-// An errno that says nothing about the file: trying again later may succeed.
-bool is_passing(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
-
-// Reads a whole regular file of at most `limit` bytes. Returns false with *err set,
-// and *passing set when the cause may pass by itself (see is_passing). *stamp gets
-// the version read: from the open file, or from before the open that failed.
+// Reads the file at `path` (read_file), with the message and the cause that may pass
+// of a failure.
 bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err, bool* passing,
                FileStamp* stamp) {
-    *stamp = file_stamp(path);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block the load
-    if (fd < 0) {
-        if (is_passing(errno)) *passing = true;
-        *err = std::string("cannot open: ") + std::strerror(errno);
-        return false;
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        if (is_passing(errno)) *passing = true;
-        *err = std::string("cannot stat: ") + std::strerror(errno);
-        ::close(fd);
-        return false;
-    }
-    *stamp = file_stamp(st);
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        *err = "not a regular file";
-        return false;
-    }
-    if (static_cast<std::size_t>(st.st_size) > limit) {
-        ::close(fd);
-        *err = "larger than " + std::to_string(limit >> 20) + " MiB";
-        return false;
-    }
-    out->resize(static_cast<std::size_t>(st.st_size));
-    std::size_t got = 0;
-    while (got < out->size()) {
-        ssize_t n = ::read(fd, out->data() + got, out->size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            if (is_passing(errno)) *passing = true;
-            *err = std::string("cannot read: ") + std::strerror(errno);
-            ::close(fd);
-            return false;
-        }
-        if (n == 0) break;  // shrank while we read: take what is there
-        got += static_cast<std::size_t>(n);
-    }
-    out->resize(got);
-    ::close(fd);
-    return true;
+    FileRead r = cr::read_file(path, limit, out, stamp);
+    if (r.ok()) return true;
+    if (is_passing(r.error)) *passing = true;
+    *err = read_problem(r, limit);
+    return false;
 }
 
 // The inih reader: hands inih one line at a time, so that the handler knows the
@@ -748,26 +691,6 @@ bool parse_action(const std::string& text, const std::string& country_code, std:
         }
     }
     return true;
-}
-
-FileStamp file_stamp(const struct stat& st) {
-    FileStamp s;
-    s.exists = true;
-    s.dev = static_cast<std::uint64_t>(st.st_dev);
-    s.ino = static_cast<std::uint64_t>(st.st_ino);
-    s.type = static_cast<std::uint32_t>(st.st_mode & S_IFMT);
-    if (S_ISREG(st.st_mode)) {
-        s.size = static_cast<std::int64_t>(st.st_size);
-        s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-        s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-    }
-    return s;
-}
-
-FileStamp file_stamp(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return FileStamp();
-    return file_stamp(st);
 }
 
 namespace {

@@ -1,20 +1,18 @@
 // The rule file: its data model, and the loader that checks all of it.
 #pragma once
-#include <sys/stat.h>
-
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "file.h"
+#include "log.h"
 #include "number.h"
 #include "schedule.h"
 #include "tz.h"
 
 namespace cr {
-
-enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 
 struct Settings {
     std::string country_code;          // digits, or empty
@@ -76,23 +74,6 @@ struct Config {
     const List* find_list(const std::string& name) const;
     const Hours* find_hours(const std::string& name) const;
 };
-
-// What identifies a version of a file: a change in any field means "read it again".
-// Of what is not a regular file only its existence, identity and type count (the
-// times of a pipe change with every write to it).
-struct FileStamp {
-    bool exists = false;
-    std::uint64_t dev = 0, ino = 0;
-    std::uint32_t type = 0;
-    std::int64_t size = 0, mtime_ns = 0, ctime_ns = 0;
-    bool operator==(const FileStamp& o) const {
-        return exists == o.exists && dev == o.dev && ino == o.ino && type == o.type && size == o.size &&
-               mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
-    }
-    bool operator!=(const FileStamp& o) const { return !(*this == o); }
-};
-FileStamp file_stamp(const struct stat& st);
-FileStamp file_stamp(const std::string& path);  // "does not exist" when stat() fails
 
 // What a load leaves to know besides its result, failed or not: the files it read or
 // tried to read (the rule file first), each with its stamp as it was read (taken
