@@ -1,9 +1,12 @@
-// The rule file: its data model, and the loader that checks all of it.
+// The rule file: its data model (callrouter.ini(5)), and the loader that checks all of
+// it. The loader reads the text with the INI reader (inifile.h) and the actions with the
+// action grammar (action.h); it builds no answer (answer.h does, see load_rules).
 #pragma once
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "file.h"
@@ -59,7 +62,8 @@ struct Rule {
     std::string caller_id;
     int anonymous = -1;                // -1 unset, 0 false, 1 true
     bool dials_to = false;             // the answer needs the request's `to`
-    std::vector<std::string> answer;   // the XML, split where `to` goes
+    std::vector<std::string> answer;   // the XML, split where `to` goes: built after the
+                                       // load (build_answers), empty until then
 };
 
 struct Config {
@@ -92,12 +96,18 @@ struct LoadInfo {
 // rules with the one line "FILE: cannot load: out of memory" (or the exception's
 // message instead of "out of memory"), nothing of the half-built rules kept; running
 // out of memory counts as a cause that may pass (info->passing).
+// `finish`, when given, is run on the config once it has loaded without a problem
+// (the rules layer builds the answers with it); what it throws refuses the load as
+// above.
+using FinishLoad = void (*)(Config* config);
 std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
-                                          LoadInfo* info = nullptr);
+                                          LoadInfo* info = nullptr, FinishLoad finish = nullptr);
 
-// Parses an action as written after `action =` (e.g. "play URL then hangup").
-// Returns false with *err set.
-bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
-                  std::string* err);
+// The same for a rule file given as its text: `name` stands for the file in messages
+// and Config::files (its stamp is that of no file); the list files it names are read
+// relative to `name`'s directory.
+std::shared_ptr<const Config> load_config_text(const std::string& name, std::string_view text,
+                                               std::vector<std::string>* errors, LoadInfo* info = nullptr,
+                                               FinishLoad finish = nullptr);
 
 }  // namespace cr
