@@ -18,7 +18,7 @@ constexpr const char* kToMarker = "{to}";
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 
 // libxml2 says "no memory" with a null: at load, that must refuse the rules (see
-// load_config), not leave a rule with half an answer.
+// load_rules), not leave a rule with half an answer.
 template <typename T>
 T* made(T* p) {
     if (!p) throw std::bad_alloc();
@@ -90,6 +90,10 @@ std::vector<std::string> build_answer(const Rule& rule) {
     }
     parts.push_back(xml.substr(pos));
     return parts;
+}
+
+void build_answers(Config* config) {
+    for (Rule& r : config->rules) r.answer = build_answer(r);
 }
 
 const std::string& empty_answer() {

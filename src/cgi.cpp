@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "request.h"
+#include "rules.h"
 
 namespace cr {
 
@@ -70,7 +71,7 @@ int run_cgi(const std::string& config_path) {
     // The web server may close the pipe early: the log line is still written.
     ::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> errors;
-    std::shared_ptr<const Config> config = load_config(config_path, &errors);
+    std::shared_ptr<const Config> config = load_rules(config_path, &errors);
     if (!config) {
         for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
         Response r = error_response(500, "rule file cannot be loaded; see the server's error log");

@@ -1,20 +1,14 @@
 #include "config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <map>
-#include <new>
-#include <stdexcept>
 
-#include <ini.h>
-
-#include "answer.h"
+#include "action.h"
+#include "inifile.h"
+#include "text.h"
 
 namespace cr {
 
@@ -23,55 +17,29 @@ namespace {
 constexpr std::size_t kMaxRuleFile = 16u << 20;
 constexpr std::size_t kMaxListFile = 512u << 20;
 constexpr std::size_t kMaxBodyLimit = 1u << 20;
-constexpr int kMaxDialNumbers = 5;
+constexpr int kMaxListProblems = 20;   // bad entries reported per list file
+constexpr std::size_t kMaxErrors = 50;  // problems reported per load
 
-struct Error {
-    int line;      // where in the rule file it sorts
-    int sub;       // order among errors of one line (list file lines)
-    std::string text;
+// The state of one load besides the config: the problems found, the stamps of the files
+// read or tried (as Config::files lists them), and whether a file could not be read for
+// a reason that may pass.
+struct Load {
+    Problems problems;
+    std::vector<FileStamp> stamps;
+    bool passing = false;
 };
 
-// One `key = value` of the rule file, continuation lines already joined with '\n'.
-struct Entry {
-    std::string key, value;
-    int line;
-};
-
-struct Section {
-    enum Kind { Bad, Settings, List, Hours, Rule } kind = Bad;
-    std::string name;
-    int line = 0;
-    bool broken = false;   // a header that did not parse: reported, its keys ignored
-    std::vector<Entry> entries;
-};
-
-// What the inih reader and handler share: the file, the current line, the sections.
-struct Parse {
-    std::string file;
-    std::string_view data;
-    std::size_t pos = 0;
-    int line = 0;
-    bool continuation = false;   // the line just read continues the previous key
-    bool have_key = false;       // a key was read since the last section header
-    std::vector<Section> sections;
-    std::vector<Error> errors;
-    bool passing = false;        // a file could not be read for a reason that may pass
-    std::vector<FileStamp> stamps;  // of each file read or tried, as Config::files lists them
-    // An exception in the inih callbacks, kept to be thrown again once inih has returned
-    // (it must not unwind through C code); the reader then ends the stream.
-    std::exception_ptr failure;
-
-    void error(int at, std::string msg, int sub = 0) {
-        errors.push_back({at, sub, file + ":" + std::to_string(at) + ": " + std::move(msg)});
+// Why a file could not be read, for a message after "FILE: ".
+std::string read_problem(const FileRead& r, std::size_t limit) {
+    switch (r.failed) {
+    case FileRead::Open: return std::string("cannot open: ") + std::strerror(r.error);
+    case FileRead::Stat: return std::string("cannot stat: ") + std::strerror(r.error);
+    case FileRead::NotRegular: return "not a regular file";
+    case FileRead::TooLarge: return "larger than " + std::to_string(limit >> 20) + " MiB";
+    case FileRead::Read: return std::string("cannot read: ") + std::strerror(r.error);
+    case FileRead::Done: break;
     }
-};
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
+    return "read";
 }
 
 bool is_name(std::string_view s) {
@@ -82,199 +50,8 @@ bool is_name(std::string_view s) {
     });
 }
 
-// Quotes a piece of the rule file for an error message, escaping what is not printable.
-std::string quote(std::string_view s) {
-    std::string out = "'";
-    for (char ch : s.substr(0, 80)) {
-        unsigned char c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    if (s.size() > 80) out += "...";
-    return out + "'";
-}
-
-// An errno that says nothing about the file: trying again later may succeed.
-bool is_passing(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
-
-// Reads a whole regular file of at most `limit` bytes. Returns false with *err set,
-// and *passing set when the cause may pass by itself (see is_passing). *stamp gets
-// the version read: from the open file, or from before the open that failed.
-bool read_file(const std::string& path, std::size_t limit, std::string* out, std::string* err, bool* passing,
-               FileStamp* stamp) {
-    *stamp = file_stamp(path);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block the load
-    if (fd < 0) {
-        if (is_passing(errno)) *passing = true;
-        *err = std::string("cannot open: ") + std::strerror(errno);
-        return false;
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        if (is_passing(errno)) *passing = true;
-        *err = std::string("cannot stat: ") + std::strerror(errno);
-        ::close(fd);
-        return false;
-    }
-    *stamp = file_stamp(st);
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        *err = "not a regular file";
-        return false;
-    }
-    if (static_cast<std::size_t>(st.st_size) > limit) {
-        ::close(fd);
-        *err = "larger than " + std::to_string(limit >> 20) + " MiB";
-        return false;
-    }
-    out->resize(static_cast<std::size_t>(st.st_size));
-    std::size_t got = 0;
-    while (got < out->size()) {
-        ssize_t n = ::read(fd, out->data() + got, out->size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            if (is_passing(errno)) *passing = true;
-            *err = std::string("cannot read: ") + std::strerror(errno);
-            ::close(fd);
-            return false;
-        }
-        if (n == 0) break;  // shrank while we read: take what is there
-        got += static_cast<std::size_t>(n);
-    }
-    out->resize(got);
-    ::close(fd);
-    return true;
-}
-
-// The inih reader: hands inih one line at a time, so that the handler knows the
-// line number (Debian's libinih is built without INI_HANDLER_LINENO). It also
-// records section headers (inih reports none for an empty section) and the lexical
-// errors inih would only count, each with its line.
-char* read_line_unguarded(char* str, int num, Parse* p) {
-    if (p->pos >= p->data.size()) return nullptr;
-    std::size_t end = p->data.find('\n', p->pos);
-    if (end == std::string_view::npos) end = p->data.size();
-    std::string_view raw = p->data.substr(p->pos, end - p->pos);
-    p->pos = end + 1;
-    ++p->line;
-    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-    p->continuation = false;
-
-    auto give = [&](std::string_view text) {
-        std::memcpy(str, text.data(), text.size());
-        str[text.size()] = '\n';
-        str[text.size() + 1] = '\0';
-        return str;
-    };
-    if (raw.find('\0') != std::string_view::npos) {
-        p->error(p->line, "line holds a NUL byte (is this a text file?)");
-        return give("");
-    }
-    std::string_view t = trim(raw);
-    if (p->line == 1 && t.substr(0, 3) == "\xEF\xBB\xBF") t = trim(t.substr(3));
-    if (t.empty() || t[0] == ';' || t[0] == '#') return give("");
-    std::size_t max = static_cast<std::size_t>(num) - 2;
-    if (raw.size() > max) {
-        p->error(p->line, "line longer than " + std::to_string(max) +
-                              " characters; continue a list on indented lines, or use a list file");
-        return give("");
-    }
-    bool indented = is_space(raw[0]);
-    if (t[0] == '[') {
-        std::size_t close = t.find(']');
-        Section s;
-        s.line = p->line;
-        if (indented && p->have_key) {
-            // inih would take it for the previous value going on.
-            p->error(p->line, "indented section header; remove the indentation");
-            s.broken = true;
-        } else if (close == std::string_view::npos) {
-            p->error(p->line, "section header without ']'");
-            s.broken = true;
-        }
-        if (s.broken) {
-            // Its keys belong to no section of the file: say nothing more of them.
-            p->sections.push_back(std::move(s));
-            p->have_key = false;
-            return give("");
-        }
-        std::string_view rest = trim(t.substr(close + 1));
-        if (!rest.empty() && rest[0] != ';' && rest[0] != '#')
-            p->error(p->line, "text after the section header: " + quote(rest));
-        s.name = std::string(trim(t.substr(1, close - 1)));
-        p->sections.push_back(std::move(s));
-        p->have_key = false;
-        return give(raw);
-    }
-    if (indented && p->have_key) {
-        p->continuation = true;
-        return give(raw);
-    }
-    if (t.find('=') == std::string_view::npos && t.find(':') == std::string_view::npos) {
-        p->error(p->line, "expected 'key = value', found " + quote(t));
-        return give("");
-    }
-    p->have_key = true;
-    return give(raw);
-}
-
-char* read_line(char* str, int num, void* stream) {
-    auto* p = static_cast<Parse*>(stream);
-    if (p->failure) return nullptr;
-    try {
-        return read_line_unguarded(str, num, p);
-    } catch (...) {
-        p->failure = std::current_exception();
-        return nullptr;
-    }
-}
-
-void on_entry_unguarded(Parse* p, const char* name, const char* value) {
-    if (p->sections.empty()) {
-        p->error(p->line, std::string("key '") + name + "' outside any section");
-        return;
-    }
-    Section& s = p->sections.back();
-    if (p->continuation && !s.entries.empty()) {
-        // "  action = hangup" under a key is a continuation to inih: say so.
-        std::string_view v = value;
-        std::size_t w = 0;
-        while (w < v.size() && ((v[w] >= 'a' && v[w] <= 'z') || v[w] == '_')) ++w;
-        std::string_view after = trim(v.substr(w));
-        if (w > 0 && !after.empty() && after[0] == '=') {
-            p->error(p->line, "indented line continues the value of '" + s.entries.back().key +
-                                  "'; remove the indentation to start a new key");
-            return;
-        }
-        // libinih 55 strips "; comments" from a key's line but not from its continuation lines.
-        for (std::size_t i = 1; i < v.size(); ++i)
-            if (v[i] == ';' && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
-                v = trim(v.substr(0, i));
-                break;
-            }
-        if (v.empty()) return;
-        s.entries.back().value += '\n';
-        s.entries.back().value += v;
-        return;
-    }
-    s.entries.push_back({name, value, p->line});
-}
-
-int on_entry(void* user, const char* /*section*/, const char* name, const char* value) {
-    auto* p = static_cast<Parse*>(user);
-    if (p->failure) return 1;
-    try {
-        on_entry_unguarded(p, name, value);
-    } catch (...) {
-        p->failure = std::current_exception();
-    }
-    return 1;
+bool is_digits(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // The keys each section may hold, and whether a value may go on over indented lines.
@@ -282,6 +59,7 @@ struct KeySpec {
     const char* key;
     bool multiline;
 };
+
 const KeySpec kSettingsKeys[] = {{"country_code", false}, {"timezone", false}, {"max_body", false},
                                  {"require_user", false}, {"log", false}};
 const KeySpec kListKeys[] = {{"numbers", true}, {"file", false}};
@@ -302,149 +80,189 @@ std::string key_names(const KeySpec (&table)[N]) {
     return out;
 }
 
+// A section of the rule file as the loader knows it: its kind and name.
+struct Section {
+    enum Kind { Bad, Settings, List, Hours, Rule } kind = Bad;
+    std::string name;
+    int line = 0;
+    const std::vector<IniEntry>* entries = nullptr;
+};
+
+// Where a rule's keys stand, for the checks across keys.
+struct RuleKeys {
+    int action_line = 0, dial_attr_line = 0;
+    bool ok = true;   // no problem with the action
+};
+
+// Checks the sections read by the INI reader and fills the config from them.
 class Loader {
 public:
-    Loader(Parse* p, Config* c) : p_(p), c_(c) {}
+    Loader(const IniFile& ini, Load* load, Config* c) : ini_(ini), load_(load), c_(c) {}
 
     void run() {
         classify_sections();
-        for (Section& s : p_->sections)
+        for (const Section& s : sections_)
             if (s.kind == Section::Settings) settings(s);
-        std::string err;
-        int sys_errno = 0;
-        if (!c_->tz.load(c_->settings.timezone, &err, &sys_errno)) {
-            if (is_passing(sys_errno)) p_->passing = true;
-            p_->error(timezone_line_ ? timezone_line_ : 1, err);
-        }
-        for (Section& s : p_->sections)
+        time_zone();
+        for (const Section& s : sections_)
             if (s.kind == Section::List) list(s);
-        for (Section& s : p_->sections)
+        for (const Section& s : sections_)
             if (s.kind == Section::Hours) hours(s);
-        for (Section& s : p_->sections)
+        for (const Section& s : sections_)
             if (s.kind == Section::Rule) rule(s);
-        if (c_->rules.empty() && p_->errors.empty())
-            p_->error(std::max(p_->line, 1), p_->sections.empty() ? "no sections: the rule file is empty"
-                                                                  : "no [rule NAME] section: nothing to answer with");
+        if (c_->rules.empty() && load_->problems.list.empty())
+            error(std::max(ini_.lines, 1), ini_.sections.empty() ? "no sections: the rule file is empty"
+                                                                 : "no [rule NAME] section: nothing to answer with");
     }
 
 private:
-    Parse* p_;
+    const IniFile& ini_;
+    Load* load_;
     Config* c_;
+    std::vector<Section> sections_;
     int timezone_line_ = 0;
+
+    void error(int line, std::string message) { load_->problems.add(line, std::move(message)); }
+    static bool known(const char* key, const IniEntry& e) { return e.key == key; }
 
     void classify_sections() {
         std::map<std::string, int> seen;
-        for (Section& s : p_->sections) {
-            if (s.broken) continue;
-            const std::string h = s.name;
-            std::size_t sp = h.find_first_of(" \t");
-            const std::string kind = h.substr(0, sp);
-            const std::string name = sp == std::string::npos ? std::string() : std::string(trim(std::string_view(h).substr(sp)));
-            if (kind == "settings" && name.empty()) {
-                s.kind = Section::Settings;
-            } else if (kind == "list" || kind == "hours" || kind == "rule") {
-                if (!is_name(name)) {
-                    p_->error(s.line, "[" + kind + " NAME]: bad or missing name " + quote(name) +
-                                          " (letters, digits, '_', '-', '.')");
-                    continue;
-                }
-                s.kind = kind == "list" ? Section::List : kind == "hours" ? Section::Hours : Section::Rule;
-            } else {
-                p_->error(s.line, "unknown section " + quote("[" + h + "]") +
-                                      "; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
-                continue;
-            }
-            s.name = name;
-            std::string id = s.name.empty() ? kind : kind + " " + s.name;
-            auto [it, fresh] = seen.emplace(id, s.line);
-            if (!fresh) {
-                p_->error(s.line, "duplicate section [" + id + "] (first at line " + std::to_string(it->second) + ")");
-                s.kind = Section::Bad;
-            }
+        for (const IniSection& ini : ini_.sections) {
+            Section s;
+            s.line = ini.line;
+            s.entries = &ini.entries;
+            if (!ini.broken) classify(ini.header, &s, &seen);
+            sections_.push_back(std::move(s));
         }
+    }
+
+    // Gives *s its kind and name from its header `h`, unless that is unknown, bad or a duplicate.
+    void classify(const std::string& h, Section* s, std::map<std::string, int>* seen) {
+        std::size_t sp = h.find_first_of(" \t");
+        const std::string kind = h.substr(0, sp);
+        const std::string name = sp == std::string::npos ? std::string() : std::string(trim(std::string_view(h).substr(sp)));
+        Section::Kind k;
+        if (kind == "settings" && name.empty()) {
+            k = Section::Settings;
+        } else if (kind == "list" || kind == "hours" || kind == "rule") {
+            if (!is_name(name)) {
+                error(s->line, "[" + kind + " NAME]: bad or missing name " + quote(name) +
+                                   " (letters, digits, '_', '-', '.')");
+                return;
+            }
+            k = kind == "list" ? Section::List : kind == "hours" ? Section::Hours : Section::Rule;
+        } else {
+            error(s->line, "unknown section " + quote("[" + h + "]") +
+                               "; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
+            return;
+        }
+        s->name = name;
+        std::string id = name.empty() ? kind : kind + " " + name;
+        auto [it, fresh] = seen->emplace(id, s->line);
+        if (!fresh)
+            error(s->line, "duplicate section [" + id + "] (first at line " + std::to_string(it->second) + ")");
+        else
+            s->kind = k;
     }
 
     // Checks keys against the table: unknown keys, duplicates, values over several lines.
     template <std::size_t N>
     void check_keys(const Section& s, const KeySpec (&table)[N], const char* what) {
         std::map<std::string, int> seen;
-        for (const Entry& e : s.entries) {
+        for (const IniEntry& e : *s.entries) {
             const KeySpec* k = find_key(table, e.key);
             if (!k) {
-                p_->error(e.line, "unknown key " + quote(e.key) + " in " + what + " (known: " + key_names(table) + ")");
+                error(e.line, "unknown key " + quote(e.key) + " in " + what + " (known: " + key_names(table) + ")");
                 continue;
             }
             auto [it, fresh] = seen.emplace(e.key, e.line);
-            if (!fresh)
-                p_->error(e.line, "duplicate key '" + e.key + "' (first at line " + std::to_string(it->second) + ")");
+            if (!fresh) error(e.line, "duplicate key '" + e.key + "' (first at line " + std::to_string(it->second) + ")");
             if (!k->multiline && e.value.find('\n') != std::string::npos)
-                p_->error(e.line, "the value of '" + e.key + "' goes on over an indented line; only lists may");
+                error(e.line, "the value of '" + e.key + "' goes on over an indented line; only lists may");
         }
     }
 
-    static bool known(const char* key, const Entry& e) { return e.key == key; }
+    // --- [settings] ---
 
     void settings(const Section& s) {
         check_keys(s, kSettingsKeys, "[settings]");
-        Settings& st = c_->settings;
         // country_code first: every number of the file depends on it.
-        for (const Entry& e : s.entries) {
-            if (!known("country_code", e)) continue;
-            std::string_view v = trim(e.value);
-            if (!v.empty() && v[0] == '+') v.remove_prefix(1);
-            if (v.empty() || v.size() > 3 || v[0] == '0' ||
-                !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
-                p_->error(e.line, "country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not " +
-                                      quote(e.value));
-            else
-                st.country_code = std::string(v);
-        }
-        for (const Entry& e : s.entries) {
+        for (const IniEntry& e : *s.entries)
+            if (known("country_code", e)) country_code(e);
+        Settings& st = c_->settings;
+        for (const IniEntry& e : *s.entries) {
             std::string v(trim(e.value));
             if (known("timezone", e)) {
                 st.timezone = v;
                 timezone_line_ = e.line;
             } else if (known("max_body", e)) {
-                std::size_t n = 0;
-                bool ok = !v.empty() && v.size() <= 8 &&
-                          std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-                if (ok) n = std::stoul(v);
-                if (!ok || n < 64 || n > kMaxBodyLimit)
-                    p_->error(e.line, "max_body must be a number of bytes from 64 to " +
-                                          std::to_string(kMaxBodyLimit) + ", not " + quote(v));
-                else
-                    st.max_body = n;
+                max_body(e, v);
             } else if (known("require_user", e)) {
                 if (v.empty() || std::any_of(v.begin(), v.end(), [](char c) {
                         return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
                     }))
-                    p_->error(e.line, "require_user must be one user name, not " + quote(v));
+                    error(e.line, "require_user must be one user name, not " + quote(v));
                 else
                     st.require_user = v;
             } else if (known("log", e)) {
-                static const char* const levels[] = {"error", "warn", "info", "debug"};
-                auto it = std::find(std::begin(levels), std::end(levels), v);
-                if (it == std::end(levels))
-                    p_->error(e.line, "log must be error, warn, info or debug, not " + quote(v));
-                else
-                    st.log = static_cast<LogLevel>(it - std::begin(levels));
+                log_level(e, v);
             }
         }
     }
 
-private:
+    void country_code(const IniEntry& e) {
+        std::string_view v = trim(e.value);
+        if (!v.empty() && v[0] == '+') v.remove_prefix(1);
+        if (v.empty() || v.size() > 3 || v[0] == '0' || !is_digits(v))
+            error(e.line, "country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not " + quote(e.value));
+        else
+            c_->settings.country_code = std::string(v);
+    }
+
+    void max_body(const IniEntry& e, const std::string& v) {
+        std::size_t n = 0;
+        bool ok = !v.empty() && v.size() <= 8 && is_digits(v);
+        if (ok) n = std::stoul(v);
+        if (!ok || n < 64 || n > kMaxBodyLimit)
+            error(e.line, "max_body must be a number of bytes from 64 to " + std::to_string(kMaxBodyLimit) +
+                              ", not " + quote(v));
+        else
+            c_->settings.max_body = n;
+    }
+
+    void log_level(const IniEntry& e, const std::string& v) {
+        static const char* const levels[] = {"error", "warn", "info", "debug"};
+        auto it = std::find(std::begin(levels), std::end(levels), v);
+        if (it == std::end(levels))
+            error(e.line, "log must be error, warn, info or debug, not " + quote(v));
+        else
+            c_->settings.log = static_cast<LogLevel>(it - std::begin(levels));
+    }
+
+    // The zone of [settings] timezone (the system's when unset), for [hours].
+    void time_zone() {
+        std::string err;
+        int sys_errno = 0;
+        if (!c_->tz.load(c_->settings.timezone, &err, &sys_errno)) {
+            if (is_passing(sys_errno)) load_->passing = true;
+            error(timezone_line_ ? timezone_line_ : 1, err);
+        }
+    }
+
+    // --- [list NAME] ---
+
     // Adds the patterns of `value` to `set`; `@name` is refused here (lists hold numbers only).
     void add_patterns(NumberSet* set, const std::string& value, int line, const char* what) {
         std::string flat = value;
         std::replace(flat.begin(), flat.end(), '\n', ',');
         std::vector<std::string> pats = split_patterns(flat);
-        if (pats.empty()) p_->error(line, std::string(what) + " is empty");
+        if (pats.empty()) error(line, std::string(what) + " is empty");
         for (const std::string& pat : pats) {
             std::string err;
             if (pat[0] == '@')
-                p_->error(line, "a list cannot include another list (" + pat + ")");
+                error(line, "a list cannot include another list (" + pat + ")");
             else if (!set->add(pat, c_->settings.country_code, &err))
-                p_->error(line, "bad number pattern " + quote(pat) + ": " + err);
+                error(line, "bad number pattern " + quote(pat) + ": " + err);
         }
     }
 
@@ -454,7 +272,7 @@ private:
         l->name = s.name;
         l->line = s.line;
         bool any = false;
-        for (const Entry& e : s.entries) {
+        for (const IniEntry& e : *s.entries) {
             if (known("numbers", e)) {
                 add_patterns(&l->set, e.value, e.line, "numbers");
                 any = true;
@@ -463,33 +281,42 @@ private:
                 any = true;
             }
         }
-        if (!any) p_->error(s.line, "[list " + s.name + "] has neither 'numbers' nor 'file'");
+        if (!any) error(s.line, "[list " + s.name + "] has neither 'numbers' nor 'file'");
         l->set.seal();
         c_->lists.push_back(std::move(l));
     }
 
-    // Reads a list file: one pattern a line, '#' starts a comment. Errors name the
-    // list file's own line, sorted under the `file =` line of the rule file.
+    // Reads a list file, named relative to the rule file's directory.
     void list_file(NumberSet* set, const std::string& name, int line) {
         if (name.empty()) {
-            p_->error(line, "file is empty");
+            error(line, "file is empty");
             return;
         }
         std::string path = name;
         if (path[0] != '/') {
-            std::size_t slash = p_->file.rfind('/');
-            if (slash != std::string::npos) path = p_->file.substr(0, slash + 1) + path;
+            const std::string& rules = load_->problems.file;
+            std::size_t slash = rules.rfind('/');
+            if (slash != std::string::npos) path = rules.substr(0, slash + 1) + path;
         }
         c_->files.push_back(path);
-        p_->stamps.emplace_back();
-        std::string data, err;
-        if (!read_file(path, kMaxListFile, &data, &err, &p_->passing, &p_->stamps.back())) {
-            p_->error(line, "list file " + path + ": " + err);
+        load_->stamps.emplace_back();
+        std::string data;
+        FileRead r = read_file(path, kMaxListFile, &data, &load_->stamps.back());
+        if (!r.ok()) {
+            if (is_passing(r.error)) load_->passing = true;
+            error(line, "list file " + path + ": " + read_problem(r, kMaxListFile));
             return;
         }
-        std::string_view d = data;
+        list_entries(set, path, data, line);
+    }
+
+    // The entries of a list file: one pattern a line, '#' starts a comment. Problems name
+    // the list file's own line, sorted under the `file =` line of the rule file.
+    void list_entries(NumberSet* set, const std::string& path, std::string_view d, int line) {
+        std::vector<Problem>& problems = load_->problems.list;
         std::size_t pos = 0;
         int n = 0, bad = 0;
+        std::string err;
         while (pos < d.size()) {
             std::size_t end = d.find('\n', pos);
             if (end == std::string_view::npos) end = d.size();
@@ -499,51 +326,53 @@ private:
             std::size_t hash = ln.find('#');
             if (hash != std::string_view::npos) ln = ln.substr(0, hash);
             ln = trim(ln);
-            if (ln.empty()) continue;
-            if (!set->add(ln, c_->settings.country_code, &err)) {
-                if (++bad <= 20)
-                    p_->errors.push_back({line, n, path + ":" + std::to_string(n) + ": bad number pattern " +
-                                                       quote(ln) + ": " + err});
-            }
+            if (ln.empty() || set->add(ln, c_->settings.country_code, &err)) continue;
+            if (++bad <= kMaxListProblems)
+                problems.push_back(
+                    {line, n, path + ":" + std::to_string(n) + ": bad number pattern " + quote(ln) + ": " + err});
         }
-        if (bad > 20)
-            p_->errors.push_back({line, n + 1, path + ": " + std::to_string(bad - 20) + " more bad entries"});
+        if (bad > kMaxListProblems)
+            problems.push_back(
+                {line, n + 1, path + ": " + std::to_string(bad - kMaxListProblems) + " more bad entries"});
     }
+
+    // --- [hours NAME] ---
 
     void hours(const Section& s) {
         auto h = std::make_unique<Hours>(s.name);
-        std::map<std::string, int> seen;
-        for (const Entry& e : s.entries) {
+        for (const IniEntry& e : *s.entries) {
             std::string v = e.value;
             for (std::size_t i = 0; (i = v.find('\n', i)) != std::string::npos;) v.replace(i, 1, ", ");
             std::string err;
-            if (!h->add(e.key, v, e.line, &err)) p_->error(e.line, err);
+            if (!h->add(e.key, v, e.line, &err)) error(e.line, err);
         }
         std::string err;
-        if (!h->finish(&err)) p_->error(s.line, err);
+        if (!h->finish(&err)) error(s.line, err);
         c_->hours.push_back(std::move(h));
     }
 
-    std::unique_ptr<NumberMatch> number_match(const Entry& e) {
+    // --- [rule NAME] ---
+
+    std::unique_ptr<NumberMatch> number_match(const IniEntry& e) {
         auto m = std::make_unique<NumberMatch>();
         m->text = std::string(trim(e.value));
         std::replace(m->text.begin(), m->text.end(), '\n', ' ');
         std::string flat = e.value;
         std::replace(flat.begin(), flat.end(), '\n', ',');
         std::vector<std::string> pats = split_patterns(flat);
-        if (pats.empty()) p_->error(e.line, e.key + " is empty (leave the key out to match every call)");
+        if (pats.empty()) error(e.line, e.key + " is empty (leave the key out to match every call)");
         for (const std::string& pat : pats) {
             if (pat[0] == '@') {
                 const List* l = c_->find_list(pat.substr(1));
                 if (!l)
-                    p_->error(e.line, "unknown list " + quote(pat.substr(1)) + " (no [list " + pat.substr(1) + "])");
+                    error(e.line, "unknown list " + quote(pat.substr(1)) + " (no [list " + pat.substr(1) + "])");
                 else
                     m->lists.push_back(l);
                 continue;
             }
             std::string err;
             if (!m->own.add(pat, c_->settings.country_code, &err))
-                p_->error(e.line, "bad number pattern " + quote(pat) + ": " + err);
+                error(e.line, "bad number pattern " + quote(pat) + ": " + err);
         }
         m->own.seal();
         return m;
@@ -554,92 +383,210 @@ private:
         Rule r;
         r.name = s.name;
         r.line = s.line;
-        int action_line = 0, dial_attr_line = 0;
-        bool ok = true;
-        std::size_t before = p_->errors.size();
-        for (const Entry& e : s.entries) {
-            std::string v(trim(e.value));
-            if (known("direction", e)) {
-                if (v == "in" || v == "out") {
-                    r.has_direction = true;
-                    r.direction = v == "in" ? Direction::In : Direction::Out;
-                } else {
-                    p_->error(e.line, "direction must be 'in' or 'out', not " + quote(v));
-                }
-            } else if (known("from", e)) {
-                r.from = number_match(e);
-            } else if (known("to", e)) {
-                r.to = number_match(e);
-            } else if (known("diversion", e)) {
-                r.diversion = number_match(e);
-            } else if (known("when", e)) {
-                std::string name = v;
-                if (!name.empty() && name[0] == '!') {
-                    r.when_negated = true;
-                    name = std::string(trim(name.substr(1)));
-                }
-                r.when = c_->find_hours(name);
-                if (!r.when) p_->error(e.line, "unknown hours " + quote(name) + " (no [hours " + name + "])");
-            } else if (known("action", e)) {
-                action_line = e.line;
-                r.action_text = e.value;
-                std::replace(r.action_text.begin(), r.action_text.end(), '\n', ' ');
-                r.action_text = std::string(trim(r.action_text));
-                std::string err;
-                if (!parse_action(r.action_text, c_->settings.country_code, &r.steps, &err)) {
-                    p_->error(e.line, err);
-                    ok = false;
-                }
-            } else if (known("caller_id", e)) {
-                std::string err;
-                r.caller_id = normalise_digits(v, c_->settings.country_code, &err);
-                if (r.caller_id.empty()) p_->error(e.line, "caller_id: " + quote(v) + ": " + err);
-                dial_attr_line = e.line;
-            } else if (known("anonymous", e)) {
-                if (v == "true" || v == "false")
-                    r.anonymous = v == "true";
-                else
-                    p_->error(e.line, "anonymous must be 'true' or 'false', not " + quote(v));
-                dial_attr_line = e.line;
-            }
+        RuleKeys at;
+        std::size_t before = load_->problems.list.size();
+        for (const IniEntry& e : *s.entries) rule_key(&r, e, &at);
+        if (!at.action_line) {
+            error(s.line, "[rule " + s.name + "] has no 'action'");
+            at.ok = false;
         }
-        if (!action_line) {
-            p_->error(s.line, "[rule " + s.name + "] has no 'action'");
-            ok = false;
-        }
-        if (ok && dial_attr_line) {
+        if (at.ok && at.dial_attr_line) {
             bool dials = std::any_of(r.steps.begin(), r.steps.end(),
                                      [](const Step& st) { return st.kind == Step::Dial || st.kind == Step::Voicemail; });
-            if (!dials) p_->error(dial_attr_line, "caller_id and anonymous apply only to 'dial' and 'voicemail'");
+            if (!dials) error(at.dial_attr_line, "caller_id and anonymous apply only to 'dial' and 'voicemail'");
         }
-        if (p_->errors.size() != before) return;
+        if (load_->problems.list.size() != before) return;
         for (const Step& st : r.steps)
             for (const std::string& n : st.numbers)
                 if (n == "$to") r.dials_to = true;
-        r.answer = build_answer(r);
         c_->rules.push_back(std::move(r));
+    }
+
+    void rule_key(Rule* r, const IniEntry& e, RuleKeys* at) {
+        std::string v(trim(e.value));
+        if (known("direction", e)) {
+            if (v == "in" || v == "out") {
+                r->has_direction = true;
+                r->direction = v == "in" ? Direction::In : Direction::Out;
+            } else {
+                error(e.line, "direction must be 'in' or 'out', not " + quote(v));
+            }
+        } else if (known("from", e)) {
+            r->from = number_match(e);
+        } else if (known("to", e)) {
+            r->to = number_match(e);
+        } else if (known("diversion", e)) {
+            r->diversion = number_match(e);
+        } else if (known("when", e)) {
+            when(r, e, v);
+        } else if (known("action", e)) {
+            action(r, e, at);
+        } else if (known("caller_id", e)) {
+            std::string err;
+            r->caller_id = normalise_digits(v, c_->settings.country_code, &err);
+            if (r->caller_id.empty()) error(e.line, "caller_id: " + quote(v) + ": " + err);
+            at->dial_attr_line = e.line;
+        } else if (known("anonymous", e)) {
+            if (v == "true" || v == "false")
+                r->anonymous = v == "true";
+            else
+                error(e.line, "anonymous must be 'true' or 'false', not " + quote(v));
+            at->dial_attr_line = e.line;
+        }
+    }
+
+    void when(Rule* r, const IniEntry& e, std::string name) {
+        if (!name.empty() && name[0] == '!') {
+            r->when_negated = true;
+            name = std::string(trim(name.substr(1)));
+        }
+        r->when = c_->find_hours(name);
+        if (!r->when) error(e.line, "unknown hours " + quote(name) + " (no [hours " + name + "])");
+    }
+
+    void action(Rule* r, const IniEntry& e, RuleKeys* at) {
+        at->action_line = e.line;
+        r->action_text = e.value;
+        std::replace(r->action_text.begin(), r->action_text.end(), '\n', ' ');
+        r->action_text = std::string(trim(r->action_text));
+        std::string err;
+        if (!parse_action(r->action_text, c_->settings.country_code, &r->steps, &err)) {
+            error(e.line, err);
+            at->ok = false;
+        }
     }
 };
 
-bool is_url(std::string_view u) {
-    std::size_t scheme;
-    auto starts = [&](std::string_view pre) {
-        if (u.size() < pre.size()) return false;
-        for (std::size_t i = 0; i < pre.size(); ++i)
-            if ((u[i] | 0x20) != pre[i] && u[i] != pre[i]) return false;
-        return true;
-    };
-    if (starts("https://"))
-        scheme = 8;
-    else if (starts("http://"))
-        scheme = 7;
+// Reads the rule file: `text` when given, else the file at `path`. Returns false, with
+// the one line that says why in *errors, when the file cannot be read.
+bool read_rules(const std::string& path, const std::string_view* text, IniFile* ini, Load* load,
+                std::vector<std::string>* errors) {
+    load->stamps.emplace_back();
+    FileRead r;
+    if (!text)
+        read_ini_file(path, kMaxRuleFile, ini, &load->problems, &r, &load->stamps.back());
+    else if (text->size() > kMaxRuleFile)
+        r = FileRead{FileRead::TooLarge, EFBIG};
     else
-        return false;
-    if (u.size() <= scheme || u[scheme] == '/' || u.size() > 2000) return false;
-    // RFC 3986 characters only: no white space, quotes, '<', '>', '{', '}', '|', '\', '^', '`'.
-    static constexpr std::string_view kAllowed =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&'()*+,;=%";
-    return u.find_first_not_of(kAllowed) == std::string_view::npos;
+        *ini = read_ini(*text, &load->problems);
+    if (r.ok()) return true;
+    if (is_passing(r.error)) load->passing = true;
+    errors->push_back(path + ": " + read_problem(r, kMaxRuleFile));
+    return false;
+}
+
+// Moves the problems of a load to *errors, sorted by line, each on one line, at most
+// kMaxErrors of them. Returns whether there were none.
+bool report(Problems* problems, const std::string& path, std::vector<std::string>* errors) {
+    std::vector<Problem>& list = problems->list;
+    std::stable_sort(list.begin(), list.end(), [](const Problem& a, const Problem& b) {
+        return a.line != b.line ? a.line < b.line : a.sub < b.sub;
+    });
+    // One problem, one line: a value that went on over lines (or held other control
+    // bytes) must not break the message, whichever check quoted it.
+    // A binary file would give a problem per line: the first ones say enough.
+    std::size_t more = list.size() > kMaxErrors ? list.size() - kMaxErrors : 0;
+    if (more) list.resize(kMaxErrors);
+    for (Problem& e : list) {
+        for (char& ch : e.text)
+            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+        errors->push_back(std::move(e.text));
+    }
+    if (more) errors->push_back(path + ": " + std::to_string(more) + " more problems");
+    return list.empty();
+}
+
+// Reads, parses and checks the files into *c, appending each problem to *errors; what
+// was read or tried goes to load->stamps and c->files as it happens. Returns whether the
+// rules are good. Throws what an allocation or a library throws (see load_config).
+bool load_into(const std::string& path, const std::string_view* text, Config* c, Load* load,
+               std::vector<std::string>* errors) {
+    c->path = path;
+    c->files.push_back(path);
+    load->problems.file = path;
+    IniFile ini;
+    if (!read_rules(path, text, &ini, load, errors)) return false;
+    Loader(ini, load, c).run();
+    return report(&load->problems, path, errors);
+}
+
+// The one line that refuses a load for the exception `failure`: its message, or
+// `oom_line` (made before loading) when memory ran out, also while making the line.
+std::string refusal(const std::string& path, std::exception_ptr failure, std::string* oom_line, bool* oom) {
+    std::string line;
+    *oom = false;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::bad_alloc&) {
+        *oom = true;
+    } catch (const std::exception& e) {
+        try {
+            line = path + ": cannot load: " + e.what();
+        } catch (...) {
+            *oom = true;
+        }
+    } catch (...) {
+        try {
+            line = path + ": cannot load: unexpected exception";
+        } catch (...) {
+            *oom = true;
+        }
+    }
+    if (*oom) return std::move(*oom_line);
+    for (char& ch : line)
+        if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+    return line;
+}
+
+std::shared_ptr<const Config> load(const std::string& path, const std::string_view* text,
+                                   std::vector<std::string>* errors, LoadInfo* info, FinishLoad finish) {
+    // The line for running out of memory, and the room for it in *errors, come first:
+    // saying it later then needs no memory.
+    const std::size_t had = errors->size();
+    std::string oom_line;
+    try {
+        oom_line = path + ": cannot load: out of memory";
+        errors->reserve(had + 1);
+    } catch (...) {
+        if (info) *info = LoadInfo{{}, {}, true};
+        return nullptr;
+    }
+
+    std::exception_ptr failure;
+    std::vector<std::string> files;
+    std::vector<FileStamp> stamps;
+    {
+        Load ld;
+        std::shared_ptr<Config> c;
+        try {
+            c = std::make_shared<Config>();
+            bool ok = load_into(path, text, c.get(), &ld, errors);
+            if (ok && finish) finish(c.get());
+            if (info) *info = {c->files, ld.stamps, ld.passing};
+            if (!ok) return nullptr;
+            return c;
+        } catch (...) {
+            // Only moves here: what was read or tried stays known (to be watched).
+            failure = std::current_exception();
+            if (c) files = std::move(c->files);
+            stamps = std::move(ld.stamps);
+        }
+    }  // the half-built rules are freed here, before anything more is allocated
+
+    // A refusal with one line: the problems found before it are dropped, as they may
+    // be the half of what there is to say.
+    errors->erase(errors->begin() + static_cast<std::ptrdiff_t>(had), errors->end());
+    const std::size_t n = std::min(files.size(), stamps.size());  // a file whose stamp never came
+    files.erase(files.begin() + static_cast<std::ptrdiff_t>(n), files.end());
+    stamps.erase(stamps.begin() + static_cast<std::ptrdiff_t>(n), stamps.end());
+    bool oom = false;
+    errors->push_back(refusal(path, failure, &oom_line, &oom));  // within the capacity reserved above
+    if (info) {
+        info->files = std::move(files);
+        info->stamps = std::move(stamps);
+        info->passing = oom;
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -663,234 +610,15 @@ const Hours* Config::find_hours(const std::string& name) const {
     return nullptr;
 }
 
-bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
-                  std::string* err) {
-    std::vector<std::string> w;
-    for (std::size_t i = 0; i < text.size();) {
-        while (i < text.size() && is_space(text[i])) ++i;
-        std::size_t j = i;
-        while (j < text.size() && !is_space(text[j])) ++j;
-        if (j > i) w.push_back(text.substr(i, j - i));
-        i = j;
-    }
-    steps->clear();
-    std::size_t i = 0;
-    while (true) {
-        if (i >= w.size()) {
-            *err = steps->empty() ? "action is empty" : "'then' must be followed by an action";
-            return false;
-        }
-        Step st;
-        const std::string& verb = w[i++];
-        auto args_until_then = [&]() {
-            std::vector<std::string> a;
-            while (i < w.size() && w[i] != "then") a.push_back(w[i++]);
-            return a;
-        };
-        std::vector<std::string> args = args_until_then();
-        if (verb == "dial") {
-            st.kind = Step::Dial;
-            // "dial +49 157 99912345" is one number written in groups, as in patterns.
-            std::string joined;
-            for (const std::string& a : args) joined += (joined.empty() ? "" : " ") + a;
-            args = split_patterns(joined);
-            if (args.empty() || args.size() > kMaxDialNumbers) {
-                *err = "dial takes 1 to 5 numbers, not " + std::to_string(args.size());
-                return false;
-            }
-            for (const std::string& a : args) {
-                if (a == "$to") {
-                    st.numbers.push_back(a);
-                    continue;
-                }
-                std::string d = normalise_digits(a, country_code, err);
-                if (d.empty()) {
-                    *err = "dial: " + quote(a) + ": " + *err;
-                    return false;
-                }
-                st.numbers.push_back(d);
-            }
-        } else if (verb == "voicemail" || verb == "hangup" || verb == "pass") {
-            st.kind = verb == "voicemail" ? Step::Voicemail : verb == "hangup" ? Step::Hangup : Step::Pass;
-            if (!args.empty()) {
-                *err = verb + " takes no argument, found " + quote(args[0]);
-                return false;
-            }
-        } else if (verb == "reject") {
-            st.kind = Step::Reject;
-            if (args.size() > 1 || (args.size() == 1 && args[0] != "busy" && args[0] != "rejected")) {
-                *err = "reject takes nothing, 'busy' or 'rejected'";
-                return false;
-            }
-            if (!args.empty()) st.reason = args[0];
-        } else if (verb == "play") {
-            st.kind = Step::Play;
-            if (args.size() != 1 || !is_url(args[0])) {
-                *err = args.size() == 1 ? "play: " + quote(args[0]) + " is not an http:// or https:// URL"
-                                        : "play takes one URL";
-                return false;
-            }
-            if (!steps->empty()) {
-                *err = "only one 'play' per action";
-                return false;
-            }
-            st.url = args[0];
-        } else {
-            *err = "unknown action " + quote(verb) + " (expected dial, voicemail, play, reject, hangup or pass)";
-            return false;
-        }
-        steps->push_back(std::move(st));
-        if (i >= w.size()) break;
-        ++i;  // "then"
-        if (steps->back().kind != Step::Play) {
-            *err = "only 'play URL' may be followed by 'then'";
-            return false;
-        }
-    }
-    return true;
-}
-
-FileStamp file_stamp(const struct stat& st) {
-    FileStamp s;
-    s.exists = true;
-    s.dev = static_cast<std::uint64_t>(st.st_dev);
-    s.ino = static_cast<std::uint64_t>(st.st_ino);
-    s.type = static_cast<std::uint32_t>(st.st_mode & S_IFMT);
-    if (S_ISREG(st.st_mode)) {
-        s.size = static_cast<std::int64_t>(st.st_size);
-        s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-        s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-    }
-    return s;
-}
-
-FileStamp file_stamp(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return FileStamp();
-    return file_stamp(st);
-}
-
-namespace {
-
-// Reads, parses and checks the files into *c, appending each problem to *errors; what
-// was read or tried goes to p->stamps and c->files as it happens. Returns whether the
-// rules are good. Throws what an allocation or a library throws (see load_config).
-bool load_into(const std::string& path, Config* c, Parse* p, std::vector<std::string>* errors) {
-    c->path = path;
-    c->files.push_back(path);
-    p->file = path;
-    p->stamps.emplace_back();
-    std::string data, err;
-    if (!read_file(path, kMaxRuleFile, &data, &err, &p->passing, &p->stamps.back())) {
-        errors->push_back(path + ": " + err);
-        return false;
-    }
-    p->data = data;
-    int rc = ini_parse_stream(read_line, p, on_entry, p);
-    if (p->failure) std::rethrow_exception(p->failure);
-    if (rc == -2) throw std::bad_alloc();  // inih's own line buffer
-    if (rc < 0) throw std::runtime_error("the INI parser failed (" + std::to_string(rc) + ")");
-    if (rc > 0 && std::none_of(p->errors.begin(), p->errors.end(), [&](const Error& e) { return e.line == rc; }))
-        p->error(rc, "syntax error");
-    Loader loader(p, c);
-    loader.run();
-    std::stable_sort(p->errors.begin(), p->errors.end(), [](const Error& a, const Error& b) {
-        return a.line != b.line ? a.line < b.line : a.sub < b.sub;
-    });
-    // One problem, one line: a value that went on over lines (or held other control
-    // bytes) must not break the message, whichever check quoted it.
-    // A binary file would give a problem per line: the first ones say enough.
-    constexpr std::size_t kMaxErrors = 50;
-    std::size_t more = p->errors.size() > kMaxErrors ? p->errors.size() - kMaxErrors : 0;
-    if (more) p->errors.resize(kMaxErrors);
-    bool ok = p->errors.empty();
-    for (Error& e : p->errors) {
-        for (char& ch : e.text)
-            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
-        errors->push_back(std::move(e.text));
-    }
-    if (more) errors->push_back(path + ": " + std::to_string(more) + " more problems");
-    return ok;
-}
-
-}  // namespace
-
 std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
-                                          LoadInfo* info) {
-    // The line for running out of memory, and the room for it in *errors, come first:
-    // saying it later then needs no memory.
-    const std::size_t had = errors->size();
-    std::string oom_line;
-    try {
-        oom_line = path + ": cannot load: out of memory";
-        errors->reserve(had + 1);
-    } catch (...) {
-        if (info) {
-            info->files.clear();
-            info->stamps.clear();
-            info->passing = true;
-        }
-        return nullptr;
-    }
+                                          LoadInfo* info, FinishLoad finish) {
+    return load(path, nullptr, errors, info, finish);
+}
 
-    std::exception_ptr failure;
-    std::vector<std::string> files;
-    std::vector<FileStamp> stamps;
-    {
-        Parse p;
-        std::shared_ptr<Config> c;
-        try {
-            c = std::make_shared<Config>();
-            bool ok = load_into(path, c.get(), &p, errors);
-            if (info) *info = {c->files, p.stamps, p.passing};
-            if (!ok) return nullptr;
-            return c;
-        } catch (...) {
-            // Only moves here: what was read or tried stays known (to be watched).
-            failure = std::current_exception();
-            if (c) files = std::move(c->files);
-            stamps = std::move(p.stamps);
-        }
-    }  // the half-built rules are freed here, before anything more is allocated
-
-    // A refusal with one line: the problems found before it are dropped, as they may
-    // be the half of what there is to say.
-    errors->erase(errors->begin() + static_cast<std::ptrdiff_t>(had), errors->end());
-    const std::size_t n = std::min(files.size(), stamps.size());  // a file whose stamp never came
-    files.erase(files.begin() + static_cast<std::ptrdiff_t>(n), files.end());
-    stamps.erase(stamps.begin() + static_cast<std::ptrdiff_t>(n), stamps.end());
-    bool oom = false;
-    std::string line;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::bad_alloc&) {
-        oom = true;
-    } catch (const std::exception& e) {
-        try {
-            line = path + ": cannot load: " + e.what();
-        } catch (...) {
-            oom = true;
-        }
-    } catch (...) {
-        try {
-            line = path + ": cannot load: unexpected exception";
-        } catch (...) {
-            oom = true;
-        }
-    }
-    if (oom) {
-        line = std::move(oom_line);
-    } else {
-        for (char& ch : line)
-            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
-    }
-    errors->push_back(std::move(line));  // within the capacity reserved above
-    if (info) {
-        info->files = std::move(files);
-        info->stamps = std::move(stamps);
-        info->passing = oom;
-    }
-    return nullptr;
+std::shared_ptr<const Config> load_config_text(const std::string& name, std::string_view text,
+                                               std::vector<std::string>* errors, LoadInfo* info,
+                                               FinishLoad finish) {
+    return load(name, &text, errors, info, finish);
 }
 
 }  // namespace cr

@@ -1,20 +1,21 @@
-// The rule file: its data model, and the loader that checks all of it.
+// The rule file: its data model (callrouter.ini(5)), and the loader that checks all of
+// it. The loader reads the text with the INI reader (inifile.h) and the actions with the
+// action grammar (action.h); it builds no answer (answer.h does, see load_rules).
 #pragma once
-#include <sys/stat.h>
-
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "file.h"
+#include "log.h"
 #include "number.h"
 #include "schedule.h"
 #include "tz.h"
 
 namespace cr {
-
-enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 
 struct Settings {
     std::string country_code;          // digits, or empty
@@ -61,7 +62,8 @@ struct Rule {
     std::string caller_id;
     int anonymous = -1;                // -1 unset, 0 false, 1 true
     bool dials_to = false;             // the answer needs the request's `to`
-    std::vector<std::string> answer;   // the XML, split where `to` goes
+    std::vector<std::string> answer;   // the XML, split where `to` goes: built after the
+                                       // load (build_answers), empty until then
 };
 
 struct Config {
@@ -76,23 +78,6 @@ struct Config {
     const List* find_list(const std::string& name) const;
     const Hours* find_hours(const std::string& name) const;
 };
-
-// What identifies a version of a file: a change in any field means "read it again".
-// Of what is not a regular file only its existence, identity and type count (the
-// times of a pipe change with every write to it).
-struct FileStamp {
-    bool exists = false;
-    std::uint64_t dev = 0, ino = 0;
-    std::uint32_t type = 0;
-    std::int64_t size = 0, mtime_ns = 0, ctime_ns = 0;
-    bool operator==(const FileStamp& o) const {
-        return exists == o.exists && dev == o.dev && ino == o.ino && type == o.type && size == o.size &&
-               mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
-    }
-    bool operator!=(const FileStamp& o) const { return !(*this == o); }
-};
-FileStamp file_stamp(const struct stat& st);
-FileStamp file_stamp(const std::string& path);  // "does not exist" when stat() fails
 
 // What a load leaves to know besides its result, failed or not: the files it read or
 // tried to read (the rule file first), each with its stamp as it was read (taken
@@ -111,12 +96,18 @@ struct LoadInfo {
 // rules with the one line "FILE: cannot load: out of memory" (or the exception's
 // message instead of "out of memory"), nothing of the half-built rules kept; running
 // out of memory counts as a cause that may pass (info->passing).
+// `finish`, when given, is run on the config once it has loaded without a problem
+// (the rules layer builds the answers with it); what it throws refuses the load as
+// above.
+using FinishLoad = void (*)(Config* config);
 std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>* errors,
-                                          LoadInfo* info = nullptr);
+                                          LoadInfo* info = nullptr, FinishLoad finish = nullptr);
 
-// Parses an action as written after `action =` (e.g. "play URL then hangup").
-// Returns false with *err set.
-bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
-                  std::string* err);
+// The same for a rule file given as its text: `name` stands for the file in messages
+// and Config::files (its stamp is that of no file); the list files it names are read
+// relative to `name`'s directory.
+std::shared_ptr<const Config> load_config_text(const std::string& name, std::string_view text,
+                                               std::vector<std::string>* errors, LoadInfo* info = nullptr,
+                                               FinishLoad finish = nullptr);
 
 }  // namespace cr

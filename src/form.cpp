@@ -1,5 +1,7 @@
 #include "form.h"
 
+#include "text.h"
+
 namespace cr {
 
 namespace {
@@ -34,8 +36,6 @@ bool decode_part(std::string_view in, std::size_t base, std::string* out, std::s
     }
     return true;
 }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "request.h"
+#include "text.h"
 
 namespace cr {
 
@@ -51,25 +51,7 @@ void log_line(LogLevel level, std::string_view message) {
     }
 }
 
-std::string log_text(std::string_view v) {
-    static const char hex[] = "0123456789abcdef";
-    constexpr std::size_t kMax = 1000;
-    std::string out;
-    for (std::size_t i = 0; i < v.size() && i < kMax; ++i) {
-        unsigned char c = static_cast<unsigned char>(v[i]);
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            out += c == '\\' ? "\\\\" : "\\x";
-            if (c != '\\') {
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            }
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    if (v.size() > kMax) out += "...";
-    return out;
-}
+std::string log_text(std::string_view v) { return escape(v, 1000, Backslash::Doubled); }
 
 std::string log_value(std::string_view v) {
     constexpr std::size_t kMax = 200;
@@ -82,38 +64,6 @@ std::string log_value(std::string_view v) {
         q += c;
     }
     return q + "\"";
-}
-
-std::string request_log_line(const Response& r, double millis) {
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.3fms", millis);
-    std::string line = "status=" + std::to_string(r.status);
-    auto add = [&](const char* key, const std::string& v, bool always) {
-        if (v.empty() && !always) return;
-        line += ' ';
-        line += key;
-        line += '=';
-        line += log_value(v);
-    };
-    add("event", r.event, false);
-    add("direction", r.direction, false);
-    add("from", r.from, false);
-    add("to", r.to, false);
-    add("callId", r.call_id, false);
-    add("rule", r.rule, false);
-    add("action", r.action, false);
-    if (r.status != 200)
-        add("error", r.detail, true);
-    else
-        add("detail", r.detail, false);
-    line += " time=";
-    line += ms;
-    return line;
-}
-
-void log_request(const Response& r, double millis, const std::vector<std::string>& trace) {
-    for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
-    log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, millis));
 }
 
 }  // namespace cr

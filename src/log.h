@@ -1,15 +1,13 @@
-// Logging: one line per request and per event, on stderr, never more than one
-// line per write, request bytes escaped.
+// Logging: one line per event (and per request, see request.h), on stderr, never more
+// than one line per write, request bytes escaped.
 #pragma once
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include "config.h"
 
 namespace cr {
 
-struct Response;
+// How much is logged: a line of a level above the one set ([settings] log) is dropped.
+enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 
 // Sets the level below which lines are dropped (from [settings] log).
 void log_set_level(LogLevel level);
@@ -26,12 +24,5 @@ std::string log_text(std::string_view v);
 // Makes a request value safe for a log line: log_text() of it, quoted when empty or holding
 // a space, '"' or '='; at most 200 bytes kept.
 std::string log_value(std::string_view v);
-
-// The one line a request leaves: status, event, direction, from, to, rule, action, time.
-std::string request_log_line(const Response& r, double millis);
-
-// Logs a request: the rules tried (`trace`, at debug level), then its one line (at
-// error level for a 5xx answer, else info).
-void log_request(const Response& r, double millis, const std::vector<std::string>& trace);
 
 }  // namespace cr

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "privilege.h"
 #include "request.h"
+#include "rules.h"
 #include "schedule.h"
 #include "server.h"
 
@@ -73,7 +74,7 @@ std::string find_config(const std::string& given) {
 
 std::shared_ptr<const cr::Config> load_or_report(const std::string& path) {
     std::vector<std::string> errors;
-    std::shared_ptr<const cr::Config> c = cr::load_config(path, &errors);
+    std::shared_ptr<const cr::Config> c = cr::load_rules(path, &errors);
     for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
     return c;
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "log.h"
+#include "rules.h"
 
 namespace cr {
 
@@ -12,7 +13,7 @@ bool ConfigStore::load(const char* why, bool retry) {
     std::vector<std::string> errors;
     LoadInfo info;
     auto t0 = Clock::now();
-    std::shared_ptr<const Config> c = load_config(path_, &errors, &info);
+    std::shared_ptr<const Config> c = load_rules(path_, &errors, &info);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     files_ = info.files;
     stamps_ = info.stamps;

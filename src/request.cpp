@@ -1,7 +1,10 @@
 #include "request.h"
 
+#include <cstdio>
+
 #include "answer.h"
 #include "form.h"
+#include "log.h"
 #include "rules.h"
 
 namespace cr {
@@ -223,6 +226,38 @@ Response handle(const Config& config, const HttpHead& head, std::string_view bod
     Response r;
     if (!check_head(config, head, &length, &r)) return r;
     return answer(config, body, length, now, trace);
+}
+
+std::string request_log_line(const Response& r, double millis) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3fms", millis);
+    std::string line = "status=" + std::to_string(r.status);
+    auto add = [&](const char* key, const std::string& v, bool always) {
+        if (v.empty() && !always) return;
+        line += ' ';
+        line += key;
+        line += '=';
+        line += log_value(v);
+    };
+    add("event", r.event, false);
+    add("direction", r.direction, false);
+    add("from", r.from, false);
+    add("to", r.to, false);
+    add("callId", r.call_id, false);
+    add("rule", r.rule, false);
+    add("action", r.action, false);
+    if (r.status != 200)
+        add("error", r.detail, true);
+    else
+        add("detail", r.detail, false);
+    line += " time=";
+    line += ms;
+    return line;
+}
+
+void log_request(const Response& r, double millis, const std::vector<std::string>& trace) {
+    for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
+    log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, millis));
 }
 
 }  // namespace cr

@@ -82,4 +82,11 @@ const char* status_text(int status);
 // The answer as a CGI response: Status, Content-Type, Content-Length (and Allow), then the body.
 std::string cgi_response(const Response& r);
 
+// The one line a request leaves: status, event, direction, from, to, rule, action, time.
+std::string request_log_line(const Response& r, double millis);
+
+// Logs a request: the rules tried (`trace`, at debug level), then its one line (at
+// error level for a 5xx answer, else info).
+void log_request(const Response& r, double millis, const std::vector<std::string>& trace);
+
 }  // namespace cr

@@ -1,5 +1,7 @@
 #include "rules.h"
 
+#include "answer.h"
+
 namespace cr {
 
 namespace {
@@ -14,6 +16,16 @@ bool number_holds(const char* field, const NumberMatch* m, const Number& n, std:
 }
 
 }  // namespace
+
+std::shared_ptr<const Config> load_rules(const std::string& path, std::vector<std::string>* errors,
+                                         LoadInfo* info) {
+    return load_config(path, errors, info, build_answers);
+}
+
+std::shared_ptr<const Config> load_rules_text(const std::string& name, std::string_view text,
+                                              std::vector<std::string>* errors, LoadInfo* info) {
+    return load_config_text(name, text, errors, info, build_answers);
+}
 
 const Rule* decide(const Config& config, const Call& call, std::vector<std::string>* trace) {
     LocalTime local{};

@@ -1,12 +1,26 @@
-// Deciding a call: the rules in file order, first match wins.
+// The rules ready to answer with, and deciding a call: the rules in file order, first
+// match wins.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.h"
 
 namespace cr {
+
+// Loads the rule file at `path` (load_config) and builds the answer of each rule
+// (build_answers): the rules the server, CGI, --check and --test answer with. An
+// allocation failure while building the answers refuses the load as load_config
+// refuses it: one line, as passing. Call answer_init() once before.
+std::shared_ptr<const Config> load_rules(const std::string& path, std::vector<std::string>* errors,
+                                         LoadInfo* info = nullptr);
+
+// The same for a rule file given as its text (load_config_text).
+std::shared_ptr<const Config> load_rules_text(const std::string& name, std::string_view text,
+                                              std::vector<std::string>* errors, LoadInfo* info = nullptr);
 
 // A call as the rules see it: numbers already normalised.
 struct Call {

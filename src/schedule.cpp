@@ -2,23 +2,14 @@
 
 #include <cstdio>
 
+#include "text.h"
+
 namespace cr {
 
 namespace schedule {
 
-std::string lower(const std::string& s) {
-    std::string out = s;
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string trim(const std::string& s) {
-    std::size_t b = 0, e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-    return s.substr(b, e - b);
-}
+// Items and times are trimmed of blanks (space, tab) only.
+std::string trim(const std::string& s) { return std::string(cr::trim(s, kBlanks)); }
 
 // Splits a comma-separated list into trimmed items. Fails on an empty item ("a,,b", "a,").
 bool split_list(const std::string& value, std::vector<std::string>* items, std::string* err) {

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 namespace cr {
 
 namespace {
@@ -35,49 +37,11 @@ std::int64_t be64(const unsigned char* p) {
     return static_cast<std::int64_t>(v);
 }
 
-// Reads a whole regular file of at most kMaxTzifBytes. Returns false with errno set
-// (ENOENT, EISDIR, EFBIG, ...) on failure.
+// Reads a whole regular file of at most kMaxTzifBytes (file.h). Returns false with errno
+// set (ENOENT, EISDIR, EFBIG, ...) on failure.
 bool read_file(const std::string& path, std::string* out) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int e = errno;
-        ::close(fd);
-        errno = e;
-        return false;
-    }
-    if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        return false;
-    }
-    if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > kMaxTzifBytes) {
-        ::close(fd);
-        errno = EFBIG;
-        return false;
-    }
-    out->clear();
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::close(fd);
-            errno = e;
-            return false;
-        }
-        if (n == 0) break;
-        out->append(buf, static_cast<std::size_t>(n));
-        if (out->size() > kMaxTzifBytes) {
-            ::close(fd);
-            errno = EFBIG;
-            return false;
-        }
-    }
-    ::close(fd);
-    return true;
+    errno = cr::read_file(path, kMaxTzifBytes, out).error;
+    return errno == 0;
 }
 
 // An IANA name is relative, made of [A-Za-z0-9._+-] components, none "." or "..": it can

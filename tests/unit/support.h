@@ -15,6 +15,7 @@
 
 #include "answer.h"
 #include "config.h"
+#include "rules.h"
 
 namespace test {
 
@@ -63,13 +64,14 @@ private:
     std::string path_;
 };
 
-// A rule file written to a temporary directory and loaded; it must load.
+// A rule file written to a temporary directory and loaded with its answers built, as
+// the server loads it (load_rules); it must load.
 class Rules {
 public:
     explicit Rules(const std::string& ini) {
         cr::answer_init();
         std::vector<std::string> errors;
-        config_ = cr::load_config(dir_.write("rules.ini", ini), &errors);
+        config_ = cr::load_rules(dir_.write("rules.ini", ini), &errors);
         std::string all;
         for (const std::string& e : errors) all += e + "\n";
         REQUIRE_MESSAGE(config_ != nullptr, all);
@@ -81,5 +83,72 @@ private:
     TempDir dir_;
     std::shared_ptr<const cr::Config> config_;
 };
+
+// The rule file of the tests where memory runs out while loading (beside kMemoryList
+// as "team.txt"): settings, a list with a list file, hours with holidays, a rule that
+// dials `to`, a continuation line.
+inline const char* const kMemoryList = "# the team\n4921112345\n030 1234 5678\n4940*\n";
+inline const char* const kMemoryRules = R"([settings]
+country_code = 49
+timezone = Europe/Berlin
+[list team]
+file = team.txt
+numbers = +49 30 999, anonymous
+[hours office]
+mon-fri = 09:00-17:00
+closed = 2026-12-24..2026-12-26, 2026-12-31
+holidays = DE-NW
+[rule office]
+to = @team
+when = office
+action = play https://example.com/a.mp3 then dial +49 157 99912345 $to
+caller_id = 4930999
+[rule rest]
+from = 4930*
+  4940*
+action = reject busy
+)";
+
+// Loads the rule file `ini` (naming the list file `list`) with `load` (as load_config is
+// called) while the n-th allocation fails, for n = 1, 2, ... until it loads. Checks each
+// refusal: as passing, the files tried each with a stamp, the one line "FILE: cannot
+// load: out of memory" (none only when not even that line could be made); and that
+// the list file read before memory ran out stays watched. Returns the config loaded.
+template <typename Load>
+std::shared_ptr<const cr::Config> load_as_memory_runs_out(Load load, const std::string& ini, const std::string& list) {
+    long refused = 0, with_list = 0, words = 0;
+    std::shared_ptr<const cr::Config> c;
+    for (long n = 1; n < 100000 && !c; ++n) {
+        std::vector<std::string> errors;
+        cr::LoadInfo info;
+        fail_allocation(n);
+        c = load(ini, &errors, &info);
+        fail_allocation(0);
+        if (c) {
+            CHECK(errors.empty());
+            break;
+        }
+        ++refused;
+        CHECK(info.passing);
+        CHECK(info.files.size() == info.stamps.size());
+        if (info.files.size() == 2 && info.files[1] == list && info.stamps[1] == cr::file_stamp(list)) ++with_list;
+        if (errors.empty()) {
+            // Only the line itself and its room could not be had (made before loading).
+            CHECK(n <= 3);
+            CHECK(info.files.empty());
+            continue;
+        }
+        ++words;
+        std::string all;
+        for (const std::string& e : errors) all += e + "\n";
+        REQUIRE_MESSAGE(errors.size() == 1, all);
+        CHECK(errors[0] == ini + ": cannot load: out of memory");
+    }
+    REQUIRE(c != nullptr);
+    CHECK(refused > 50);
+    CHECK(words >= refused - 3);
+    CHECK(with_list > 0);  // the list file read before memory ran out stays watched
+    return c;
+}
 
 }  // namespace test

@@ -1,4 +1,5 @@
-// The XML answers of every action (SPEC sections 2 and 5), whole documents compared.
+// The XML answers of every action (callrouter.ini(5)), whole documents compared; the
+// rules loaded with their answers (load_rules).
 #include <doctest/doctest.h>
 
 
@@ -8,6 +9,7 @@
 #include "answer.h"
 #include "config.h"
 #include "request.h"
+#include "rules.h"
 #include "support.h"
 
 namespace {
@@ -273,6 +275,8 @@ TEST_CASE("answer: build_answer splits where `to` goes") {
 
 TEST_CASE("answer: the same config answers each call with its own `to`") {
     test::Rules r("[rule out]\ndirection = out\naction = dial $to\n[rule in]\naction = reject\n");
+    CHECK(r->rules[0].dials_to);
+    CHECK(r->rules[0].answer.size() == 2);  // built after the load, split where `to` goes
     for (const char* to : {"4930123456", "4940999", "12345678901234567890"}) {
         CHECK(post(r, std::string("from=4921112345678&to=") + to + "&direction=out") ==
               kHead + "<Response>\n  <Dial>\n    <Number>" + to + "</Number>\n  </Dial>\n</Response>\n");
@@ -281,4 +285,35 @@ TEST_CASE("answer: the same config answers each call with its own `to`") {
     REQUIRE(r->rules.size() == 2);
     CHECK(r->rules[0].answer.size() == 2);
     CHECK(r->rules[1].answer.size() == 1);
+}
+
+TEST_CASE("load_rules: memory running out at any allocation, building the answers too, refuses the rules in one "
+          "line, as passing") {
+    cr::answer_init();
+    test::TempDir dir;
+    std::string list = dir.write("team.txt", test::kMemoryList);
+    std::string ini = dir.write("rules.ini", test::kMemoryRules);
+    auto load = [](const std::string& path, std::vector<std::string>* errors, cr::LoadInfo* info) {
+        return cr::load_rules(path, errors, info);
+    };
+    std::shared_ptr<const cr::Config> c = test::load_as_memory_runs_out(load, ini, list);
+    CHECK(c->rules.size() == 2);
+    CHECK(c->tz.name() == "Europe/Berlin");
+    CHECK(c->rules[0].answer.size() == 2);
+}
+
+TEST_CASE("load_rules_text: a rule file given as text, its list files beside the name it is given") {
+    cr::answer_init();
+    test::TempDir dir;
+    dir.write("team.txt", "4930123456\n");
+    std::vector<std::string> errors;
+    auto c = cr::load_rules_text(dir.path() + "/rules.ini", "[list team]\nfile = team.txt\n[rule r]\nfrom = @team\n"
+                                 "action = dial $to\n", &errors);
+    REQUIRE(c != nullptr);
+    CHECK(c->files == std::vector<std::string>{dir.path() + "/rules.ini", dir.path() + "/team.txt"});
+    CHECK(c->rules[0].answer.size() == 2);
+    errors.clear();
+    CHECK(cr::load_rules_text("text.ini", "[rule r]\naction = ring\n", &errors) == nullptr);
+    CHECK(errors == std::vector<std::string>{"text.ini:2: unknown action 'ring' (expected dial, voicemail, play, "
+                                             "reject, hangup or pass)"});
 }

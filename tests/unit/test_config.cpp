@@ -1,4 +1,4 @@
-// The rule file loader: every error with its FILE:LINE, and the files that load (SPEC section 5).
+// The rule file loader: every error with its FILE:LINE, and the files that load (callrouter.ini(5)).
 #include <doctest/doctest.h>
 
 
@@ -328,7 +328,7 @@ TEST_CASE("config errors: several problems, sorted by line") {
                         f + "8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]"}));
 }
 
-TEST_CASE("config: the example of SPEC section 5 loads") {
+TEST_CASE("config: the example of callrouter.ini(5) loads") {
     TempDir dir;
     dir.write("vip.txt", "# more VIPs\n4915112345000\n");
     std::string path = dir.write("rules.ini", R"([settings]
@@ -457,7 +457,7 @@ caller_id = 492111234567
     CHECK(out.dials_to);
     REQUIRE(out.steps.size() == 1);
     CHECK(out.steps[0].numbers == std::vector<std::string>{"$to"});
-    CHECK(out.answer.size() == 2);
+    CHECK(out.answer.empty());  // built by the rules layer: test_answer.cpp, "load_rules"
 }
 
 TEST_CASE("config: continuation lines, inline comments, '!' hours") {
@@ -605,61 +605,39 @@ TEST_CASE("load_config: the files read or tried, each with the stamp of the vers
 
 TEST_CASE("load_config: memory running out at any allocation refuses the rules in one line, as passing") {
     test::TempDir dir;
-    std::string list = dir.write("team.txt", "# the team\n4921112345\n030 1234 5678\n4940*\n");
-    std::string ini = dir.write("rules.ini", R"([settings]
-country_code = 49
-timezone = Europe/Berlin
-[list team]
-file = team.txt
-numbers = +49 30 999, anonymous
-[hours office]
-mon-fri = 09:00-17:00
-closed = 2026-12-24..2026-12-26, 2026-12-31
-holidays = DE-NW
-[rule office]
-to = @team
-when = office
-action = play https://example.com/a.mp3 then dial +49 157 99912345 $to
-caller_id = 4930999
-[rule rest]
-from = 4930*
-  4940*
-action = reject busy
-)");
-    cr::answer_init();
-    long refused = 0, with_list = 0, words = 0;
-    std::shared_ptr<const Config> c;
-    for (long n = 1; n < 100000 && !c; ++n) {
-        std::vector<std::string> errors;
-        cr::LoadInfo info;
-        test::fail_allocation(n);
-        c = cr::load_config(ini, &errors, &info);
-        test::fail_allocation(0);
-        if (c) {
-            CHECK(errors.empty());
-            break;
-        }
-        ++refused;
-        CHECK(info.passing);
-        CHECK(info.files.size() == info.stamps.size());
-        if (info.files.size() == 2 && info.files[1] == list && info.stamps[1] == cr::file_stamp(list)) ++with_list;
-        if (errors.empty()) {
-            // Only the line itself and its room could not be had (made before loading).
-            CHECK(n <= 3);
-            CHECK(info.files.empty());
-            continue;
-        }
-        ++words;
-        REQUIRE_MESSAGE(errors.size() == 1, lines(errors));
-        CHECK(errors[0] == ini + ": cannot load: out of memory");
-    }
-    REQUIRE(c != nullptr);
+    std::string list = dir.write("team.txt", test::kMemoryList);
+    std::string ini = dir.write("rules.ini", test::kMemoryRules);
+    auto load = [](const std::string& path, std::vector<std::string>* errors, cr::LoadInfo* info) {
+        return cr::load_config(path, errors, info);
+    };
+    std::shared_ptr<const Config> c = test::load_as_memory_runs_out(load, ini, list);
     CHECK(c->rules.size() == 2);
     CHECK(c->tz.name() == "Europe/Berlin");
-    CHECK(c->rules[0].answer.size() == 2);
-    CHECK(refused > 50);
-    CHECK(words >= refused - 3);
-    CHECK(with_list > 0);  // the list file read before memory ran out stays watched
+    CHECK(c->rules[0].answer.empty());  // the loader builds no answer: load_rules does
+}
+
+TEST_CASE("load_config_text: the text of a rule file loads as the file would, list files beside its name") {
+    TempDir dir;
+    dir.write("team.txt", "4930123456\nbad\n");
+    std::string ini = "[list team]\nfile = team.txt\n[rule r]\nfrom = @team\naction = hangup\n";
+    std::string name = dir.path() + "/rules.ini";
+    std::vector<std::string> from_text, from_file;
+    cr::LoadInfo info;
+    CHECK(cr::load_config_text(name, ini, &from_text, &info) == nullptr);
+    CHECK(info.files == std::vector<std::string>{name, dir.path() + "/team.txt"});
+    CHECK_FALSE(info.stamps[0].exists);  // no file was read for it
+    CHECK(info.stamps[1] == cr::file_stamp(dir.path() + "/team.txt"));
+    CHECK(cr::load_config(dir.write("rules.ini", ini), &from_file) == nullptr);
+    CHECK(lines(from_text) == lines(from_file));
+    CHECK(lines(from_text) == dir.path() + "/team.txt:2: bad number pattern 'bad': " + from_text[0].substr(
+                                  from_text[0].rfind(": ") + 2) + "\n");
+
+    std::vector<std::string> errors;
+    auto c = cr::load_config_text("text.ini", "[rule r]\naction = hangup\n", &errors);
+    REQUIRE(c != nullptr);
+    CHECK(c->path == "text.ini");
+    CHECK(c->rules[0].steps.size() == 1);
+    CHECK(c->rules[0].answer.empty());
 }
 
 TEST_CASE("file_stamp: of what is not a regular file, only existence, identity and type count") {
