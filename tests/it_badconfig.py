@@ -9,10 +9,9 @@ import signal
 import stat
 import subprocess
 
-from harness import case, eq, expect, fcgi_request, wait_for
-from hostile import cgi, log_lines_only
+from fixtures import GOOD
+from harness import case, eq, expect, fcgi_request, log_lines_only, wait_for
 
-GOOD = "from=492111234567&to=4921112345&direction=in"
 OK_RULE = "[rule ok]\naction = hangup\n"
 
 # name, files ({name: text or bytes; "rules.ini" is the rule file; a value of None makes a
@@ -207,7 +206,7 @@ def bad_config_case(files, problems):
         expect(matches(err.splitlines(), want),
                "--check stderr:\n" + err[:3000] + "\nwant:\n" + "\n".join(f"{p} {m}" for p, m in want))
         # CGI: 500, and the reasons in the log
-        rc, status, headers, body, log = cgi(run, GOOD, config=ini)
+        rc, status, headers, body, log = run.cgi(GOOD, config=ini, exit_code=True)
         eq((rc, status), (0, 500), "CGI exit code and status")
         eq(body, "rule file cannot be loaded; see the server's error log\n", "CGI body")
         eq(headers.get("content-type"), "text/plain; charset=UTF-8", "CGI content type")
