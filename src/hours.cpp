@@ -5,11 +5,11 @@
 
 #include "holidays.h"
 #include "schedule.h"
+#include "text.h"
 
 namespace cr {
 
 using schedule::date_text;
-using schedule::lower;
 using schedule::parse_date;
 using schedule::parse_range;
 using schedule::range_text;

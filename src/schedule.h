@@ -15,7 +15,6 @@ namespace cr {
 
 namespace schedule {
 
-std::string lower(const std::string& s);
 std::string trim(const std::string& s);  // drops spaces and tabs at both ends
 
 // Splits a comma-separated list into trimmed items. Fails on an empty item ("a,,b", "a,").

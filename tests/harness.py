@@ -1,5 +1,8 @@
 """What the integration tests share: named cases, servers started and stopped by
-PID on loopback, a curl wrapper, a CGI runner and a minimal FastCGI client.
+PID on loopback, a curl wrapper, a raw HTTP/1.1 client that can send anything (odd
+methods and headers, slow bodies, a hang-up halfway), the one CGI runner, a minimal
+FastCGI client, and the checks of a callrouter log (whole log lines, request lines).
+The rule files, bodies and answers the cases share are in fixtures.py.
 
 Every server a test starts is registered with the Run; the Run stops each one
 by the PID it started, and removes its temporary folder, even when a test fails.
@@ -13,7 +16,10 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
+
+from fixtures import GOOD
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APACHE_MODULES = "/usr/lib/apache2/modules"
@@ -260,14 +266,48 @@ class Run:
     # --- clients ---------------------------------------------------------
 
     def cgi(self, body=b"", env=None, method="POST", content_type="application/x-www-form-urlencoded",
-            content_length="auto", config=None, argv=None):
-        """Runs the binary as a CGI program; returns (status, headers, body, stderr)."""
+            content_length="auto", config=None, argv=None, stdin_pieces=None, delay=0.0, close_stdout=False,
+            timeout=10, exit_code=False):
+        """Runs the binary (or argv) as a CGI program; returns (status, headers, body, stderr),
+        with exit_code=True (exit code, status, headers, body, stderr).
+        stdin_pieces/delay: feed stdin in that many parts, `delay` seconds apart;
+        close_stdout: the web server hangs up before reading the answer (status, headers
+        and body are then None)."""
         if isinstance(body, str):
             body = body.encode()
         e = cgi_env(body, method, content_type, content_length, config, env)
-        r = subprocess.run(argv or [self.bin], input=body, env=e, capture_output=True, timeout=10)
-        return parse_cgi(r.stdout) + (r.stderr.decode("utf-8", "replace"),)
-
+        err_path = self.unique("cgi-stderr")
+        with open(err_path, "wb") as err:
+            p = subprocess.Popen(argv or [self.bin], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=e)
+            if close_stdout:
+                p.stdout.close()
+                p.stdout = None
+            try:
+                if stdin_pieces:
+                    step = max(1, -(-len(body) // stdin_pieces))
+                    for i in range(0, len(body), step):
+                        p.stdin.write(body[i:i + step])
+                        p.stdin.flush()
+                        time.sleep(delay)
+                else:
+                    p.stdin.write(body)
+            except BrokenPipeError:
+                pass  # it answered without reading all: fine
+            try:
+                p.stdin.close()
+            except BrokenPipeError:
+                pass
+            p.stdin = None
+            try:
+                out, _ = p.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                raise
+        with open(err_path, "rb") as f:
+            stderr = f.read().decode("utf-8", "replace")
+        answer = (None, None, None) if close_stdout else parse_cgi(out)
+        return ((p.returncode,) if exit_code else ()) + answer + (stderr,)
 
 def cgi_env(body, method="POST", content_type="application/x-www-form-urlencoded", content_length="auto",
             config=None, env=None):
@@ -371,6 +411,110 @@ def parse_status_headers(head):
     return int(lines[0].split()[1]), hdrs
 
 
+def http(port, method="POST", body=b"", headers=(), content_length="auto", target="/", pieces=None,
+         delay=0.0, hangup_after=None, timeout=10):
+    """Sends one request on a new connection (Connection: close) and reads the answer.
+
+    headers: (name, value) pairs sent as given. content_length: "auto" (the body's length),
+    None (no header) or the literal value. pieces: send the body in this many parts, `delay`
+    seconds apart. hangup_after: close after this many body bytes and return None.
+    Returns (status, headers lower-cased, body text), or None when the server closed the
+    connection without an answer."""
+    if isinstance(body, str):
+        body = body.encode()
+    head = f"{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+    for k, v in headers:
+        head += f"{k}: {v}\r\n"
+    if content_length == "auto":
+        head += f"Content-Length: {len(body)}\r\n"
+    elif content_length is not None:
+        head += f"Content-Length: {content_length}\r\n"
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(head.encode("latin-1") + b"\r\n")
+        if hangup_after is not None:
+            s.sendall(body[:hangup_after])
+            time.sleep(0.2)
+            s.close()
+            return None
+        if pieces:
+            step = max(1, -(-len(body) // pieces))
+            for i in range(0, len(body), step):
+                s.sendall(body[i:i + step])
+                time.sleep(delay)
+        else:
+            s.sendall(body)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    if not out:
+        return None
+    return parse_http(out)
+
+
+def parse_http(out):
+    """An HTTP answer (bytes): (status, headers lower-cased, body text), a chunked body joined."""
+    head, sep, body = out.partition(b"\r\n\r\n")
+    if not sep:
+        raise Failure(f"no header end in HTTP answer: {out[:200]!r}")
+    status, hdrs = parse_status_headers(head)
+    if hdrs.get("transfer-encoding", "").lower() == "chunked":
+        raw, body = body, b""
+        while raw:
+            size_line, _, raw = raw.partition(b"\r\n")
+            n = int(size_line.split(b";")[0], 16)
+            if n == 0:
+                break
+            body, raw = body + raw[:n], raw[n + 2:]
+    return status, hdrs, body.decode("utf-8", "replace")
+
+
+# --- a callrouter log ------------------------------------------------------
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ callrouter\[\d+\]: (error|warn|info|debug): [\x20-\x7e]*$")
+
+
+def log_lines_only(text, what):
+    """Every line of a callrouter log is one whole log line: time, name[pid], level, printable ASCII."""
+    for line in text.splitlines():
+        if line.startswith("==") or not line:
+            continue  # sanitizer and valgrind reports are checked by their own targets
+        expect(LOG_LINE.match(line), f"{what}: not one whole log line: {line[:300]!r}")
+
+
+def status_lines(text):
+    """The request log lines of a log."""
+    return [l for l in text.splitlines() if re.search(r"\]: \w+: status=\d+ ", l)]
+
+
+def terminate(proc, timeout=15):
+    """SIGTERM, then the exit code; the log stays readable (Process.stop closes it)."""
+    proc.send_signal(signal.SIGTERM)
+    proc.proc.wait(timeout)
+    return proc.proc.returncode
+
+
+def replace(run, name, text):
+    """Writes a file of the run's folder the safe way: a new file renamed over the old."""
+    tmp = run.path(name + ".new")
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, run.path(name))
+
+
+def figures(text):
+    """Prints a figure measured on the way, as a "figures: ..." line."""
+    print("     figures: " + text, flush=True)
+
+
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -459,3 +603,84 @@ def fcgi_request(address, body, **kw):
     c.send(body)
     c.end()
     return c.answer()
+
+
+# --- load and a growing log ------------------------------------------------
+
+class Load:
+    """Threads that send FastCGI requests until stopped (or a bound), recording each answer."""
+
+    def __init__(self, address, threads=4, body=GOOD, max_requests=200000, max_seconds=120):
+        self.address, self.body = address, body
+        self.results = []   # (start, end, status, body) or (start, end, None, error)
+        self.lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self.max_requests, self.deadline = max_requests, time.monotonic() + max_seconds
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        for t in self.threads:
+            t.start()
+
+    def _run(self):
+        while not self.stop_event.is_set() and time.monotonic() < self.deadline:
+            with self.lock:
+                if len(self.results) >= self.max_requests:
+                    return
+            t0 = time.monotonic()
+            try:
+                s, h, b = fcgi_request(self.address, self.body)
+                r = (t0, time.monotonic(), s, b)
+            except Exception as e:  # a request that failed: recorded, judged by the test
+                r = (t0, time.monotonic(), None, repr(e))
+            with self.lock:
+                self.results.append(r)
+
+    def stop(self):
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(30)
+        return list(self.results)
+
+    def count(self):
+        with self.lock:
+            return len(self.results)
+
+
+class LogTail:
+    """Reads a process's log incrementally (it grows by a line per request) and counts
+    lines holding a given text without scanning the whole log again each time."""
+
+    def __init__(self, proc):
+        self.proc, self.pos, self.rest = proc, 0, ""
+        self.chunks = []
+        self.counts = {}
+
+    def _poll(self):
+        self.proc.log.flush()
+        with open(self.proc.log_path, "rb") as f:
+            f.seek(self.pos)
+            data = f.read()
+        self.pos += len(data)
+        text = self.rest + data.decode("utf-8", "replace")
+        cut = text.rfind("\n") + 1
+        whole, self.rest = text[:cut], text[cut:]
+        if whole:
+            self.chunks.append(whole)
+            for needle in self.counts:
+                self.counts[needle] += whole.count(needle)
+
+    def read(self):
+        self._poll()
+        return "".join(self.chunks)
+
+    def count(self, needle):
+        if needle not in self.counts:
+            self.counts[needle] = self.read().count(needle)
+        self._poll()
+        return self.counts[needle]
+
+    def wait_count(self, needle, n, timeout, what):
+        end = time.monotonic() + timeout
+        while self.count(needle) < n:
+            if time.monotonic() > end:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.001)

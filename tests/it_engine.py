@@ -18,13 +18,10 @@ import threading
 import time
 from collections import namedtuple
 
-from harness import (ROOT, Failure, Process, _can_connect_unix, _nv, _record, case, eq, expect, fcgi_params,
-                     free_port, parse_cgi, wait_for)
-from hostile import log_lines_only, status_lines
-from it_faults import figures
-from it_http import DIAL_OFFICE, RULES, TEXT, XML
+from fixtures import DIAL_OFFICE, GOOD, RULES, TEXT, XML
+from harness import (ROOT, Failure, Process, _can_connect_unix, _nv, _record, case, eq, expect, fcgi_params, figures,
+                     free_port, log_lines_only, parse_cgi, status_lines, wait_for)
 
-GOOD = "from=492111234567&to=4921112345&direction=in"
 
 # Record types, flags, roles and protocol status values (FastCGI 1.0, fastcgi.h).
 BEGIN, ABORT, END, PARAMS, STDIN, STDOUT, STDERR = 1, 2, 3, 4, 5, 6, 7

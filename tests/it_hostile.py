@@ -8,12 +8,9 @@ a good request afterwards."""
 
 import time
 
-from harness import FcgiClient, case, eq, expect, fcgi_params, wait_for
-from hostile import FORM, cgi, http, log_lines_only, nginx, status_lines
-from it_http import DIAL_OFFICE, EMPTY, RULES, XML
+from fixtures import DIAL_OFFICE, EMPTY, GOOD, RULES, TEXT, XML
+from harness import FORM, FcgiClient, case, eq, expect, fcgi_params, http, log_lines_only, status_lines, wait_for
 
-TEXT = "text/plain; charset=UTF-8"
-GOOD = "from=492111234567&to=4921112345&direction=in"
 BIG_RULES = RULES.replace("max_body = 1024", "max_body = 1048576")
 
 
@@ -32,7 +29,6 @@ def dial(*numbers, attrs=""):
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Dial{attrs}>\n{inner}  </Dial>\n</Response>\n'
 
 
-BUSY = '<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Reject reason="busy"/>\n</Response>\n'
 
 
 # Expected answers: ("cr", status, exact body) from callrouter; ("nginx", status, title) from nginx
@@ -244,10 +240,10 @@ def cgi_case(req, want):
         feed = body[:len(body) // 2] if req.get("hangup") and clen == "auto" else body
         if req.get("hangup") and clen == "auto":
             clen = str(len(body))
-        rc, status, headers, out, err = cgi(run, feed, method=req.get("method", "POST"),
-                                            content_type=req.get("ctype", FORM), content_length=clen, config=ini,
-                                            env=env, stdin_pieces=5 if req.get("slow") else None,
-                                            delay=0.2 if req.get("slow") else 0)
+        rc, status, headers, out, err = run.cgi(feed, method=req.get("method", "POST"),
+                                                content_type=req.get("ctype", FORM), content_length=clen, config=ini,
+                                                env=env, stdin_pieces=5 if req.get("slow") else None,
+                                                delay=0.2 if req.get("slow") else 0, exit_code=True)
         eq(rc, 0, "exit code")
         check_answer("cgi", (status, headers, out), want)
         log_lines_only(err, "cgi log")
@@ -257,7 +253,7 @@ def cgi_case(req, want):
         if "logged" in req:
             expect(req["logged"] in lines[0], f"log line lacks {req['logged']!r}: {lines[0][:400]}")
         # The next request is answered as usual.
-        rc, status, headers, out, err = cgi(run, GOOD, config=ini)
+        rc, status, headers, out, err = run.cgi(GOOD, config=ini, exit_code=True)
         eq((rc, status, out), (0, 200, DIAL_OFFICE), "the next request")
     return fn
 
@@ -266,7 +262,7 @@ def nginx_case(req, want):
     def fn(run):
         ini = rules_for(run, req)
         crp = run.callrouter(ini)
-        ngp, port = nginx(run, crp.listen[5:], bigger_nginx if req.get("big") else None)
+        ngp, port = run.nginx(crp.listen[5:], snippet_edit=bigger_nginx if req.get("big") else None)
         headers = []
         if req.get("ctype", FORM) is not None:
             headers.append(("Content-Type", req.get("ctype", FORM)))

@@ -3,57 +3,8 @@ stdin) and as FastCGI behind a real nginx on a loopback port, driven with curl."
 
 import os
 
+from fixtures import BUSY, DIAL_OFFICE, EMPTY, RULES, TEXT, XML, write_rules
 from harness import FORM, case, curl, eq, expect, Failure
-
-RULES = """
-[settings]
-country_code = 49
-max_body = 1024
-
-[list vip]
-numbers = +49 151 12345678
-
-[rule vip]
-from = @vip
-action = dial 4915799912345
-
-[rule spam]
-from = 4930123456, 4940*, anonymous
-action = reject busy
-
-[rule office]
-direction = in
-to = 4921112345*
-action = dial 4915799912345 4915799912346
-caller_id = 492111234567
-anonymous = false
-
-[rule outgoing]
-direction = out
-action = dial $to
-caller_id = 492111234567
-"""
-
-XML = "application/xml; charset=UTF-8"
-TEXT = "text/plain; charset=UTF-8"
-
-DIAL_OFFICE = """<?xml version="1.0" encoding="UTF-8"?>
-<Response>
-  <Dial callerId="492111234567" anonymous="false">
-    <Number>4915799912345</Number>
-    <Number>4915799912346</Number>
-  </Dial>
-</Response>
-"""
-EMPTY = """<?xml version="1.0" encoding="UTF-8"?>
-<Response/>
-"""
-BUSY = """<?xml version="1.0" encoding="UTF-8"?>
-<Response>
-  <Reject reason="busy"/>
-</Response>
-"""
-
 
 def dial_to(n):
     return f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -116,10 +67,6 @@ ROWS = [
     ("empty body is 400", dict(body=""), (400, TEXT, "missing field")),
     ("unknown event is 400", dict(body="event=ringing&callId=1"), (400, TEXT, "unknown event")),
 ]
-
-
-def write_rules(run, extra=""):
-    return run.write("rules.ini", RULES + extra)
 
 
 def check(name, got, want):

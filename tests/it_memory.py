@@ -14,10 +14,9 @@ import resource
 import subprocess
 import time
 
-from harness import Process, case, eq, expect, fcgi_request, wait_for, _can_connect_unix
-from hostile import log_lines_only, terminate
-from it_faults import GOOD, TEAM, dial_xml, figures, replace
-from it_reload import RULES  # a list file, team.txt, and one rule: to = @team
+from fixtures import GOOD, TEAM, TEAM_RULES, dial_xml
+from harness import (Process, _can_connect_unix, case, eq, expect, fcgi_request, figures, log_lines_only, replace,
+                     terminate, wait_for)
 
 # Measured on Debian 12, x86-64 (KiB of address space, bisecting `ulimit -v`): --check
 # of the small rule file needs 40,704; a FastCGI process with 4 threads has a VmPeak of
@@ -78,14 +77,14 @@ def vm_peak_kib(pid):
 def _(run):
     if skip_sanitized(run):
         return
-    ini = run.write("rules.ini", RULES.format(action="hangup"))
+    ini = run.write("rules.ini", TEAM_RULES.format(action="hangup"))
     run.write("team.txt", TEAM)
     r = check(run, ini)
     eq(r.returncode, 0, "--check of the small list under the limit: " + r.stderr)
     t0 = time.monotonic()
     write_big_list(run)
     made = time.monotonic() - t0
-    replace(run, "rules.ini", RULES.replace("team.txt", "big.txt").format(action="hangup"))
+    replace(run, "rules.ini", TEAM_RULES.replace("team.txt", "big.txt").format(action="hangup"))
     r = check(run, ini)
     eq((r.returncode, r.stdout, r.stderr), (1, "", ini + ": cannot load: out of memory\n"), "--check")
     status, _, body, err = run.cgi(GOOD, config=ini, argv=limited([run.bin]))
@@ -101,7 +100,7 @@ def refused_for_memory(run, good, soft_only=False):
     when given), then switches them to name the big list and hang up: the reload must be
     refused for want of memory, the process alive. Returns (process, address, rule file,
     VmPeak while serving the small list)."""
-    debug = RULES.replace("country_code = 49", "country_code = 49\nlog = debug")
+    debug = TEAM_RULES.replace("country_code = 49", "country_code = 49\nlog = debug")
     ini = run.write("rules.ini", debug.format(action="dial 4915799912345"))
     run.write("team.txt", TEAM)
     write_big_list(run)

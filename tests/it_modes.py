@@ -10,9 +10,8 @@ import time
 
 from harness import (FORM, Failure, FcgiClient, Process, case, curl, eq, expect, fcgi_params, fcgi_request,
                      free_port, wait_for)
-from it_http import DIAL_OFFICE, RULES, XML, write_rules
+from fixtures import DIAL_OFFICE, GOOD, RULES, XML, write_rules
 
-BODY = "from=492111234567&to=4921112345&direction=in"
 
 
 def spawned(run):
@@ -27,7 +26,7 @@ def spawned(run):
 @case("fastcgi: spawn-fcgi passes the socket on fd 0")
 def _(run):
     p, sock = spawned(run)
-    s, h, b = fcgi_request("unix:" + sock, BODY)
+    s, h, b = fcgi_request("unix:" + sock, GOOD)
     eq(s, 200)
     eq(b, DIAL_OFFICE)
     eq(p.stop(), 0, "exit code after SIGTERM")
@@ -36,8 +35,8 @@ def _(run):
 @case("fastcgi: cgi-fcgi -bind -connect to a spawn-fcgi'd process")
 def _(run):
     _, sock = spawned(run)
-    env = dict(os.environ, REQUEST_METHOD="POST", CONTENT_TYPE=FORM, CONTENT_LENGTH=str(len(BODY)))
-    r = subprocess.run(["cgi-fcgi", "-bind", "-connect", sock], input=BODY.encode(), env=env,
+    env = dict(os.environ, REQUEST_METHOD="POST", CONTENT_TYPE=FORM, CONTENT_LENGTH=str(len(GOOD)))
+    r = subprocess.run(["cgi-fcgi", "-bind", "-connect", sock], input=GOOD.encode(), env=env,
                        capture_output=True, timeout=10)
     out = r.stdout.decode()
     expect(out.startswith("Status: 200 OK\r\n"), out)
@@ -48,7 +47,7 @@ def _(run):
 def _(run):
     _, sock = spawned(run)
     ng, port = run.nginx(sock)
-    s, h, b = curl(f"http://127.0.0.1:{port}/", data=BODY, headers=["Content-Type: " + FORM])
+    s, h, b = curl(f"http://127.0.0.1:{port}/", data=GOOD, headers=["Content-Type: " + FORM])
     eq((s, h.get("content-type"), b), (200, XML, DIAL_OFFICE))
 
 
@@ -57,7 +56,7 @@ def _(run):
     cr = run.callrouter(write_rules(run))
     path = cr.listen[5:]
     eq(oct(os.stat(path).st_mode & 0o777), "0o660", "socket mode")
-    eq(fcgi_request(cr.listen, BODY)[2], DIAL_OFFICE)
+    eq(fcgi_request(cr.listen, GOOD)[2], DIAL_OFFICE)
     eq(cr.stop(), 0)
     expect(not os.path.exists(path), "socket file left behind")
 
@@ -75,7 +74,7 @@ def _(run):
                        text=True, timeout=10)
     eq(r.returncode, 1)
     expect("in use" in r.stderr, r.stderr)
-    eq(fcgi_request(cr.listen, BODY)[0], 200, "first process still serves")
+    eq(fcgi_request(cr.listen, GOOD)[0], 200, "first process still serves")
 
 
 @case("fastcgi: --listen unix: takes over a stale socket file")
@@ -86,21 +85,21 @@ def _(run):
     s.bind(path)
     s.close()
     cr = run.callrouter(write_rules(run), listen="unix:" + path)
-    eq(fcgi_request(cr.listen, BODY)[0], 200)
+    eq(fcgi_request(cr.listen, GOOD)[0], 200)
 
 
 @case("fastcgi: --listen 127.0.0.1:PORT")
 def _(run):
     port = free_port()
     cr = run.callrouter(write_rules(run), listen=f"127.0.0.1:{port}")
-    eq(fcgi_request(f"127.0.0.1:{port}", BODY)[2], DIAL_OFFICE)
+    eq(fcgi_request(f"127.0.0.1:{port}", GOOD)[2], DIAL_OFFICE)
 
 
 @case("fastcgi: --listen PORT binds 127.0.0.1 only")
 def _(run):
     port = free_port()
     cr = run.callrouter(write_rules(run), listen=str(port))
-    eq(fcgi_request(f"127.0.0.1:{port}", BODY)[0], 200)
+    eq(fcgi_request(f"127.0.0.1:{port}", GOOD)[0], 200)
     # /proc/net/tcp lists the listening socket with its local address in hex.
     want = f"0100007F:{port:04X}"
     with open("/proc/net/tcp") as f:
@@ -132,7 +131,7 @@ def _(run):
 
     def one():
         try:
-            r = fcgi_request(cr.listen, BODY)
+            r = fcgi_request(cr.listen, GOOD)
         except Exception as e:  # recorded, then checked below
             r = (0, {}, str(e))
         with lock:
@@ -152,12 +151,12 @@ def _(run):
 def _(run):
     cr = run.callrouter(write_rules(run), threads=2)
     slow = FcgiClient(cr.listen)
-    slow.begin(fcgi_params(BODY.encode()))
-    slow.send(BODY[:10].encode())
+    slow.begin(fcgi_params(GOOD.encode()))
+    slow.send(GOOD[:10].encode())
     t0 = time.monotonic()
-    eq(fcgi_request(cr.listen, BODY)[0], 200, "other request")
+    eq(fcgi_request(cr.listen, GOOD)[0], 200, "other request")
     expect(time.monotonic() - t0 < 2, "other request waited for the slow one")
-    slow.send(BODY[10:].encode())
+    slow.send(GOOD[10:].encode())
     slow.end()
     eq(slow.answer()[2], DIAL_OFFICE)
 
@@ -167,10 +166,10 @@ def _(run):
     cr = run.callrouter(write_rules(run), threads=1)
     for _ in range(3):
         c = FcgiClient(cr.listen)
-        c.begin(fcgi_params(BODY.encode()))
-        c.send(BODY[:5].encode())
+        c.begin(fcgi_params(GOOD.encode()))
+        c.send(GOOD[:5].encode())
         c.close()
-    eq(fcgi_request(cr.listen, BODY)[2], DIAL_OFFICE)
+    eq(fcgi_request(cr.listen, GOOD)[2], DIAL_OFFICE)
     expect(cr.alive(), "process died")
     # Each connection is its own: a cut one's line may come after the next one's answer.
     wait_for(lambda: cr.output().count("body shorter than Content-Length") == 3, timeout=3,
@@ -182,12 +181,12 @@ def _(run):
     cr = run.callrouter(write_rules(run), threads=1)
     for _ in range(20):
         c = FcgiClient(cr.listen)
-        c.begin(fcgi_params(BODY.encode()))
-        c.send(BODY.encode())
+        c.begin(fcgi_params(GOOD.encode()))
+        c.send(GOOD.encode())
         c.end()
         c.sock.shutdown(2)
         c.close()
-    eq(fcgi_request(cr.listen, BODY)[2], DIAL_OFFICE)
+    eq(fcgi_request(cr.listen, GOOD)[2], DIAL_OFFICE)
     expect(cr.alive(), "process died")
 
 
@@ -203,7 +202,7 @@ def _(run):
 @case("fastcgi: one log line per request with event, direction, from, to, rule, action, time")
 def _(run):
     cr = run.callrouter(write_rules(run))
-    fcgi_request(cr.listen, BODY)
+    fcgi_request(cr.listen, GOOD)
     fcgi_request(cr.listen, "from=%0A%1b[31m&to=1&direction=in")
     fcgi_request(cr.listen, "event=hangup&callId=c%0Ad&cause=busy")
     time.sleep(0.1)
@@ -219,10 +218,10 @@ def _(run):
 def _(run):
     ini = run.write("warn.ini", RULES.replace("[settings]", "[settings]\nlog = warn"))
     cr = run.callrouter(ini)
-    fcgi_request(cr.listen, BODY)
+    fcgi_request(cr.listen, GOOD)
     ini2 = run.write("debug.ini", RULES.replace("[settings]", "[settings]\nlog = debug"))
     cr2 = run.callrouter(ini2)
-    fcgi_request(cr2.listen, BODY)
+    fcgi_request(cr2.listen, GOOD)
     time.sleep(0.1)
     expect("status=" not in cr.output(), cr.output())
     out = cr2.output()
@@ -275,7 +274,7 @@ def _(run):
 
 @case("cli: --test prints the XML on stdout and the rules tried on stderr")
 def _(run):
-    rc, out, err = cli(run, "--config", write_rules(run), "--test", BODY)
+    rc, out, err = cli(run, "--config", write_rules(run), "--test", GOOD)
     eq(rc, 0)
     eq(out, DIAL_OFFICE)
     lines = err.splitlines()

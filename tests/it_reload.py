@@ -6,35 +6,17 @@ import os
 import signal
 import time
 
-from harness import FcgiClient, case, eq, expect, fcgi_params, fcgi_request, wait_for
-
-BODY = "from=492111234567&to=4921112345&direction=in"
-RULES = """[settings]
-country_code = 49
-[list team]
-file = team.txt
-[rule office]
-to = @team
-action = {action}
-"""
-
+from fixtures import GOOD, TEAM, TEAM_RULES
+from harness import FcgiClient, case, eq, expect, fcgi_params, fcgi_request, replace, wait_for
 
 def rules(run, action="dial 4915799912345", name="rules.ini"):
     if not os.path.exists(run.path("team.txt")):
-        run.write("team.txt", "# the team\n4921112345\n")
-    return run.write(name, RULES.format(action=action))
-
-
-def replace(run, name, text):
-    """Writes a file the safe way: a new file renamed over the old."""
-    tmp = run.path(name + ".new")
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, run.path(name))
+        run.write("team.txt", TEAM)
+    return run.write(name, TEAM_RULES.format(action=action))
 
 
 def answer(cr):
-    return fcgi_request(cr.listen, BODY)[2]
+    return fcgi_request(cr.listen, GOOD)[2]
 
 
 def wait_answer(cr, fragment, timeout):
@@ -47,7 +29,7 @@ def wait_answer(cr, fragment, timeout):
 def _(run):
     cr = run.callrouter(rules(run))
     expect("<Number>4915799912345</Number>" in answer(cr), answer(cr))
-    replace(run, "rules.ini", RULES.format(action="reject busy"))
+    replace(run, "rules.ini", TEAM_RULES.format(action="reject busy"))
     took = wait_answer(cr, 'reason="busy"', 1.0)
     wait_for(lambda: "reload on change: " in cr.output(), timeout=1, what="the reload's log line")
     expect(took < 1.0, f"took {took:.2f}s")
@@ -58,7 +40,7 @@ def _(run):
     cr = run.callrouter(rules(run))
     time.sleep(0.05)
     with open(run.path("rules.ini"), "w") as f:
-        f.write(RULES.format(action="hangup"))
+        f.write(TEAM_RULES.format(action="hangup"))
     wait_answer(cr, "<Hangup/>", 1.0)
 
 
@@ -75,7 +57,7 @@ def _(run):
 def _(run):
     cr = run.callrouter(rules(run))
     answer(cr)
-    replace(run, "rules.ini", RULES.format(action="voicemail"))
+    replace(run, "rules.ini", TEAM_RULES.format(action="voicemail"))
     cr.send_signal(signal.SIGHUP)
     wait_answer(cr, "<Voicemail/>", 1.0)
     wait_for(lambda: "reload on SIGHUP: " in cr.output(), timeout=1, what="the reload's log line")
@@ -85,7 +67,7 @@ def _(run):
 @case("reload: a new file that fails the check is logged; the last good rules stay")
 def _(run):
     cr = run.callrouter(rules(run))
-    replace(run, "rules.ini", RULES.format(action="dial 1 2 3 4 5 6"))
+    replace(run, "rules.ini", TEAM_RULES.format(action="dial 1 2 3 4 5 6"))
     wait_for(lambda: "refused" in cr.output(), timeout=2, what="refusal in the log")
     out = cr.output()
     expect("rules.ini:7: dial takes 1 to 5 numbers, not 6" in out, out)
@@ -94,7 +76,7 @@ def _(run):
         expect("<Number>4915799912345</Number>" in answer(cr), "old rules gone")
     time.sleep(0.6)
     eq(cr.output().count("refused"), 1, "refusals logged for one bad version")
-    replace(run, "rules.ini", RULES.format(action="reject"))
+    replace(run, "rules.ini", TEAM_RULES.format(action="reject"))
     wait_answer(cr, "<Reject/>", 1.0)
 
 
@@ -116,7 +98,7 @@ def _(run):
 @case("reload: refused rules that name a missing list file are loaded when the file comes")
 def _(run):
     cr = run.callrouter(rules(run))
-    replace(run, "rules.ini", RULES.replace("team.txt", "new-team.txt").format(action="hangup"))
+    replace(run, "rules.ini", TEAM_RULES.replace("team.txt", "new-team.txt").format(action="hangup"))
     wait_for(lambda: "refused" in cr.output(), timeout=2, what="refusal in the log")
     expect("new-team.txt: cannot open: No such file or directory" in cr.output(), cr.output()[-800:])
     expect("<Number>4915799912345</Number>" in answer(cr), "old rules gone")
@@ -151,13 +133,13 @@ def _(run):
 def _(run):
     cr = run.callrouter(rules(run), threads=2)
     c = FcgiClient(cr.listen)
-    c.begin(fcgi_params(BODY.encode()))
-    c.send(BODY[:12].encode())
+    c.begin(fcgi_params(GOOD.encode()))
+    c.send(GOOD[:12].encode())
     time.sleep(0.2)
     cr.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     expect(cr.alive(), "exited with a request in progress")
-    c.send(BODY[12:].encode())
+    c.send(GOOD[12:].encode())
     c.end()
     s, h, b = c.answer()
     eq(s, 200)

@@ -59,138 +59,7 @@ const char* const kRule = "[rule last]\naction = hangup\n";
 
 }  // namespace
 
-TEST_CASE("config errors: sections") {
-    one_error("[foo]\n[rule a]\naction = hangup\n",
-              "1: unknown section '[foo]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
-    one_error("[rule a]\naction = hangup\n[Settings]\ncountry_code = 49\n",
-              "3: unknown section '[Settings]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
-    one_error("[settings x]\n[rule a]\naction = hangup\n",
-              "1: unknown section '[settings x]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
-    one_error("[rule]\naction = hangup\n" + std::string(kRule),
-              "1: [rule NAME]: bad or missing name '' (letters, digits, '_', '-', '.')");
-    one_error("[rule a/b]\naction = hangup\n" + std::string(kRule),
-              "1: [rule NAME]: bad or missing name 'a/b' (letters, digits, '_', '-', '.')");
-    one_error("[rule a]\naction = hangup\n\n[rule a]\naction = reject\n",
-              "4: duplicate section [rule a] (first at line 1)");
-    one_error("[settings]\ncountry_code = 49\n[settings]\nlog = warn\n" + std::string(kRule),
-              "3: duplicate section [settings] (first at line 1)");
-    one_error("[list vip]\nnumbers = 4930123456\n[list vip]\nnumbers = 4940123456\n" + std::string(kRule),
-              "3: duplicate section [list vip] (first at line 1)");
-    one_error("[rule a\n" + std::string(kRule), "1: section header without ']'");
-    {
-        // The keys under a broken header belong to no section.
-        TempDir dir;
-        auto errors = errors_of(dir, "[rule a\naction = hangup\n" + std::string(kRule));
-        const std::string f = dir.path() + "/rules.ini:";
-        CHECK(lines(errors) == lines({f + "1: section header without ']'"}));
-    }
-}
-
-TEST_CASE("config errors: unknown keys") {
-    one_error("[settings]\ncountry_code = 49\ncountrycode = 49\n" + std::string(kRule),
-              "3: unknown key 'countrycode' in [settings] (known: country_code, timezone, max_body, require_user, log)");
-    one_error("[list vip]\nnumbers = 4930123456\nnumber = 4940123456\n" + std::string(kRule),
-              "3: unknown key 'number' in [list] (known: numbers, file)");
-    one_error("[rule a]\nform = 4930123456\naction = hangup\n",
-              "2: unknown key 'form' in [rule] (known: direction, from, to, diversion, when, action, caller_id, "
-              "anonymous)");
-}
-
-TEST_CASE("config errors: duplicate keys") {
-    one_error("[rule a]\naction = hangup\nfrom = 4930123456\naction = reject\n",
-              "4: duplicate key 'action' (first at line 2)");
-    one_error("[settings]\nlog = info\nlog = debug\n" + std::string(kRule), "3: duplicate key 'log' (first at line 2)");
-    one_error("[list vip]\nnumbers = 49301\nnumbers = 49302\n" + std::string(kRule),
-              "3: duplicate key 'numbers' (first at line 2)");
-    one_error("[rule a]\nfrom = 49301\nto = 49302\nfrom = 49303\naction = hangup\n",
-              "4: duplicate key 'from' (first at line 2)");
-}
-
-TEST_CASE("config errors: settings values") {
-    one_error("[settings]\ncountry_code = 049\n" + std::string(kRule),
-              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not '049'");
-    one_error("[settings]\ncountry_code = 4949\n" + std::string(kRule),
-              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not '4949'");
-    one_error("[settings]\ncountry_code = DE\n" + std::string(kRule),
-              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not 'DE'");
-    one_error("[settings]\ncountry_code =\n" + std::string(kRule),
-              "2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not ''");
-    one_error("[settings]\nmax_body = lots\n" + std::string(kRule),
-              "2: max_body must be a number of bytes from 64 to 1048576, not 'lots'");
-    one_error("[settings]\nmax_body = 63\n" + std::string(kRule),
-              "2: max_body must be a number of bytes from 64 to 1048576, not '63'");
-    one_error("[settings]\nmax_body = 1048577\n" + std::string(kRule),
-              "2: max_body must be a number of bytes from 64 to 1048576, not '1048577'");
-    one_error("[settings]\nmax_body = -1\n" + std::string(kRule),
-              "2: max_body must be a number of bytes from 64 to 1048576, not '-1'");
-    one_error("[settings]\nmax_body = 8k\n" + std::string(kRule),
-              "2: max_body must be a number of bytes from 64 to 1048576, not '8k'");
-    one_error("[settings]\nlog = verbose\n" + std::string(kRule),
-              "2: log must be error, warn, info or debug, not 'verbose'");
-    one_error("[settings]\nlog = INFO\n" + std::string(kRule), "2: log must be error, warn, info or debug, not 'INFO'");
-    one_error("[settings]\nrequire_user = two users\n" + std::string(kRule),
-              "2: require_user must be one user name, not 'two users'");
-}
-
-TEST_CASE("config errors: rule conditions") {
-    one_error("[rule a]\ndirection = inbound\naction = hangup\n", "2: direction must be 'in' or 'out', not 'inbound'");
-    one_error("[rule a]\ndirection = IN\naction = hangup\n", "2: direction must be 'in' or 'out', not 'IN'");
-    one_error("[rule a]\nfrom = 49abc\naction = hangup\n", "2: bad number pattern '49abc': not a number");
-    one_error("[rule a]\nto = 4930123456, 49*1\naction = hangup\n",
-              "2: bad number pattern '49*1': '*' may only end a pattern");
-    one_error("[rule a]\nfrom = 123456789012345678901\naction = hangup\n",
-              "2: bad number pattern '123456789012345678901': more than 20 digits");
-    one_error("[rule a]\nfrom =\naction = hangup\n", "2: from is empty (leave the key out to match every call)");
-    one_error("[rule a]\nfrom = @vip\naction = hangup\n", "2: unknown list 'vip' (no [list vip])");
-    one_error("[list vip]\nnumbers = 4930123456\n[rule a]\nfrom = @vip, @vips\naction = hangup\n",
-              "4: unknown list 'vips' (no [list vips])");
-    one_error("[rule a]\nwhen = office\naction = hangup\n", "2: unknown hours 'office' (no [hours office])");
-    one_error("[rule a]\nwhen = !office\naction = hangup\n", "2: unknown hours 'office' (no [hours office])");
-    one_error("[rule a]\nanonymous = maybe\naction = dial 4930123456\n",
-              "2: anonymous must be 'true' or 'false', not 'maybe'");
-}
-
-TEST_CASE("config errors: actions") {
-    one_error("[rule a]\naction = dial 491 492 493 494 495 496\n", "2: dial takes 1 to 5 numbers, not 6");
-    one_error("[rule a]\naction = dial\n", "2: dial takes 1 to 5 numbers, not 0");
-    one_error("[rule a]\naction = dial 4930x\n", "2: dial: '4930x': not a number");
-    one_error("[rule a]\naction = forward 4930123456\n",
-              "2: unknown action 'forward' (expected dial, voicemail, play, reject, hangup or pass)");
-    one_error("[rule a]\naction = Dial 4930123456\n",
-              "2: unknown action 'Dial' (expected dial, voicemail, play, reject, hangup or pass)");
-    one_error("[rule a]\naction = play ftp://example.com/a.wav\n",
-              "2: play: 'ftp://example.com/a.wav' is not an http:// or https:// URL");
-    one_error("[rule a]\naction = play https://example.com/a b.wav\n", "2: play takes one URL");
-    one_error("[rule a]\naction = play https://\n", "2: play: 'https://' is not an http:// or https:// URL");
-    one_error("[rule a]\naction = play https://example.com/<x>.wav\n",
-              "2: play: 'https://example.com/<x>.wav' is not an http:// or https:// URL");
-    one_error("[rule a]\naction = play\n", "2: play takes one URL");
-    one_error("[rule a]\naction = play then hangup\n", "2: play takes one URL");
-    one_error("[rule a]\naction = reject maybe\n", "2: reject takes nothing, 'busy' or 'rejected'");
-    one_error("[rule a]\naction = reject busy rejected\n", "2: reject takes nothing, 'busy' or 'rejected'");
-    one_error("[rule a]\naction = hangup now\n", "2: hangup takes no argument, found 'now'");
-    one_error("[rule a]\naction = voicemail 4930123456\n", "2: voicemail takes no argument, found '4930123456'");
-    one_error("[rule a]\naction = pass on\n", "2: pass takes no argument, found 'on'");
-    one_error("[rule a]\naction = play https://example.com/a.wav then\n", "2: 'then' must be followed by an action");
-    one_error("[rule a]\naction = hangup then reject\n", "2: only 'play URL' may be followed by 'then'");
-    one_error("[rule a]\naction = play https://e.com/a.wav then play https://e.com/b.wav\n",
-              "2: only one 'play' per action");
-    one_error("[rule a]\naction =\n", "2: action is empty");
-    one_error("[rule a]\naction = reject\ncaller_id = 4930123456\n",
-              "3: caller_id and anonymous apply only to 'dial' and 'voicemail'");
-    one_error("[rule a]\nanonymous = true\naction = play https://example.com/a.wav then hangup\n",
-              "2: caller_id and anonymous apply only to 'dial' and 'voicemail'");
-    one_error("[rule a]\naction = dial 4930123456\ncaller_id = anonymous\n",
-              "3: caller_id: 'anonymous': not a number");
-    one_error("[rule a]\nfrom = 4930123456\n", "1: [rule a] has no 'action'");
-}
-
 TEST_CASE("config errors: national numbers need country_code") {
-    const std::string msg = "national number (leading 0) but no country_code is set";
-    one_error("[rule a]\nfrom = 030 123456\naction = hangup\n", "2: bad number pattern '030 123456': " + msg);
-    one_error("[rule a]\naction = dial 030123456\n", "2: dial: '030123456': " + msg);
-    one_error("[rule a]\naction = dial 4930123456\ncaller_id = 030123456\n", "3: caller_id: '030123456': " + msg);
-    one_error("[list l]\nnumbers = 0211 123456\n" + std::string(kRule), "2: bad number pattern '0211 123456': " + msg);
     // The same file with country_code loads.
     TempDir dir;
     auto c = load_ok(dir.write("rules.ini", "[settings]\ncountry_code = 49\n[rule a]\nfrom = 030 123456\n"
@@ -200,50 +69,6 @@ TEST_CASE("config errors: national numbers need country_code") {
     REQUIRE(c->rules[0].steps.size() == 1);
     CHECK(c->rules[0].steps[0].numbers == std::vector<std::string>{"4930123457"});
     CHECK(c->rules[0].caller_id == "4930123458");
-}
-
-TEST_CASE("config errors: list files") {
-    TempDir dir;
-    // Missing.
-    {
-        auto errors = errors_of(dir, "[list vip]\nfile = missing.txt\n[rule a]\nfrom = @vip\naction = hangup\n");
-        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:2: list file " + dir.path() +
-                                                 "/missing.txt: cannot open: No such file or directory"}));
-    }
-    // A bad entry on line 3 of the list file: the error names the list file and its line.
-    {
-        dir.write("vip.txt", "# VIPs\n4930123456\nnot-a-number\n4940*\n");
-        auto errors = errors_of(dir, "; rules\n[list vip]\nfile = vip.txt\n[rule a]\nfrom = @vip\naction = hangup\n");
-        CHECK(lines(errors) == lines({dir.path() + "/vip.txt:3: bad number pattern 'not-a-number': not a number"}));
-    }
-    // Two bad entries, sorted under the rule file's `file =` line, before later errors.
-    {
-        dir.write("vip.txt", "49*1\n4930123456\n\n030123\n");
-        auto errors = errors_of(dir, "[list vip]\nfile = vip.txt\n[rule a]\nfrom = @vip\naction = bogus\n");
-        CHECK(lines(errors) == lines({
-                            dir.path() + "/vip.txt:1: bad number pattern '49*1': '*' may only end a pattern",
-                            dir.path() + "/vip.txt:4: bad number pattern '030123': national number (leading 0) but "
-                                         "no country_code is set",
-                            dir.path() + "/rules.ini:5: unknown action 'bogus' (expected dial, voicemail, play, "
-                                         "reject, hangup or pass)"}));
-    }
-    // A directory is not a list file.
-    {
-        dir.mkdir("sub");
-        auto errors = errors_of(dir, "[list vip]\nfile = sub\n[rule a]\nfrom = @vip\naction = hangup\n");
-        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:2: list file " + dir.path() +
-                                                 "/sub: not a regular file"}));
-    }
-    // A list with nothing in it.
-    {
-        auto errors = errors_of(dir, "[list vip]\n[rule a]\nfrom = @vip\naction = hangup\n");
-        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:1: [list vip] has neither 'numbers' nor 'file'"}));
-    }
-    // A list cannot name another list.
-    {
-        auto errors = errors_of(dir, "[list a]\nnumbers = 4930123456\n[list b]\nnumbers = @a\n" + std::string(kRule));
-        CHECK(lines(errors) == lines({dir.path() + "/rules.ini:4: a list cannot include another list (@a)"}));
-    }
 }
 
 TEST_CASE("config errors: lexical problems") {
@@ -268,13 +93,6 @@ TEST_CASE("config errors: lexical problems") {
         auto c = load_ok(dir.write("rules.ini", "[rule a]\n; " + std::string(5000, 'x') + "\naction = hangup\n"));
         CHECK(c->rules.size() == 1);
     }
-    one_error("[rule a]\naction = hangup\n  [rule b]\naction = pass\n", "3: indented section header; remove the indentation");
-
-    static const char kNul[] = "[rule a]\naction = hangup\nfrom = 49\0 30\n";
-    one_error(std::string(kNul, sizeof kNul - 1), "3: line holds a NUL byte (is this a text file?)");
-    one_error("[rule a]\naction = hangup\nfrom 4930123456\n", "3: expected 'key = value', found 'from 4930123456'");
-    one_error("[rule a] x\naction = hangup\n", "1: text after the section header: 'x'");
-    one_error("from = 4930123456\n[rule a]\naction = hangup\n", "1: key 'from' outside any section");
     {
         TempDir dir;
         auto errors = errors_of(dir, "[rule a]\naction = dial 4930123456\ncaller_id = 4930123456\n  4930123457\n");
@@ -292,40 +110,6 @@ TEST_CASE("config errors: the indented action is a continuation trap") {
                         dir.path() + "/rules.ini:1: [rule a] has no 'action'",
                         dir.path() + "/rules.ini:4: indented line continues the value of 'from'; remove the "
                                      "indentation to start a new key"}));
-}
-
-TEST_CASE("config errors: empty files and files without rules") {
-    one_error("", "1: no sections: the rule file is empty");
-    one_error("; only a comment\n\n", "2: no sections: the rule file is empty");
-    one_error("[settings]\ncountry_code = 49\n", "2: no [rule NAME] section: nothing to answer with");
-    one_error("[list vip]\nnumbers = 4930123456\n\n", "3: no [rule NAME] section: nothing to answer with");
-}
-
-TEST_CASE("config errors: the rule file itself is missing") {
-    TempDir dir;
-    std::vector<std::string> errors;
-    auto c = cr::load_config(dir.path() + "/nope.ini", &errors);
-    CHECK(c == nullptr);
-    CHECK(lines(errors) == lines({dir.path() + "/nope.ini: cannot open: No such file or directory"}));
-}
-
-TEST_CASE("config errors: several problems, sorted by line") {
-    TempDir dir;
-    auto errors = errors_of(dir,
-                            "[settings]\n"              // 1
-                            "log = loud\n"              // 2
-                            "[rule a]\n"                // 3
-                            "action = reject maybe\n"   // 4
-                            "[rule b]\n"                // 5
-                            "direction = up\n"          // 6
-                            "action = hangup\n"         // 7
-                            "[bogus]\n");               // 8
-    const std::string f = dir.path() + "/rules.ini:";
-    CHECK(lines(errors) == lines({
-                        f + "2: log must be error, warn, info or debug, not 'loud'",
-                        f + "4: reject takes nothing, 'busy' or 'rejected'",
-                        f + "6: direction must be 'in' or 'out', not 'up'",
-                        f + "8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME] or [rule NAME]"}));
 }
 
 TEST_CASE("config: the example of callrouter.ini(5) loads") {
