@@ -11,7 +11,7 @@ GOOD = "from=492111234567&to=4921112345&direction=in"
 XML = "application/xml; charset=UTF-8"
 TEXT = "text/plain; charset=UTF-8"
 
-# --- the rules of SPEC section 4's examples, and their answers ---------------------
+# --- the rules of the HTTP answers' examples (callrouter(8)), and their answers ---------------------
 
 RULES = """
 [settings]

@@ -1,4 +1,4 @@
-"""Hostile rule files (issue 5, item 2), as golden files: tests/config/NAME.ini beside
+"""Hostile rule files, as golden files: tests/config/NAME.ini beside
 NAME.err, the exact output of `callrouter --check` for it (tests/config/README tells
 the conventions). Each is refused as a whole, three ways through the real binary:
 `--check` (exit 1, exactly the lines of NAME.err on stderr, nothing on stdout), CGI

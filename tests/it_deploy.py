@@ -109,7 +109,7 @@ class Client:
 
 
 def auth_cases(port, path, cafile=None):
-    """The authentication cases of issue 4 and a rule answer, against one server."""
+    """The authentication cases (doc/deploy.md) and a rule answer, against one server."""
     c = Client(port, path, cafile)
     # sipgate.io's sequence: the POST without credentials, 401 with a Basic
     # challenge, then the same POST with them.

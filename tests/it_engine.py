@@ -1,4 +1,4 @@
-"""The FastCGI engine of our own (SPEC section 8; the protocol rules and bounds it keeps),
+"""The FastCGI engine of our own (callrouter(8): MODES and LIMITS; the protocol rules and bounds it keeps),
 through the real binary on its own unix socket or TCP port, spoken to record by record.
 
 Each case sends exactly the records it names (a raw client below, on top of harness._record

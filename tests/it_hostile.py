@@ -1,4 +1,4 @@
-"""Hostile requests (issue 5, item 1 and 3), each through the real binary twice: as CGI
+"""Hostile requests, each through the real binary twice: as CGI
 (environment and stdin) and as FastCGI behind a real nginx (the shipped snippet), sent
 with a raw HTTP client so that anything can be sent. Each case checks the documented
 status and message (callrouter's one text/plain line, or nginx's own page where nginx

@@ -1,4 +1,4 @@
-"""SPEC section 4, row by row, through the real binary: as CGI (environment and
+"""The HTTP answers of callrouter(8), row by row, through the real binary: as CGI (environment and
 stdin) and as FastCGI behind a real nginx on a loopback port, driven with curl."""
 
 import os

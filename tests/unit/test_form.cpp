@@ -1,4 +1,4 @@
-// Form bodies: decode_form and is_form_content_type (SPEC section 4).
+// Form bodies: decode_form and is_form_content_type (callrouter(8), HTTP ANSWERS).
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Numbers: normalise_digits, parse_number, NumberSet and split_patterns (SPEC sections 4 and 5).
+// Numbers: normalise_digits, parse_number, NumberSet and split_patterns (callrouter.ini(5), numbers and patterns).
 #include <doctest/doctest.h>
 
 #include <string>

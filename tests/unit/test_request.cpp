@@ -1,4 +1,4 @@
-// The HTTP contract (SPEC section 4): cr::handle, check_head and answer, and log escaping.
+// The HTTP contract (callrouter(8), HTTP ANSWERS): cr::handle, check_head and answer, and log escaping.
 #include <doctest/doctest.h>
 
 
