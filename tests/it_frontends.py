@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import time
 
-from harness import FORM, ROOT, _user_group, case, curl, eq, expect, wait_for
+from harness import FORM, ROOT, _user_group, case, curl, eq, expect, figures, wait_for
 
 RULES = """
 [settings]
@@ -165,6 +165,8 @@ def concurrent(run, start):
     expect(r.returncode == 0, "wrk failed: " + out)
     m = re.search(r"(\d+) requests in", out)
     expect(m and int(m.group(1)) > 0, "wrk made no request: " + out)
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    figures(f"wrk -c200 3 s: {m.group(1)} requests ({rps.group(1) if rps else '?'}/s)")
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     expect(not m, f"{m.group(1) if m else 0} answers other than 2xx of {out}")
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
