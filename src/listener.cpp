@@ -12,44 +12,48 @@
 
 namespace cr {
 
-int open_listener(const std::string& spec, unsigned socket_mode, std::string* err) {
-    if (spec.rfind("unix:", 0) == 0) {
-        std::string path = spec.substr(5);
-        sockaddr_un sa{};
-        sa.sun_family = AF_UNIX;
-        if (path.empty() || path.size() >= sizeof sa.sun_path) {
-            *err = "unix socket path empty or longer than " + std::to_string(sizeof sa.sun_path - 1) + " bytes";
-            return -1;
-        }
-        std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-        int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            *err = std::string("socket: ") + std::strerror(errno);
-            return -1;
-        }
-        // A socket file left by a dead process is removed; one that answers is in use.
-        struct stat st {};
-        if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-            int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            bool alive = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-            if (probe >= 0) ::close(probe);
-            if (alive) {
-                ::close(fd);
-                *err = path + ": in use by another process";
-                return -1;
-            }
-            ::unlink(path.c_str());
-        }
-        mode_t old = ::umask(0177);
-        int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-        ::umask(old);
-        if (rc != 0 || ::chmod(path.c_str(), static_cast<mode_t>(socket_mode)) != 0) {
-            *err = path + ": " + std::strerror(errno);
-            ::close(fd);
-            return -1;
-        }
-        return fd;
+namespace {
+
+// A unix socket at `path`, bound with `socket_mode`; a stale socket file is replaced.
+int open_unix(const std::string& path, unsigned socket_mode, std::string* err) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof sa.sun_path) {
+        *err = "unix socket path empty or longer than " + std::to_string(sizeof sa.sun_path - 1) + " bytes";
+        return -1;
     }
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *err = std::string("socket: ") + std::strerror(errno);
+        return -1;
+    }
+    // A socket file left by a dead process is removed; one that answers is in use.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool alive = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+        if (probe >= 0) ::close(probe);
+        if (alive) {
+            ::close(fd);
+            *err = path + ": in use by another process";
+            return -1;
+        }
+        ::unlink(path.c_str());
+    }
+    mode_t old = ::umask(0177);
+    int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    ::umask(old);
+    if (rc != 0 || ::chmod(path.c_str(), static_cast<mode_t>(socket_mode)) != 0) {
+        *err = path + ": " + std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// A TCP socket for "PORT" (127.0.0.1), "HOST:PORT" or "[V6]:PORT", bound.
+int open_tcp(const std::string& spec, std::string* err) {
     std::string host = "127.0.0.1", port = spec;
     std::size_t colon = spec.rfind(':');
     if (colon != std::string::npos) {
@@ -85,6 +89,12 @@ int open_listener(const std::string& spec, unsigned socket_mode, std::string* er
     }
     ::freeaddrinfo(res);
     return fd;
+}
+
+}  // namespace
+
+int open_listener(const std::string& spec, unsigned socket_mode, std::string* err) {
+    return spec.rfind("unix:", 0) == 0 ? open_unix(spec.substr(5), socket_mode, err) : open_tcp(spec, err);
 }
 
 bool start_listening(int fd) { return ::listen(fd, SOMAXCONN) == 0; }

@@ -377,9 +377,95 @@ int default_loops() {
     return n < 1 ? 1 : n > 256 ? 256 : static_cast<int>(n);
 }
 
+namespace {
+
+// Takes the socket to serve on: the one on fd 0, or one of our own, bound (it listens
+// only once the loops are there). Sets sh->listen_fd, sh->tcp and *where; logs why not.
+bool take_socket(const ServerOptions& opt, Shared* sh, std::string* where) {
+    if (opt.listen.empty()) {
+        sh->listen_fd = 0;
+        *where = "the socket on fd 0";
+    } else {
+        std::string err;
+        sh->listen_fd = open_listener(opt.listen, opt.socket_mode, &err);
+        if (sh->listen_fd < 0) {
+            log_line(LogLevel::Error, "cannot listen: " + log_value(err));
+            return false;
+        }
+        *where = opt.listen;
+    }
+    int flags = ::fcntl(sh->listen_fd, F_GETFL);
+    if ((opt.listen.empty() && !is_listening_socket(sh->listen_fd)) || flags < 0 ||
+        ::fcntl(sh->listen_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        log_line(LogLevel::Error, "not a socket to listen on: " + log_value(*where) + ": " + std::strerror(errno));
+        return false;
+    }
+    sockaddr_storage sa{};
+    socklen_t sa_len = sizeof sa;
+    sh->tcp = ::getsockname(sh->listen_fd, reinterpret_cast<sockaddr*>(&sa), &sa_len) == 0 &&
+              (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
+    return true;
+}
+
+// Makes the event loops: `asked` of them, or fewer when the limit on open files
+// would leave too few descriptors (each loop holds one; at least three more per loop
+// are left for connections and reloads), with a warning. None: logged, empty.
+std::vector<std::unique_ptr<Loop>> make_loops(int asked, Shared* sh) {
+    int loops = asked;
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+        long spare = static_cast<long>(nofile.rlim_cur) - open_descriptors();
+        loops = static_cast<int>(std::max(1L, std::min<long>(asked, spare / 4)));
+    }
+    std::vector<std::unique_ptr<Loop>> made;
+    for (int i = 0; i < loops; ++i) {
+        int ep = ::epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0) {
+            if (made.empty()) log_line(LogLevel::Error, std::string("cannot make an event loop: epoll_create1: ") +
+                                                            std::strerror(errno));
+            break;
+        }
+        made.push_back(std::make_unique<Loop>(sh, ep));
+    }
+    if (!made.empty() && static_cast<int>(made.size()) < asked)
+        log_line(LogLevel::Warn, std::to_string(asked) + " event loops asked, " + std::to_string(made.size()) +
+                                     " started: the limit on open files (ulimit -n) leaves too few descriptors");
+    return made;
+}
+
+// The main thread's work while serving: reloads on change and on SIGHUP, until
+// SIGTERM or SIGINT (taken with sigtimedwait: no handler runs at all).
+void serve_signals(const sigset_t& sigs, ConfigStore* store) {
+    for (;;) {
+        timespec tick{0, 250 * 1000 * 1000};
+        int sig = ::sigtimedwait(&sigs, nullptr, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_line(LogLevel::Info, std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                         ": finishing requests in progress");
+            return;
+        }
+        store->poll(sig == SIGHUP);
+    }
+}
+
+// Tells the loops to stop and waits for them: requests in progress finish, each
+// within its own bound (10 s, then 2 s to close). Returns false when some did not.
+bool stop_loops(Shared* sh, std::vector<std::thread>* threads) {
+    sh->stop = true;
+    std::uint64_t one = 1;
+    if (::write(sh->wake_fd, &one, sizeof one) != static_cast<ssize_t>(sizeof one))
+        log_line(LogLevel::Warn, "cannot wake the event loops");
+    auto deadline = Clock::now() + kRequestTime + kCloseWait + seconds(1);
+    while (sh->running.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
+    if (sh->running.load() > 0) return false;
+    for (std::thread& t : *threads) t.join();
+    return true;
+}
+
+}  // namespace
+
 int run_fastcgi(const ServerOptions& opt) {
     ::signal(SIGPIPE, SIG_IGN);
-    // The main thread takes these with sigtimedwait: no handler runs at all.
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGHUP);
@@ -394,106 +480,47 @@ int run_fastcgi(const ServerOptions& opt) {
     }
     Shared sh;
     sh.store = &store;
-    std::string where;
-    if (opt.listen.empty()) {
-        sh.listen_fd = 0;
-        where = "the socket on fd 0";
-    } else {
-        std::string err;
-        sh.listen_fd = open_listener(opt.listen, opt.socket_mode, &err);
-        if (sh.listen_fd < 0) {
-            log_line(LogLevel::Error, "cannot listen: " + log_value(err));
-            return 1;
-        }
-        where = opt.listen;
-    }
-    int flags = ::fcntl(sh.listen_fd, F_GETFL);
-    if ((opt.listen.empty() && !is_listening_socket(sh.listen_fd)) || flags < 0 ||
-        ::fcntl(sh.listen_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-        log_line(LogLevel::Error, "not a socket to listen on: " + log_value(where) + ": " + std::strerror(errno));
+    std::string where, err;
+    if (!take_socket(opt, &sh, &where)) return 1;
+    bool own_unix = opt.listen.rfind("unix:", 0) == 0;
+    if (!switch_user(opt.user, own_unix ? opt.listen.substr(5) : std::string(), &err)) {
+        log_line(LogLevel::Error, "not started: " + log_value(err));
         return 1;
-    }
-    sockaddr_storage sa{};
-    socklen_t sa_len = sizeof sa;
-    sh.tcp = ::getsockname(sh.listen_fd, reinterpret_cast<sockaddr*>(&sa), &sa_len) == 0 &&
-             (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
-    {
-        std::string err;
-        bool own_unix = !opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0;
-        if (!switch_user(opt.user, own_unix ? opt.listen.substr(5) : std::string(), &err)) {
-            log_line(LogLevel::Error, "not started: " + log_value(err));
-            return 1;
-        }
     }
     sh.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (sh.wake_fd < 0) {
         log_line(LogLevel::Error, std::string("not started: eventfd: ") + std::strerror(errno));
         return 1;
     }
-    // Each loop holds one descriptor of its own; leave at least three for connections
-    // and reloads per loop, so that a low ulimit -n gets fewer loops, not none that work.
-    int asked = opt.threads > 0 ? opt.threads : default_loops();
-    int loops = asked;
-    rlimit nofile{};
-    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
-        long spare = static_cast<long>(nofile.rlim_cur) - open_descriptors();
-        loops = static_cast<int>(std::max(1L, std::min<long>(asked, spare / 4)));
+    std::vector<std::unique_ptr<Loop>> loops = make_loops(opt.threads > 0 ? opt.threads : default_loops(), &sh);
+    if (loops.empty()) {
+        log_line(LogLevel::Error, "not started: no event loop");
+        return 1;
     }
-    std::vector<std::unique_ptr<Loop>> made;
-    for (int i = 0; i < loops; ++i) {
-        int ep = ::epoll_create1(EPOLL_CLOEXEC);
-        if (ep < 0) {
-            if (made.empty()) {
-                log_line(LogLevel::Error, std::string("not started: epoll_create1: ") + std::strerror(errno));
-                return 1;
-            }
-            break;
-        }
-        made.push_back(std::make_unique<Loop>(&sh, ep));
-    }
-    if (static_cast<int>(made.size()) < asked)
-        log_line(LogLevel::Warn, std::to_string(asked) + " event loops asked, " + std::to_string(made.size()) +
-                                     " started: the limit on open files (ulimit -n) leaves too few descriptors");
-    sh.running = static_cast<int>(made.size());
+    sh.running = static_cast<int>(loops.size());
     std::vector<std::thread> threads;
-    for (auto& l : made) threads.emplace_back([&l] { l->run(); });
+    for (auto& l : loops) threads.emplace_back([&l] { l->run(); });
     // Only now may a client connect: the user is switched and the loops are there.
     if (!opt.listen.empty() && !start_listening(sh.listen_fd)) {
         log_line(LogLevel::Error, "cannot listen: " + log_value(where) + ": " + std::strerror(errno));
-        if (opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
+        if (own_unix) ::unlink(opt.listen.c_str() + 5);
         std::_Exit(1);  // the loops wait for a go that never comes
     }
     // Said before the loops accept, so that it comes before any request's line.
-    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(made.size()) +
-                                 " event loop" + (made.size() == 1 ? "" : "s"));
+    log_line(LogLevel::Info, "serving FastCGI on " + log_value(where) + " with " + std::to_string(loops.size()) +
+                                 " event loop" + (loops.size() == 1 ? "" : "s"));
     {
         std::lock_guard<std::mutex> lock(sh.go_mutex);
         sh.go = true;
     }
     sh.go_cv.notify_all();
-    for (;;) {
-        timespec tick{0, 250 * 1000 * 1000};
-        int sig = ::sigtimedwait(&sigs, nullptr, &tick);
-        if (sig == SIGTERM || sig == SIGINT) {
-            log_line(LogLevel::Info, std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                                         ": finishing requests in progress");
-            break;
-        }
-        store.poll(sig == SIGHUP);
-    }
-    sh.stop = true;
-    std::uint64_t one = 1;
-    if (::write(sh.wake_fd, &one, sizeof one) != static_cast<ssize_t>(sizeof one))
-        log_line(LogLevel::Warn, "cannot wake the event loops");
-    // Requests in progress finish, each within its own bound (10 s, then 2 s to close).
-    auto deadline = Clock::now() + kRequestTime + kCloseWait + seconds(1);
-    while (sh.running.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
-    if (!opt.listen.empty() && opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
-    if (sh.running.load() > 0) {
+    serve_signals(sigs, &store);
+    bool finished = stop_loops(&sh, &threads);
+    if (own_unix) ::unlink(opt.listen.c_str() + 5);
+    if (!finished) {
         log_line(LogLevel::Warn, "stopped with requests still unanswered");
         std::_Exit(0);
     }
-    for (std::thread& t : threads) t.join();
     log_line(LogLevel::Info, "stopped");
     return 0;
 }
