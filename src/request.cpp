@@ -127,55 +127,44 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
     return true;
 }
 
-Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
-                std::vector<std::string>* trace, bool to_end) {
+namespace {
+
+// Checks the body's length against what check_head said, decodes it, and takes the
+// fields sipgate.io sends once. Returns false with *bad set (400, 413) when it cannot.
+bool read_form(std::string_view body, std::size_t length, bool to_end, Fields* fields, Form* form, Response* bad) {
     if (to_end) {
-        if (body.size() > length)
-            return error_response(413, "body too large: more than max_body (" + std::to_string(length) + " bytes)");
+        if (body.size() > length) {
+            *bad = error_response(413, "body too large: more than max_body (" + std::to_string(length) + " bytes)");
+            return false;
+        }
         length = body.size();
-    } else if (body.size() < length)
-        return error_response(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
+    } else if (body.size() < length) {
+        *bad = error_response(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
                                        std::to_string(length) + " bytes");
-    Fields fields;
+        return false;
+    }
     std::string err;
-    if (!decode_form(body.substr(0, length), &fields, &err)) return error_response(400, "malformed body: " + err);
-    Form form;
-    for (const auto& [name, value] : fields) {
+    if (!decode_form(body.substr(0, length), fields, &err)) {
+        *bad = error_response(400, "malformed body: " + err);
+        return false;
+    }
+    for (const auto& [name, value] : *fields) {
         for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
             if (name != kSingleFields[i]) continue;
-            if (form.get[i]) return error_response(400, "field '" + name + "' given more than once");
-            form.get[i] = &value;
+            if (form->get[i]) {
+                *bad = error_response(400, "field '" + name + "' given more than once");
+                return false;
+            }
+            form->get[i] = &value;
         }
     }
-    auto value = [&](const char* name) -> std::string {
-        const std::string* v = form.field(name);
-        return v ? *v : std::string();
-    };
-    Response r;
-    r.event = form.field("event") ? value("event") : "newCall";
-    r.call_id = value("callId");
-    r.direction = value("direction");
-    r.from = value("from");
-    r.to = value("to");
-    bool known_event = false;
-    for (const char* e : kEvents) known_event = known_event || r.event == e;
-    if (!known_event) {
-        Response bad = error_response(400, "unknown event: expected newCall, answer, hangup or dtmf");
-        bad.event = r.event;
-        return bad;
-    }
-    r.status = 200;
-    r.content_type = kXml;
-    if (r.event != "newCall") {
-        // Only newCall is routed; the others are taken note of.
-        if (r.event == "hangup") r.detail = "cause=" + value("cause");
-        if (r.event == "dtmf") r.detail = "dtmf=" + value("dtmf");
-        if (r.event == "answer") r.detail = "user=" + value("user");
-        r.body = empty_answer();
-        r.action = "none";
-        if (trace) trace->push_back("event " + r.event + ": answered with <Response/>");
-        return r;
-    }
+    return true;
+}
+
+// A newCall: checks its direction and numbers (a 400 names the first that is wrong),
+// then the first rule that matches decides. `r` holds the request's fields for the log.
+Response route(const Config& config, const Form& form, std::int64_t now, std::vector<std::string>* trace,
+               Response r) {
     auto fail = [&](std::string msg) {
         Response bad = error_response(400, std::move(msg));
         bad.event = r.event;
@@ -187,6 +176,7 @@ Response answer(const Config& config, std::string_view body, std::size_t length,
     };
     Call call;
     call.now = now;
+    std::string err;
     if (!form.field("direction")) return fail("missing field 'direction'");
     if (r.direction != "in" && r.direction != "out") return fail("bad direction: expected 'in' or 'out'");
     call.direction = r.direction == "in" ? Direction::In : Direction::Out;
@@ -201,22 +191,57 @@ Response answer(const Config& config, std::string_view body, std::size_t length,
     }
     r.from = call.from.text;
     r.to = call.to.text;
+    r.rule = "none";
+    r.action = "none";
+    r.body = empty_answer();
     const Rule* rule = decide(config, call, trace);
-    if (!rule) {
-        r.rule = "none";
-        r.action = "none";
-        r.body = empty_answer();
-        return r;
-    }
+    if (!rule) return r;
     r.rule = rule->name;
-    if (!render(*rule, call, &r.body)) {
-        r.action = "none";
+    std::string xml;
+    if (!render(*rule, call, &xml)) {
         r.detail = "dial $to: 'to' is " + call.to.text + ", not a number to dial";
         if (trace) trace->push_back(r.detail + "; answered with <Response/>");
-        r.body = empty_answer();
         return r;
     }
+    r.body = std::move(xml);
     r.action = rule->action_text;
+    return r;
+}
+
+}  // namespace
+
+Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
+                std::vector<std::string>* trace, bool to_end) {
+    Fields fields;
+    Form form;
+    Response r;
+    if (!read_form(body, length, to_end, &fields, &form, &r)) return r;
+    auto value = [&](const char* name) -> std::string {
+        const std::string* v = form.field(name);
+        return v ? *v : std::string();
+    };
+    r.event = form.field("event") ? value("event") : "newCall";
+    r.call_id = value("callId");
+    r.direction = value("direction");
+    r.from = value("from");
+    r.to = value("to");
+    bool known_event = false;
+    for (const char* e : kEvents) known_event = known_event || r.event == e;
+    if (!known_event) {
+        Response bad = error_response(400, "unknown event: expected newCall, answer, hangup or dtmf");
+        bad.event = r.event;
+        return bad;
+    }
+    r.status = 200;
+    r.content_type = kXml;
+    if (r.event == "newCall") return route(config, form, now, trace, std::move(r));
+    // Only newCall is routed; the others are taken note of.
+    if (r.event == "hangup") r.detail = "cause=" + value("cause");
+    if (r.event == "dtmf") r.detail = "dtmf=" + value("dtmf");
+    if (r.event == "answer") r.detail = "user=" + value("user");
+    r.body = empty_answer();
+    r.action = "none";
+    if (trace) trace->push_back("event " + r.event + ": answered with <Response/>");
     return r;
 }
 
