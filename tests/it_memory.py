@@ -1,4 +1,4 @@
-"""Running out of memory while loading (issue "A FastCGI engine of our own", item 4):
+"""Running out of memory while loading (callrouter(8), FAILURE BEHAVIOUR):
 under `ulimit -v`, a list file of 6,000,000 lines does not fit. `--check` and CGI say so
 in one line; a running FastCGI process refuses the reload, keeps the last good rules,
 retries it like the other passing failures, and takes the next version that fits.
