@@ -114,7 +114,7 @@ void Connection::feed(const char* data, std::size_t n) {
 
 void Connection::end_of_input() {
     if (done_) return;
-    if (state_ == State::Body) finish_body();
+    if (state_ == State::Body) finish_body(false);
     done_ = true;
 }
 
@@ -142,7 +142,7 @@ void Connection::start_record() {
     } else if (id_ == request_id_ && type_ == kStdin && state_ != State::Idle) {
         if (state_ == State::Params) return fail("STDIN before the end of the params");
         sink_ = Sink::Stdin;
-        if (content_left_ == 0) finish_body();
+        if (content_left_ == 0) finish_body(true);
     }
     // Anything else (a record for a request that is not active, DATA, a type sent
     // the wrong way) is skipped: FastCGI 1.0, section 3.3.
@@ -160,7 +160,7 @@ void Connection::content(const char* p, std::size_t n) {
     case Sink::Stdin: {
         std::size_t cap = want_.to_end ? want_.length + 1 : want_.length;
         body_.append(p, std::min(n, cap - body_.size()));
-        if (body_.size() == cap) finish_body();
+        if (body_.size() == cap) finish_body(true);
         break;
     }
     }
@@ -185,6 +185,7 @@ void Connection::end_record() {
         state_ = State::Params;
         request_id_ = id_;
         keep_conn_ = keep;
+        ++begun_;
         break;
     }
     case Sink::Management: management(); break;
@@ -199,6 +200,7 @@ void Connection::end_record() {
             std::string().swap(params_);
             std::string().swap(body_);
             end_request(id, 1, kRequestComplete);
+            ++ended_;
             if (!keep_conn_) done_ = true;
         }
         break;
@@ -222,12 +224,12 @@ void Connection::finish_params() {
     std::string early;
     if (!handler_->on_params(pairs, &want_, &early)) return answer(early, 0);
     state_ = State::Body;
-    if (!want_.to_end && want_.length == 0) finish_body();
+    if (!want_.to_end && want_.length == 0) finish_body(true);
 }
 
-void Connection::finish_body() {
+void Connection::finish_body(bool complete) {
     bool ended = sink_ == Sink::Stdin && content_left_ == 0;  // called for the empty STDIN record
-    std::string a = handler_->on_body(body_);
+    std::string a = handler_->on_body(body_, complete);
     answer(a, 0);
     stdin_open_ = !ended;
 }
@@ -240,6 +242,7 @@ void Connection::answer(const std::string& cgi_response, unsigned app_status) {
     put_records(&out_, kStdout, id, {});
     end_request(id, app_status, kRequestComplete);
     ++answered_;
+    ++ended_;
     state_ = State::Idle;
     request_id_ = 0;
     sink_ = Sink::Skip;

@@ -31,7 +31,8 @@ constexpr std::size_t kMaxParams = 64 * 1024;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 // Parses FastCGI name-value pairs (1- or 4-byte lengths). Returns false with *err
-// when a length overruns `data`; keeps nothing then. Allocates at most data.size().
+// when a length overruns `data`; keeps nothing then. No length is trusted before it
+// is checked against `data`, so the pairs hold at most data.size() bytes.
 bool parse_pairs(std::string_view data, Pairs* out, std::string* err);
 
 // Appends the name-value pair as FastCGI encodes it.
@@ -56,9 +57,10 @@ public:
     // *answer when the answer is known without it (405, 413 ...).
     virtual bool on_params(const Pairs& params, BodyWant* want, std::string* answer) = 0;
     // The body as read: `length` bytes, or with to_end what came before the end (one
-    // byte more than asked when it went past), or less when the stream or the
-    // connection ended early. Returns the answer.
-    virtual std::string on_body(std::string_view body) = 0;
+    // byte more than asked when it went past). `complete` is false when the connection
+    // ended (or its time ran out) first: then the body is what came, however long it
+    // looks. Returns the answer.
+    virtual std::string on_body(std::string_view body, bool complete) = 0;
     // The web server aborted the request (FCGI_ABORT_REQUEST); nothing is answered.
     virtual void on_abort() = 0;
 };
@@ -96,6 +98,10 @@ public:
     const std::string& error() const { return error_; }
     // Requests answered on this connection.
     unsigned answered() const { return answered_; }
+    // Requests begun, and ended (answered or aborted): a change tells the owner that a
+    // request began or ended, whatever happened in between.
+    unsigned begun() const { return begun_; }
+    unsigned ended() const { return ended_; }
     // The last request answered may still send STDIN records (it was answered before
     // the empty one came): closing now could reset the connection and lose the answer.
     bool input_may_follow() const { return stdin_open_; }
@@ -109,7 +115,7 @@ private:
     void end_record();
     void fail(std::string why);
     void finish_params();
-    void finish_body();
+    void finish_body(bool complete);
     void answer(const std::string& cgi_response, unsigned app_status);
     void end_request(std::uint16_t id, unsigned app_status, unsigned char protocol_status);
     void management();
@@ -119,7 +125,7 @@ private:
     std::string out_;
     std::string error_;
     bool done_ = false;
-    unsigned answered_ = 0;
+    unsigned answered_ = 0, begun_ = 0, ended_ = 0;
 
     // The record being read.
     unsigned char head_[8] = {};

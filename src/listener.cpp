@@ -31,8 +31,10 @@ int open_unix(const std::string& path, unsigned socket_mode, std::string* err) {
     // A socket file left by a dead process is removed; one that answers is in use.
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        bool alive = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+        // Non-blocking: a full backlog (EAGAIN) is a process that lives, not a wait.
+        int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        bool alive = probe >= 0 && (::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 ||
+                                    errno == EAGAIN);
         if (probe >= 0) ::close(probe);
         if (alive) {
             ::close(fd);

@@ -27,13 +27,18 @@ struct HttpHead {
 
 // The head of a request from its CGI meta-variables; `param` returns a variable's
 // value, or null when the server did not set it.
+inline void assign_value(std::string* out, const char* v) { *out = v; }
+inline void assign_value(std::string* out, const std::string* v) { *out = *v; }
+
+// `param` may return a const char* (the CGI environment) or a const std::string*
+// (FastCGI params, which may hold a NUL).
 template <typename Param>
 HttpHead read_head(Param param) {
     HttpHead head;
     auto copy = [&](const char* name, bool* has, std::string* out) {
-        const char* v = param(name);
+        auto v = param(name);
         if (has) *has = v != nullptr;
-        if (v) *out = v;
+        if (v) assign_value(out, v);
     };
     copy("REQUEST_METHOD", nullptr, &head.method);
     copy("CONTENT_TYPE", &head.has_content_type, &head.content_type);

@@ -11,9 +11,9 @@ namespace cr {
 bool Responder::on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::string* answer) {
     t0_ = std::chrono::steady_clock::now();
     config_ = rules_();
-    HttpHead head = read_head([&](const char* name) -> const char* {
+    HttpHead head = read_head([&](const char* name) -> const std::string* {
         for (const auto& p : params)
-            if (p.first == name) return p.second.c_str();
+            if (p.first == name) return &p.second;  // whole, a NUL in it included
         return nullptr;
     });
     head.body_to_end = true;
@@ -28,10 +28,15 @@ bool Responder::on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::
     return true;
 }
 
-std::string Responder::on_body(std::string_view body) {
+std::string Responder::on_body(std::string_view body, bool complete) {
     std::vector<std::string> trace;
+    // A body of unknown length that did not reach its end is not a body: never route on it.
+    if (to_end_ && !complete)
+        return finish(error_response(400, "body cut short: the connection ended before the end of the body (" +
+                                              std::to_string(body.size()) + " bytes came)"),
+                      trace);
     Response r = answer(*config_, body, length_, std::time(nullptr),
-                            log_level() >= LogLevel::Debug ? &trace : nullptr, to_end_);
+                        log_level() >= LogLevel::Debug ? &trace : nullptr, to_end_);
     return finish(r, trace);
 }
 

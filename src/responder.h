@@ -21,7 +21,7 @@ public:
     explicit Responder(std::function<std::shared_ptr<const Config>()> rules) : rules_(std::move(rules)) {}
 
     bool on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::string* answer) override;
-    std::string on_body(std::string_view body) override;
+    std::string on_body(std::string_view body, bool complete) override;
     void on_abort() override;
 
 private:

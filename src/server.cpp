@@ -59,7 +59,10 @@ struct Shared {
     ConfigStore* store = nullptr;
     std::atomic<bool> stop{false};
     std::atomic<unsigned> conns{0};
+    int loops = 0;
     std::atomic<int> running{0};
+    std::atomic<int> unlistened{0};       // loops that no longer accept, once stopping
+    std::atomic<bool> make_room{false};   // a loop at the limit found no idle connection of its own
     // The loops wait for `go` before they accept: set once the socket listens and the
     // start is logged, so that no request's line comes before that line.
     std::mutex go_mutex;
@@ -74,11 +77,11 @@ struct Conn final : Responder {
         : Responder([s] { return s->store->current(); }), fd(f), since(now) {}
 
     std::size_t unsent() const { return proto.output().size() - sent; }
-    // Between requests, nothing to send: may be closed without loss.
-    bool idle() const { return !proto.busy() && unsent() == 0 && !closing; }
-    // Idle after serving a request: what makes room first. A new connection whose
-    // request may be on its way is not one.
-    bool kept_idle() const { return idle() && proto.answered() > 0; }
+    // Between requests, nothing to send, nothing more to come: may be closed without loss.
+    bool idle() const { return !proto.busy() && unsent() == 0 && !closing && !proto.input_may_follow(); }
+    // Idle after a request: what makes room first. A new connection whose request may
+    // be on its way is not one.
+    bool kept_idle() const { return idle() && proto.ended() > 0; }
 
     int fd;
     fcgi::Connection proto{this, fcgi::Limits{kMaxConns}};
@@ -89,6 +92,7 @@ struct Conn final : Responder {
     bool closing = false;             // the write side is shut; waiting for the peer to close
     std::size_t close_bytes = 0;
     std::size_t sent = 0;             // of proto.output()
+    unsigned begun = 0, ended = 0;    // proto's counts as last seen
     std::uint32_t events = EPOLLIN;   // as registered with epoll
 };
 
@@ -133,6 +137,7 @@ void Loop::run() {
         if (!stopping_ && sh_->stop.load()) {
             stopping_ = true;
             set_accepting(false);
+            sh_->unlistened.fetch_add(1);
             ::epoll_ctl(ep_, EPOLL_CTL_DEL, sh_->wake_fd, nullptr);  // it stays readable
             check_times(now);
         }
@@ -194,6 +199,7 @@ void Loop::accept_some(Clock::time_point now) {
             // Only the first turn knows a connection is waiting (the socket was readable).
             if (i > 0) return;
             if (close_oldest_idle()) continue;
+            sh_->make_room = true;  // another loop may hold an idle one
             set_accepting(false);
             resume_at_ = now + kAcceptPause;
             return;
@@ -231,7 +237,11 @@ void Loop::accept_some(Clock::time_point now) {
 }
 
 void Loop::read_from(Conn* c, Clock::time_point now) {
-    ssize_t n = ::recv(c->fd, buf_, sizeof buf_, 0);
+    // An answer may be up to 8 times the bytes that asked for it (an empty BEGIN_REQUEST
+    // and params give a 405): reading at most an eighth of the room left keeps a peer that
+    // does not read near kOutputHigh of output.
+    std::size_t room = c->unsent() < kOutputHigh ? (kOutputHigh - c->unsent()) / 8 : 0;
+    ssize_t n = ::recv(c->fd, buf_, std::max<std::size_t>(512, std::min(room, sizeof buf_)), 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     if (n < 0) n = 0;  // a reset counts as the end
     std::size_t got = static_cast<std::size_t>(n);
@@ -248,16 +258,16 @@ void Loop::read_from(Conn* c, Clock::time_point now) {
         close_conn(c);
         return;
     }
-    unsigned answered = c->proto.answered();
-    bool was_busy = c->proto.busy();
     c->proto.feed(buf_, got);
     if (!c->proto.error().empty()) {
         log_line(LogLevel::Warn, "fastcgi: " + log_text(c->proto.error()) + "; connection closed");
         close_conn(c);
         return;
     }
-    if (c->proto.answered() != answered) c->since = now;
-    if (c->proto.busy() && (!was_busy || c->proto.answered() != answered)) c->request_start = now;
+    if (c->proto.ended() != c->ended) c->since = now;
+    if (c->proto.begun() != c->begun) c->request_start = now;
+    c->ended = c->proto.ended();
+    c->begun = c->proto.begun();
     flush(c, now);
 }
 
@@ -282,6 +292,7 @@ void Loop::flush(Conn* c, Clock::time_point now) {
         }
     }
     if (c->sent == out.size()) {
+        if (out.capacity() > kOutputHigh) std::string().swap(out);
         out.clear();
         c->sent = 0;
     } else if (!waited) {
@@ -348,7 +359,11 @@ void Loop::check_times(Clock::time_point now) {
             }
         } else if (stopping_ && c->idle()) {
             over = true;
-        } else if (c->proto.answered() == 0 && now - c->since > kFirstRequest) {
+        } else if (stopping_ && c->proto.input_may_follow() && !c->unsent()) {
+            ::shutdown(c->fd, SHUT_WR);  // the rest of a request answered early may come: let it
+            c->closing = true;
+            c->close_by = now + kCloseWait;
+        } else if (c->proto.ended() == 0 && now - c->since > kFirstRequest) {
             log_line(LogLevel::Debug, "fastcgi: no request within 10 s of connecting; connection closed");
             over = true;
         } else if (now - c->since > kIdleKept) {
@@ -358,6 +373,7 @@ void Loop::check_times(Clock::time_point now) {
         if (over) late.push_back(c.get());
     }
     for (Conn* c : late) close_conn(c);
+    if (sh_->make_room.load() && close_oldest_idle()) sh_->make_room = false;
 }
 
 // How many descriptors are open now (the budget the event loops start from).
@@ -450,11 +466,22 @@ void serve_signals(const sigset_t& sigs, ConfigStore* store) {
 
 // Tells the loops to stop and waits for them: requests in progress finish, each
 // within its own bound (10 s, then 2 s to close). Returns false when some did not.
-bool stop_loops(Shared* sh, std::vector<std::thread>* threads) {
+bool stop_loops(const ServerOptions& opt, Shared* sh, std::vector<std::thread>* threads) {
     sh->stop = true;
     std::uint64_t one = 1;
     if (::write(sh->wake_fd, &one, sizeof one) != static_cast<ssize_t>(sizeof one))
         log_line(LogLevel::Warn, "cannot wake the event loops");
+    // A socket of our own stops taking connections at once (a new one gets an error
+    // from the web server now, not after the requests in progress): once every loop has
+    // let go of it, it is closed, and a unix socket's file removed. One on fd 0 belongs
+    // to whoever started us and stays.
+    if (!opt.listen.empty()) {
+        if (opt.listen.rfind("unix:", 0) == 0) ::unlink(opt.listen.c_str() + 5);
+        auto let_go = Clock::now() + seconds(1);
+        while (sh->unlistened.load() < sh->loops && Clock::now() < let_go)
+            std::this_thread::sleep_for(milliseconds(1));
+        if (sh->unlistened.load() == sh->loops) ::close(sh->listen_fd);
+    }
     auto deadline = Clock::now() + kRequestTime + kCloseWait + seconds(1);
     while (sh->running.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
     if (sh->running.load() > 0) return false;
@@ -497,7 +524,8 @@ int run_fastcgi(const ServerOptions& opt) {
         log_line(LogLevel::Error, "not started: no event loop");
         return 1;
     }
-    sh.running = static_cast<int>(loops.size());
+    sh.loops = static_cast<int>(loops.size());
+    sh.running = sh.loops;
     std::vector<std::thread> threads;
     for (auto& l : loops) threads.emplace_back([&l] { l->run(); });
     // Only now may a client connect: the user is switched and the loops are there.
@@ -515,9 +543,7 @@ int run_fastcgi(const ServerOptions& opt) {
     }
     sh.go_cv.notify_all();
     serve_signals(sigs, &store);
-    bool finished = stop_loops(&sh, &threads);
-    if (own_unix) ::unlink(opt.listen.c_str() + 5);
-    if (!finished) {
+    if (!stop_loops(opt, &sh, &threads)) {
         log_line(LogLevel::Warn, "stopped with requests still unanswered");
         std::_Exit(0);
     }

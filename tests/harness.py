@@ -510,6 +510,12 @@ def replace(run, name, text):
     os.rename(tmp, run.path(name))
 
 
+def sanitized(binary):
+    """Whether the binary is built with AddressSanitizer (make sanitize's CALLROUTER_BIN)."""
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def figures(text):
     """Prints a figure measured on the way, as a "figures: ..." line."""
     print("     figures: " + text, flush=True)

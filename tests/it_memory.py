@@ -15,7 +15,7 @@ import subprocess
 import time
 
 from fixtures import GOOD, TEAM, TEAM_RULES, dial_xml
-from harness import (Process, _can_connect_unix, case, eq, expect, fcgi_request, figures, log_lines_only, replace,
+from harness import (Process, _can_connect_unix, case, eq, expect, fcgi_request, figures, log_lines_only, replace, sanitized,
                      terminate, wait_for)
 
 # Measured on Debian 12, x86-64 (KiB of address space, bisecting `ulimit -v`): --check
@@ -24,12 +24,6 @@ from harness import (Process, _can_connect_unix, case, eq, expect, fcgi_request,
 # well between.
 LIMIT_KIB = 196608
 LINES = 6_000_000
-
-
-def sanitized(binary):
-    """Whether the binary is built with AddressSanitizer (make sanitize's CALLROUTER_BIN)."""
-    with open(binary, "rb") as f:
-        return b"__asan_init" in f.read()
 
 
 def skip_sanitized(run):

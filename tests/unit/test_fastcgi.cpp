@@ -90,8 +90,9 @@ struct Echo : fcgi::Handler {
         }
         return true;
     }
-    std::string on_body(std::string_view body) override {
+    std::string on_body(std::string_view body, bool complete) override {
         bodies.emplace_back(body);
+        completes.push_back(complete);
         return "Status: 200 OK\r\n\r\n" + std::string(body);
     }
     void on_abort() override { ++aborts; }
@@ -99,6 +100,7 @@ struct Echo : fcgi::Handler {
     int params_seen = 0, aborts = 0;
     fcgi::Pairs last;
     std::vector<std::string> bodies;
+    std::vector<bool> completes;
 };
 
 // The STDOUT of request `id` and its END_REQUEST (appStatus, protocolStatus).
@@ -276,6 +278,7 @@ TEST_CASE("fastcgi: the body: exact length, to its end, too long, cut short") {
         std::string in = request(1, "0123456789", false, "none");
         c.feed(in.data(), in.size());
         CHECK(h.bodies == std::vector<std::string>{"0123456789"});
+        CHECK(h.completes == std::vector<bool>{true});
     }
     SUBCASE("no length and past the bound: one byte more than the bound, at once") {
         Echo h;
@@ -296,7 +299,19 @@ TEST_CASE("fastcgi: the body: exact length, to its end, too long, cut short") {
         CHECK(c.reading_body());
         c.end_of_input();
         CHECK(h.bodies == std::vector<std::string>{"abc"});
+        CHECK(h.completes == std::vector<bool>{false});
         CHECK(c.done());
+    }
+    SUBCASE("no length, and the connection ends before the empty STDIN record: not complete") {
+        Echo h;
+        fcgi::Connection c(&h, {});
+        std::string in = begin(1) + params(1, {});
+        fcgi::put_records(&in, fcgi::kStdin, 1, "from=1&to=49");
+        c.feed(in.data(), in.size());
+        CHECK(h.bodies.empty());
+        c.end_of_input();
+        CHECK(h.bodies == std::vector<std::string>{"from=1&to=49"});
+        CHECK(h.completes == std::vector<bool>{false});
     }
     SUBCASE("an answer without the body (405)") {
         Echo h;
