@@ -86,3 +86,26 @@ def answer_of(action_xml):
 def dial_xml(n):
     """The answer of `action = dial N`, with nothing else set."""
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Dial>\n    <Number>{n}</Number>\n  </Dial>\n</Response>\n'
+
+
+# --- the one rule that the deployment and front-end cases serve ---------------------
+
+DEPLOY_RULES = """
+[settings]
+country_code = 49
+max_body = 8192
+
+[rule office]
+direction = in
+to = 4921112345*
+action = dial 4915799912345
+"""
+
+DEPLOY_CALL = "from=492111234567&to=4921112345&direction=in"
+DEPLOY_DIAL = """<?xml version="1.0" encoding="UTF-8"?>
+<Response>
+  <Dial>
+    <Number>4915799912345</Number>
+  </Dial>
+</Response>
+"""

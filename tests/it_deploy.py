@@ -19,30 +19,13 @@ import ssl
 import subprocess
 import time
 
+from fixtures import DEPLOY_CALL, DEPLOY_DIAL, DEPLOY_RULES, XML as XML_TYPE
 from harness import (FORM, ROOT, Failure, Process, case, eq, expect, fcgi_request, free_port, wait_for,
                      _can_connect_unix, _read, _user_group)
 
-RULES = """
-[settings]
-country_code = 49
-max_body = 8192
-require_user = sipgate
-
-[rule office]
-direction = in
-to = 4921112345*
-action = dial 4915799912345
-"""
-
-CALL = "from=492111234567&to=4921112345&direction=in"
-XML = "application/xml; charset=UTF-8"
-DIAL = """<?xml version="1.0" encoding="UTF-8"?>
-<Response>
-  <Dial>
-    <Number>4915799912345</Number>
-  </Dial>
-</Response>
-"""
+# The deployments check Basic Auth: the rules require the user the web server sets.
+RULES = DEPLOY_RULES.replace("max_body = 8192\n", "max_body = 8192\nrequire_user = sipgate\n")
+CALL, XML, DIAL = DEPLOY_CALL, XML_TYPE, DEPLOY_DIAL
 USERS = (("sipgate", "s3cret pass"), ("mallory", "other"))
 
 

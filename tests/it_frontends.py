@@ -17,28 +17,11 @@ import shutil
 import subprocess
 import time
 
+from fixtures import DEPLOY_CALL, DEPLOY_DIAL, DEPLOY_RULES, XML as XML_TYPE
 from harness import FORM, ROOT, _user_group, case, curl, eq, expect, figures, wait_for
 
-RULES = """
-[settings]
-country_code = 49
-max_body = 8192
-
-[rule office]
-direction = in
-to = 4921112345*
-action = dial 4915799912345
-"""
-
-CALL = "from=492111234567&to=4921112345&direction=in"
-XML = "application/xml; charset=UTF-8"
-DIAL = """<?xml version="1.0" encoding="UTF-8"?>
-<Response>
-  <Dial>
-    <Number>4915799912345</Number>
-  </Dial>
-</Response>
-"""
+RULES = DEPLOY_RULES
+CALL, XML, DIAL = DEPLOY_CALL, XML_TYPE, DEPLOY_DIAL
 
 
 # --- the front ends, each from its shipped file ----------------------------
