@@ -15,12 +15,12 @@ CR_CPPFLAGS := -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) -D_FORT
                -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
 CR_CXXFLAGS := -std=c++17 $(WARN) $(HARDEN)
 CR_LDFLAGS  := -pie -Wl,-z,relro,-z,now
-CR_LDLIBS   := -lxml2 -linih -pthread
+CR_LDLIBS   := -lxml2 -linih -lcrypto -pthread
 COMPILE   = $(CXX) $(CR_CPPFLAGS) $(CPPFLAGS) $(CR_CXXFLAGS) $(CXXFLAGS)
 LINK      = $(CXX) $(CR_LDFLAGS) $(LDFLAGS)
 
 # Everything the build, the tests and `make run` use, from Debian.
-DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev doctest-dev \
+DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev libssl-dev doctest-dev \
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o

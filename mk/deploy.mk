@@ -6,7 +6,7 @@
 #   make uninstall [PREFIX=...] [DESTDIR=...]        removes what install put there; keeps a
 #                                                    rule file that differs from the sample
 #   make static                                      build/callrouter-static: libxml2,
-#                                                    inih, libstdc++ linked in; only libc dynamic
+#                                                    inih, libcrypto, libstdc++ linked in; only libc dynamic
 
 PREFIX      ?= /usr/local
 SBINDIR     ?= $(PREFIX)/sbin
@@ -63,7 +63,7 @@ uninstall:
 # know, which callrouter never uses); src/static/icu-stub.c answers them "unsupported", so
 # that ICU's 30 MB data library stays out. STATIC_ICU=full links the real ICU instead.
 STATIC_ICU  ?= stub
-STATIC_LIBS := -Wl,-Bstatic -linih
+STATIC_LIBS := -Wl,-Bstatic -linih -lcrypto
 ifeq ($(STATIC_ICU),full)
 STATIC_LIBS += $(shell pkg-config --static --libs-only-l libxml-2.0 | sed 's/ -lm / /')
 STATIC_STUB :=
