@@ -83,11 +83,11 @@ int run_cgi(const std::string& config_path) {
     log_set_level(config->settings.log);
     auto t0 = std::chrono::steady_clock::now();
     HttpHead head = read_head([](const char* name) -> const char* { return std::getenv(name); });
-    std::size_t length = 0;
+    BodyPlan plan;
     Response r;
     std::vector<std::string> trace;
-    if (check_head(*config, head, &length, &r))
-        r = answer(*config, read_body(length), length, std::time(nullptr),
+    if (check_head(*config, head, &plan, &r))
+        r = answer(*config, read_body(plan.length), plan, std::time(nullptr),
                    log_level() >= LogLevel::Debug ? &trace : nullptr);
     write_all(cgi_response(r));
     log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);

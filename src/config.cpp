@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxRuleFile = 16u << 20;
 constexpr std::size_t kMaxListFile = 512u << 20;
+constexpr std::size_t kMaxKeyFile = 64u << 10;
 constexpr std::size_t kMaxBodyLimit = 1u << 20;
 constexpr int kMaxListProblems = 20;   // bad entries reported per list file
 constexpr std::size_t kMaxErrors = 50;  // problems reported per load
@@ -35,7 +36,9 @@ std::string read_problem(const FileRead& r, std::size_t limit) {
     case FileRead::Open: return std::string("cannot open: ") + std::strerror(r.error);
     case FileRead::Stat: return std::string("cannot stat: ") + std::strerror(r.error);
     case FileRead::NotRegular: return "not a regular file";
-    case FileRead::TooLarge: return "larger than " + std::to_string(limit >> 20) + " MiB";
+    case FileRead::TooLarge:
+        return "larger than " + (limit >= 1u << 20 ? std::to_string(limit >> 20) + " MiB"
+                                                   : std::to_string(limit >> 10) + " KiB");
     case FileRead::Read: return std::string("cannot read: ") + std::strerror(r.error);
     case FileRead::Done: break;
     }
@@ -61,7 +64,8 @@ struct KeySpec {
 };
 
 const KeySpec kSettingsKeys[] = {{"country_code", false}, {"timezone", false}, {"max_body", false},
-                                 {"require_user", false}, {"log", false}};
+                                 {"require_user", false}, {"log", false},        {"signature", false},
+                                 {"signature_key", false}};
 const KeySpec kListKeys[] = {{"numbers", true}, {"file", false}};
 const KeySpec kRuleKeys[] = {{"direction", false}, {"from", true},      {"to", true},       {"diversion", true},
                              {"when", false},      {"action", true},    {"caller_id", false}, {"anonymous", false}};
@@ -104,6 +108,7 @@ public:
         for (const Section& s : sections_)
             if (s.kind == Section::Settings) settings(s);
         time_zone();
+        signature_key();
         for (const Section& s : sections_)
             if (s.kind == Section::List) list(s);
         for (const Section& s : sections_)
@@ -121,8 +126,13 @@ private:
     Config* c_;
     std::vector<Section> sections_;
     int timezone_line_ = 0;
+    int signature_line_ = 0, signature_key_line_ = 0;
+    std::string signature_key_file_;
 
     void error(int line, std::string message) { load_->problems.add(line, std::move(message)); }
+    void warning(int line, const std::string& message) {
+        c_->warnings.push_back(load_->problems.file + ":" + std::to_string(line) + ": warning: " + message);
+    }
     static bool known(const char* key, const IniEntry& e) { return e.key == key; }
 
     void classify_sections() {
@@ -206,8 +216,59 @@ private:
                     st.require_user = v;
             } else if (known("log", e)) {
                 log_level(e, v);
+            } else if (known("signature", e)) {
+                signature_line_ = e.line;
+                if (v == "off" || v == "require")
+                    st.signature_required = v == "require";
+                else
+                    error(e.line, "signature must be 'off' or 'require', not " + quote(v));
+            } else if (known("signature_key", e)) {
+                signature_key_line_ = e.line;
+                signature_key_file_ = v;
+                if (v.empty()) error(e.line, "signature_key is empty (leave it out for sipgate.io's key)");
             }
         }
+    }
+
+    // A file named in the rule file, relative to the rule file's directory.
+    std::string beside_rules(const std::string& name) const {
+        if (name.empty() || name[0] == '/') return name;
+        const std::string& rules = load_->problems.file;
+        std::size_t slash = rules.rfind('/');
+        return slash == std::string::npos ? name : rules.substr(0, slash + 1) + name;
+    }
+
+    // The key of signature_key (read and checked whether or not signature = require,
+    // so that --check finds a bad one before it is turned on), else sipgate.io's own
+    // when signature = require.
+    void signature_key() {
+        Settings& st = c_->settings;
+        if (signature_key_file_.empty()) {
+            if (st.signature_required && !signature_key_line_) {
+                st.signature_key = PublicKey::sipgate();
+                st.signature_key_name = "sipgate.io's key";
+            }
+            return;
+        }
+        std::string path = beside_rules(signature_key_file_);
+        c_->files.push_back(path);
+        load_->stamps.emplace_back();
+        std::string pem, err;
+        FileRead r = read_file(path, kMaxKeyFile, &pem, &load_->stamps.back());
+        if (!r.ok()) {
+            if (is_passing(r.error)) load_->passing = true;
+            error(signature_key_line_, "signature_key " + path + ": " + read_problem(r, kMaxKeyFile));
+            return;
+        }
+        st.signature_key = PublicKey::from_pem(pem, &err);
+        if (!st.signature_key) {
+            error(signature_key_line_, "signature_key " + path + ": " + err);
+            return;
+        }
+        st.signature_key_name = path;
+        if (!st.signature_required)
+            warning(signature_key_line_, "signature_key has no effect while signature = off" +
+                                             std::string(signature_line_ ? "" : " (the default)"));
     }
 
     void country_code(const IniEntry& e) {
@@ -292,12 +353,7 @@ private:
             error(line, "file is empty");
             return;
         }
-        std::string path = name;
-        if (path[0] != '/') {
-            const std::string& rules = load_->problems.file;
-            std::size_t slash = rules.rfind('/');
-            if (slash != std::string::npos) path = rules.substr(0, slash + 1) + path;
-        }
+        std::string path = beside_rules(name);
         c_->files.push_back(path);
         load_->stamps.emplace_back();
         std::string data;
@@ -453,7 +509,12 @@ private:
         if (!parse_action(r->action_text, c_->settings.country_code, &r->steps, &err)) {
             error(e.line, err);
             at->ok = false;
+            return;
         }
+        if (r->steps.size() > 1 && r->steps[1].kind != Step::Hangup && r->steps[1].kind != Step::Pass)
+            warning(e.line, "sipgate.io is known to obey 'play URL then hangup' only; what it does with "
+                            "another action after a play is documented nowhere (it may deliver the call as "
+                            "if there were no rule)");
     }
 };
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "number.h"
 #include "schedule.h"
+#include "signature.h"
 #include "tz.h"
 
 namespace cr {
@@ -23,6 +24,11 @@ struct Settings {
     std::size_t max_body = 8192;       // bytes
     std::string require_user;          // REMOTE_USER that must be set; empty: none
     LogLevel log = LogLevel::Info;
+    bool signature_required = false;   // signature = require
+    // The key of signature_key, else sipgate.io's built-in one; loaded when signature =
+    // require or signature_key is given, else null.
+    std::shared_ptr<const PublicKey> signature_key;
+    std::string signature_key_name;    // for messages: the file, or "sipgate.io's key"
 };
 
 struct List {
@@ -73,7 +79,10 @@ struct Config {
     std::vector<std::unique_ptr<List>> lists;
     std::vector<std::unique_ptr<Hours>> hours;
     std::vector<Rule> rules;
-    std::vector<std::string> files;    // the rule file and every list file it read
+    std::vector<std::string> files;    // the rule file and every list or key file it read
+    // "FILE:LINE: warning: message" for what loads but may not do what it says (see
+    // callrouter.ini(5)); --check prints them, a FastCGI process logs them once.
+    std::vector<std::string> warnings;
 
     const List* find_list(const std::string& name) const;
     const Hours* find_hours(const std::string& name) const;

@@ -32,6 +32,7 @@ const char kUsage[] =
     "usage: callrouter [--config FILE] [--listen ADDR] [--threads N] [--socket-mode MODE] [--user NAME]\n"
     "       callrouter [--config FILE] --check\n"
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
+    "                  [--signature SIG]\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -49,6 +50,8 @@ const char kUsage[] =
     "  --test BODY       answer BODY as if POSTed: XML on stdout, the rules tried on stderr\n"
     "  --at TIME         with --test: decide at TIME, 'YYYY-MM-DD HH:MM' in the rule file's\n"
     "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'\n"
+    "  --signature SIG   with --test: the request's X-Sipgate-Signature header (base64),\n"
+    "                    to replay a captured push; checked when signature = require\n"
     "  --help, --version\n";
 
 int usage_error(const std::string& msg) {
@@ -72,10 +75,13 @@ std::string find_config(const std::string& given) {
     return "/etc/callrouter/callrouter.ini";
 }
 
+// Loads the rules; prints each problem, or each warning, on stderr.
 std::shared_ptr<const cr::Config> load_or_report(const std::string& path) {
     std::vector<std::string> errors;
     std::shared_ptr<const cr::Config> c = cr::load_rules(path, &errors);
     for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    if (c)
+        for (const std::string& w : c->warnings) std::fprintf(stderr, "%s\n", w.c_str());
     return c;
 }
 
@@ -91,7 +97,9 @@ int run_check(const std::string& path) {
     return 0;
 }
 
-int run_test(const std::string& path, const std::string& body, const std::string& at) {
+// --test: answers `body` as if POSTed at `at`, with `signature` (when given) as its
+// X-Sipgate-Signature header. Exits 0 for a 200, 1 for any other answer.
+int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature) {
     std::shared_ptr<const cr::Config> c = load_or_report(path);
     if (!c) return 1;
     std::int64_t now = std::time(nullptr);
@@ -107,6 +115,10 @@ int run_test(const std::string& path, const std::string& body, const std::string
         head.has_remote_user = true;
         head.remote_user = c->settings.require_user;
     }
+    if (signature) {
+        head.has_signature = true;
+        head.signature = *signature;
+    }
     std::vector<std::string> trace;
     auto t0 = std::chrono::steady_clock::now();
     cr::Response r = cr::handle(*c, head, body, now, &trace);
@@ -119,7 +131,7 @@ int run_test(const std::string& path, const std::string& body, const std::string
 
 // The options, each spelled in full: getopt_long alone would also take an abbreviation
 // ("--conf"), "--config=FILE", "-hx" and "--", which callrouter refuses as unknown.
-enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt };
+enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt, kSignature };
 
 const struct option kOptions[] = {
     {"help", no_argument, nullptr, kHelp},
@@ -132,6 +144,7 @@ const struct option kOptions[] = {
     {"check", no_argument, nullptr, kCheck},
     {"test", required_argument, nullptr, kTest},
     {"at", required_argument, nullptr, kAt},
+    {"signature", required_argument, nullptr, kSignature},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -153,13 +166,14 @@ const char* value_error(int id) {
         case kUser: return "--user needs a user name";
         case kTest: return "--test needs a request body";
         case kAt: return "--at needs a time";
+        case kSignature: return "--signature needs the X-Sipgate-Signature header's value";
         default: return "";
     }
 }
 
 struct CommandLine {
-    std::string config, listen, test_body, at;
-    bool check = false, test = false;
+    std::string config, listen, test_body, at, signature;
+    bool check = false, test = false, has_signature = false;
     cr::ServerOptions opt;
 };
 
@@ -189,6 +203,10 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
         case kCheck: cl->check = true; return true;
         case kTest: cl->test_body = value; cl->test = true; return true;
         case kAt: cl->at = value; return !value.empty();
+        case kSignature:
+            cl->signature = value;
+            cl->has_signature = true;
+            return true;  // an empty header is a case to replay too
         default: return false;
     }
 }
@@ -226,13 +244,14 @@ int main(int argc, char** argv) {
     if (const int status = parse_command_line(argc, argv, &cl); status >= 0) return status;
     if (cl.check && cl.test) return usage_error("--check and --test exclude each other");
     if (!cl.at.empty() && !cl.test) return usage_error("--at goes with --test");
+    if (cl.has_signature && !cl.test) return usage_error("--signature goes with --test");
     if ((cl.check || cl.test) && !cl.listen.empty()) return usage_error("--listen does not go with --check or --test");
     if ((cl.check || cl.test) && !cl.opt.user.empty()) return usage_error("--user does not go with --check or --test");
 
     cr::answer_init();
     std::string path = find_config(cl.config);
     if (cl.check) return run_check(path);
-    if (cl.test) return run_test(path, cl.test_body, cl.at);
+    if (cl.test) return run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr);
 
     cl.opt.config_path = path;
     cl.opt.listen = cl.listen;

@@ -42,6 +42,7 @@ bool ConfigStore::load(const char* why, bool retry) {
     // Logged after the swap: when the line is there, the rules are in force.
     log_line(LogLevel::Info, std::string(why) + ": " + log_value(path_) + ": " + std::to_string(c->rules.size()) +
                                  " rules, " + std::to_string(c->lists.size()) + " lists, loaded in " + buf);
+    for (const std::string& w : c->warnings) log_line(LogLevel::Warn, log_text(w));
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include "form.h"
 #include "log.h"
 #include "rules.h"
+#include "signature.h"
 
 namespace cr {
 
@@ -15,9 +16,11 @@ constexpr const char* kXml = "application/xml; charset=UTF-8";
 
 const char* const kEvents[] = {"newCall", "answer", "hangup", "dtmf"};
 
-// Fields sipgate.io sends once; a second copy is ambiguous and refused.
+// Fields sipgate.io sends once; a second copy is ambiguous. The first kRoutingFields
+// are the ones routing needs: only they can make a request a 400 (SPEC section 4).
 const char* const kSingleFields[] = {"event", "from", "to", "direction", "callId", "origCallId", "xcid",
                                      "diversion", "user", "userId", "fullUserId", "answeringNumber", "cause", "dtmf"};
+constexpr std::size_t kRoutingFields = 4;
 
 struct Form {
     const std::string* get[sizeof(kSingleFields) / sizeof(kSingleFields[0])] = {};
@@ -26,7 +29,20 @@ struct Form {
             if (std::string_view(kSingleFields[i]) == name) return get[i];
         return nullptr;
     }
+    void drop(const char* name) {
+        for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
+            if (std::string_view(kSingleFields[i]) == name) get[i] = nullptr;
+    }
 };
+
+// Treats the optional field `name` as absent, names it for the log line, and says why
+// in the trace.
+void ignore(Response* r, Form* form, const char* name, const std::string& why, std::vector<std::string>* trace) {
+    form->drop(name);
+    if (!r->ignored.empty()) r->ignored += ',';
+    r->ignored += name;
+    if (trace) trace->push_back(std::string("field '") + name + "' ignored: " + why);
+}
 
 }  // namespace
 
@@ -75,7 +91,8 @@ std::string cgi_response(const Response& r) {
     return out;
 }
 
-bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp, bool* to_end) {
+bool check_head(const Config& config, const HttpHead& head, BodyPlan* plan, Response* resp) {
+    *plan = BodyPlan();
     if (head.method != "POST") {
         *resp = error_response(405, "method not allowed: sipgate.io POSTs");
         resp->allow_post = true;
@@ -88,15 +105,27 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
                                         : "forbidden: no authenticated user, and require_user is set");
         return false;
     }
+    if (config.settings.signature_required) {
+        if (!head.has_signature || head.signature.empty()) {
+            *resp = error_response(403, std::string("forbidden: ") +
+                                            (head.has_signature ? "the X-Sipgate-Signature header is empty"
+                                                                : "no X-Sipgate-Signature header") +
+                                            ", and signature = require");
+            resp->signature = "missing";
+            return false;
+        }
+        plan->check_signature = true;
+        plan->signature = head.signature;
+    }
     if (!head.has_content_type || !is_form_content_type(head.content_type)) {
         *resp = error_response(415, "unsupported media type: expected application/x-www-form-urlencoded");
         return false;
     }
     std::string_view cl = head.content_length;
     if (!head.has_content_length || cl.empty() || cl == "-1") {
-        if (head.body_to_end && to_end) {
-            *to_end = true;
-            *length = config.settings.max_body;
+        if (head.body_to_end) {
+            plan->to_end = true;
+            plan->length = config.settings.max_body;
             return true;
         }
         *resp = error_response(411, cl == "-1" ? "length required: Content-Length -1 (a body of unknown length)"
@@ -123,47 +152,62 @@ bool check_head(const Config& config, const HttpHead& head, std::size_t* length,
                                         std::to_string(config.settings.max_body));
         return false;
     }
-    *length = n;
+    plan->length = n;
     return true;
 }
 
 namespace {
 
-// Checks the body's length against what check_head said, decodes it, and takes the
-// fields sipgate.io sends once. Returns false with *bad set (400, 413) when it cannot.
-bool read_form(std::string_view body, std::size_t length, bool to_end, Fields* fields, Form* form, Response* bad) {
-    if (to_end) {
-        if (body.size() > length) {
-            *bad = error_response(413, "body too large: more than max_body (" + std::to_string(length) + " bytes)");
+// Checks the body's length against what check_head said. Returns the body to decode,
+// or false with *bad set (400, 413).
+bool check_length(std::string_view body, const BodyPlan& plan, std::string_view* out, Response* bad) {
+    if (plan.to_end) {
+        if (body.size() > plan.length) {
+            *bad = error_response(413, "body too large: more than max_body (" + std::to_string(plan.length) + " bytes)");
             return false;
         }
-        length = body.size();
-    } else if (body.size() < length) {
+        *out = body;
+    } else if (body.size() < plan.length) {
         *bad = error_response(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
-                                       std::to_string(length) + " bytes");
+                                       std::to_string(plan.length) + " bytes");
         return false;
+    } else {
+        *out = body.substr(0, plan.length);
     }
+    return true;
+}
+
+// Decodes the body and takes the fields sipgate.io sends once. A second copy of a field
+// routing needs (event, from, to, direction) is a 400; of any other, ambiguous, it is
+// treated as absent and named in r->ignored.
+bool read_form(std::string_view body, Fields* fields, Form* form, Response* r, std::vector<std::string>* trace) {
     std::string err;
-    if (!decode_form(body.substr(0, length), fields, &err)) {
-        *bad = error_response(400, "malformed body: " + err);
+    if (!decode_form(body, fields, &err)) {
+        *r = error_response(400, "malformed body: " + err);
         return false;
     }
+    bool twice[sizeof(kSingleFields) / sizeof(kSingleFields[0])] = {};
     for (const auto& [name, value] : *fields) {
         for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
             if (name != kSingleFields[i]) continue;
             if (form->get[i]) {
-                *bad = error_response(400, "field '" + name + "' given more than once");
-                return false;
+                if (i < kRoutingFields) {
+                    *r = error_response(400, "field '" + name + "' given more than once");
+                    return false;
+                }
+                twice[i] = true;
             }
             form->get[i] = &value;
         }
     }
+    for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
+        if (twice[i]) ignore(r, form, kSingleFields[i], "given more than once", trace);
     return true;
 }
 
 // A newCall: checks its direction and numbers (a 400 names the first that is wrong),
 // then the first rule that matches decides. `r` holds the request's fields for the log.
-Response route(const Config& config, const Form& form, std::int64_t now, std::vector<std::string>* trace,
+Response route(const Config& config, Form& form, std::int64_t now, std::vector<std::string>* trace,
                Response r) {
     auto fail = [&](std::string msg) {
         Response bad = error_response(400, std::move(msg));
@@ -172,6 +216,8 @@ Response route(const Config& config, const Form& form, std::int64_t now, std::ve
         bad.direction = r.direction;
         bad.from = r.from;
         bad.to = r.to;
+        bad.signature = r.signature;
+        bad.ignored = r.ignored;
         return bad;
     };
     Call call;
@@ -186,8 +232,10 @@ Response route(const Config& config, const Form& form, std::int64_t now, std::ve
     if (!form.field("to")) return fail("missing field 'to'");
     if (!parse_number(r.to, cc, false, &call.to, &err)) return fail("bad to: " + err);
     if (const std::string* d = form.field("diversion"); d && !d->empty()) {
-        if (!parse_number(*d, cc, false, &call.diversion, &err)) return fail("bad diversion: " + err);
-        call.has_diversion = true;
+        if (parse_number(*d, cc, false, &call.diversion, &err))
+            call.has_diversion = true;
+        else
+            ignore(&r, &form, "diversion", log_text(*d) + ": " + err, trace);
     }
     r.from = call.from.text;
     r.to = call.to.text;
@@ -210,12 +258,27 @@ Response route(const Config& config, const Form& form, std::int64_t now, std::ve
 
 }  // namespace
 
-Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
-                std::vector<std::string>* trace, bool to_end) {
+Response answer(const Config& config, std::string_view body, const BodyPlan& plan, std::int64_t now,
+                std::vector<std::string>* trace) {
     Fields fields;
     Form form;
     Response r;
-    if (!read_form(body, length, to_end, &fields, &form, &r)) return r;
+    std::string_view form_body;
+    if (!check_length(body, plan, &form_body, &r)) return r;
+    if (plan.check_signature) {
+        SignatureCheck sc = check_signature(*config.settings.signature_key, &plan.signature, form_body);
+        if (sc.result != SignatureCheck::Ok) {
+            r = error_response(403, "forbidden: " + sc.reason);
+            r.signature = sc.word();
+            return r;
+        }
+        r.signature = sc.word();
+        if (trace) trace->push_back("signature: verified with " + config.settings.signature_key_name);
+    }
+    if (std::string sig = r.signature; !read_form(form_body, &fields, &form, &r, trace)) {
+        r.signature = sig;
+        return r;
+    }
     auto value = [&](const char* name) -> std::string {
         const std::string* v = form.field(name);
         return v ? *v : std::string();
@@ -230,6 +293,7 @@ Response answer(const Config& config, std::string_view body, std::size_t length,
     if (!known_event) {
         Response bad = error_response(400, "unknown event: expected newCall, answer, hangup or dtmf");
         bad.event = r.event;
+        bad.signature = r.signature;
         return bad;
     }
     r.status = 200;
@@ -238,7 +302,17 @@ Response answer(const Config& config, std::string_view body, std::size_t length,
     // Only newCall is routed; the others are taken note of.
     if (r.event == "hangup") r.detail = "cause=" + value("cause");
     if (r.event == "dtmf") r.detail = "dtmf=" + value("dtmf");
-    if (r.event == "answer") r.detail = "user=" + value("user");
+    if (r.event == "answer") {
+        r.detail = "user=" + value("user");
+        if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
+            Number n;
+            std::string err;
+            if (parse_number(*a, config.settings.country_code, false, &n, &err))
+                r.detail += " answeringNumber=" + n.text;
+            else
+                ignore(&r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
+        }
+    }
     r.body = empty_answer();
     r.action = "none";
     if (trace) trace->push_back("event " + r.event + ": answered with <Response/>");
@@ -247,10 +321,10 @@ Response answer(const Config& config, std::string_view body, std::size_t length,
 
 Response handle(const Config& config, const HttpHead& head, std::string_view body, std::int64_t now,
                 std::vector<std::string>* trace) {
-    std::size_t length = 0;
+    BodyPlan plan;
     Response r;
-    if (!check_head(config, head, &length, &r)) return r;
-    return answer(config, body, length, now, trace);
+    if (!check_head(config, head, &plan, &r)) return r;
+    return answer(config, body, plan, now, trace);
 }
 
 std::string request_log_line(const Response& r, double millis) {
@@ -271,6 +345,8 @@ std::string request_log_line(const Response& r, double millis) {
     add("callId", r.call_id, false);
     add("rule", r.rule, false);
     add("action", r.action, false);
+    add("signature", r.signature, false);
+    add("ignored", r.ignored, false);
     if (r.status != 200)
         add("error", r.detail, true);
     else

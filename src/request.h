@@ -20,6 +20,8 @@ struct HttpHead {
     std::string content_length;
     bool has_remote_user = false;
     std::string remote_user;
+    bool has_signature = false;        // X-Sipgate-Signature (HTTP_X_SIPGATE_SIGNATURE)
+    std::string signature;
     // The transport can read a body of unknown length to its end (FastCGI: the
     // empty STDIN record); CGI cannot (RFC 3875), so there it is a 411.
     bool body_to_end = false;
@@ -44,6 +46,7 @@ HttpHead read_head(Param param) {
     copy("CONTENT_TYPE", &head.has_content_type, &head.content_type);
     copy("CONTENT_LENGTH", &head.has_content_length, &head.content_length);
     copy("REMOTE_USER", &head.has_remote_user, &head.remote_user);
+    copy("HTTP_X_SIPGATE_SIGNATURE", &head.has_signature, &head.signature);
     return head;
 }
 
@@ -54,22 +57,34 @@ struct Response {
     bool allow_post = false;    // 405: send "Allow: POST"
     // For the log line; request values as sent, escaped only when written.
     std::string event, direction, from, to, call_id, rule, action, detail;
+    std::string signature;      // "ok", "missing", "bad"; empty when signature = off
+    std::string ignored;        // optional fields treated as absent, comma separated
 };
 
-// The first step: everything that can be decided before reading the body.
-// Returns true and sets *length (bytes to read, at most max_body) when the body
-// is to be read; else false with *resp set to the answer (405, 403, 415, 411, 400, 413).
-// A head without a usable length (CONTENT_LENGTH absent, empty or -1) that may be
-// read to its end (head.body_to_end) sets *to_end, and *length to max_body: read at
-// most one byte more than that, so that answer() can tell a body that is too large.
-bool check_head(const Config& config, const HttpHead& head, std::size_t* length, Response* resp,
-                bool* to_end = nullptr);
+// What check_head decided about the body, for answer().
+struct BodyPlan {
+    std::size_t length = 0;     // bytes to read, at most max_body
+    // No usable length (CONTENT_LENGTH absent, empty or -1) and the transport can read
+    // to the end: read at most length + 1 bytes, so that answer() can tell a body that
+    // is too large.
+    bool to_end = false;
+    // With signature = require: the X-Sipgate-Signature header to check the body against.
+    bool check_signature = false;
+    std::string signature;
+};
+
+// The first step: everything that can be decided before reading the body. Returns
+// true with *plan set when the body is to be read; else false with *resp set to the
+// answer (405, 403, 415, 411, 400, 413). A head without a usable length may be read
+// to its end only when head.body_to_end says the transport can.
+bool check_head(const Config& config, const HttpHead& head, BodyPlan* plan, Response* resp);
 
 // The second step: answers the body read after check_head. A body shorter than
-// `length` (the client hung up) is a 400; with to_end, one longer than `length`
-// is a 413. With `trace`, one line per rule tried.
-Response answer(const Config& config, std::string_view body, std::size_t length, std::int64_t now,
-                std::vector<std::string>* trace, bool to_end = false);
+// plan.length (the client hung up) is a 400; with plan.to_end, one longer is a 413.
+// Then the signature, when the plan asks for it (403), before the body is decoded.
+// With `trace`, one line per rule tried.
+Response answer(const Config& config, std::string_view body, const BodyPlan& plan, std::int64_t now,
+                std::vector<std::string>* trace);
 
 // Both steps at once, for --test and the unit tests.
 Response handle(const Config& config, const HttpHead& head, std::string_view body, std::int64_t now,

@@ -18,25 +18,23 @@ bool Responder::on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::
     });
     head.body_to_end = true;
     Response r;
-    to_end_ = false;
-    if (!check_head(*config_, head, &length_, &r, &to_end_)) {
+    if (!check_head(*config_, head, &plan_, &r)) {
         *answer = finish(r, {});
         return false;
     }
-    want->length = length_;
-    want->to_end = to_end_;
+    want->length = plan_.length;
+    want->to_end = plan_.to_end;
     return true;
 }
 
 std::string Responder::on_body(std::string_view body, bool complete) {
     std::vector<std::string> trace;
     // A body of unknown length that did not reach its end is not a body: never route on it.
-    if (to_end_ && !complete)
+    if (plan_.to_end && !complete)
         return finish(error_response(400, "body cut short: the connection ended before the end of the body (" +
                                               std::to_string(body.size()) + " bytes came)"),
                       trace);
-    Response r = answer(*config_, body, length_, std::time(nullptr),
-                        log_level() >= LogLevel::Debug ? &trace : nullptr, to_end_);
+    Response r = answer(*config_, body, plan_, std::time(nullptr), log_level() >= LogLevel::Debug ? &trace : nullptr);
     return finish(r, trace);
 }
 

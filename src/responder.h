@@ -30,8 +30,7 @@ private:
     std::function<std::shared_ptr<const Config>()> rules_;
     // The request in progress: the rules it began with, and what check_head said of its body.
     std::shared_ptr<const Config> config_;
-    std::size_t length_ = 0;
-    bool to_end_ = false;
+    BodyPlan plan_;
     std::chrono::steady_clock::time_point t0_;
 };
 

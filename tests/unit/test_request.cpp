@@ -81,10 +81,11 @@ TEST_CASE("request: 405 for a method other than POST, with Allow: POST") {
     // check_head alone says the same and does not set the length.
     HttpHead h;
     h.method = "GET";
-    std::size_t length = 4711;
+    cr::BodyPlan plan;
+    plan.length = 4711;
     Response r;
-    CHECK_FALSE(cr::check_head(*c, h, &length, &r));
-    CHECK(length == 4711);
+    CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
+    CHECK(plan.length == 0);
     check_error(r, 405, "method not allowed: sipgate.io POSTs");
     CHECK(std::string(cr::status_text(405)) == "Method Not Allowed");
 }
@@ -139,17 +140,17 @@ TEST_CASE("request: FastCGI reads a body of unknown length to its end, at most m
         h.body_to_end = true;
         h.has_content_length = cl != nullptr;
         h.content_length = cl ? cl : "";
-        std::size_t length = 0;
-        bool to_end = false;
+        cr::BodyPlan plan;
         Response r;
-        REQUIRE(cr::check_head(*c, h, &length, &r, &to_end));
-        CHECK(to_end);
-        CHECK(length == 256);
-        check_xml(cr::answer(*c, body, length, 0, nullptr, true), kBusy);
-        check_error(cr::answer(*c, body + "&pad=" + std::string(256, 'x'), length, 0, nullptr, true), 413,
+        REQUIRE(cr::check_head(*c, h, &plan, &r));
+        CHECK(plan.to_end);
+        CHECK(plan.length == 256);
+        check_xml(cr::answer(*c, body, plan, 0, nullptr), kBusy);
+        check_error(cr::answer(*c, body + "&pad=" + std::string(256, 'x'), plan, 0, nullptr), 413,
                     "body too large: more than max_body (256 bytes)");
-        // Without a place for to_end, the caller cannot read to the end: 411 as in CGI.
-        CHECK_FALSE(cr::check_head(*c, h, &length, &r));
+        // A transport that cannot read to the end (CGI): 411.
+        h.body_to_end = false;
+        CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
         CHECK(r.status == 411);
     }
 }
@@ -157,23 +158,24 @@ TEST_CASE("request: FastCGI reads a body of unknown length to its end, at most m
 TEST_CASE("request: 413 over max_body, without reading the body") {
     Rules c(kIni);   // max_body = 256
     HttpHead h = post_head("");
-    std::size_t length = 0;
+    cr::BodyPlan plan;
+    std::size_t& length = plan.length;
     Response r;
 
     h.content_length = "256";
-    CHECK(cr::check_head(*c, h, &length, &r));
+    CHECK(cr::check_head(*c, h, &plan, &r));
     CHECK(length == 256);
     h.content_length = "0";
-    CHECK(cr::check_head(*c, h, &length, &r));
+    CHECK(cr::check_head(*c, h, &plan, &r));
     CHECK(length == 0);
     h.content_length = "257";
-    CHECK_FALSE(cr::check_head(*c, h, &length, &r));
+    CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
     check_error(r, 413, "body too large: 257 bytes, max_body is 256");
     h.content_length = "999999999";
-    CHECK_FALSE(cr::check_head(*c, h, &length, &r));
+    CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
     check_error(r, 413, "body too large: 999999999 bytes, max_body is 256");
     h.content_length = "99999999999999999999999999";
-    CHECK_FALSE(cr::check_head(*c, h, &length, &r));
+    CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
     check_error(r, 413, "body too large: more than max_body (256 bytes)");
     CHECK(std::string(cr::status_text(413)) == "Content Too Large");
 
@@ -183,10 +185,10 @@ TEST_CASE("request: 413 over max_body, without reading the body") {
     // max_body defaults to 8192.
     Rules d("[rule a]\naction = hangup\n");
     h.content_length = "8192";
-    CHECK(cr::check_head(*d, h, &length, &r));
+    CHECK(cr::check_head(*d, h, &plan, &r));
     CHECK(length == 8192);
     h.content_length = "8193";
-    CHECK_FALSE(cr::check_head(*d, h, &length, &r));
+    CHECK_FALSE(cr::check_head(*d, h, &plan, &r));
     check_error(r, 413, "body too large: 8193 bytes, max_body is 8192");
 }
 
@@ -197,11 +199,15 @@ TEST_CASE("request: 400 for a body shorter than Content-Length") {
     h.content_length = std::to_string(body.size() + 10);
     check_error(cr::handle(*c, h, body, 0, nullptr), 400,
                 "body shorter than Content-Length: got 45 of 55 bytes");
-    check_error(cr::answer(*c, "", 3, 0, nullptr), 400, "body shorter than Content-Length: got 0 of 3 bytes");
+    cr::BodyPlan three;
+    three.length = 3;
+    check_error(cr::answer(*c, "", three, 0, nullptr), 400, "body shorter than Content-Length: got 0 of 3 bytes");
     // Bytes after Content-Length are not part of the body.
     h.content_length = std::to_string(body.size());
     check_xml(cr::handle(*c, h, body + "&from=x&%zz", 0, nullptr), kBusy);
-    check_xml(cr::answer(*c, body + "&direction=out", body.size(), 0, nullptr), kBusy);
+    cr::BodyPlan whole;
+    whole.length = body.size();
+    check_xml(cr::answer(*c, body + "&direction=out", whole, 0, nullptr), kBusy);
 }
 
 TEST_CASE("request: 400 for a bad %-escape") {
@@ -234,8 +240,6 @@ TEST_CASE("request: 400 for missing or invalid from, to, direction") {
     check_error(post(*c, "from=4930123456&to=&direction=in"), 400, "bad to: not a number");
     check_error(post(*c, "from=4930123456&to&direction=in"), 400, "bad to: not a number");
     check_error(post(*c, "from=4930123456&to=sip%3Ax%40y&direction=in"), 400, "bad to: not a number");
-    check_error(post(*c, "from=4930123456&to=4921112345678&direction=in&diversion=xyz"), 400,
-                "bad diversion: not a number");
     // A national number needs country_code.
     Rules n("[rule a]\naction = hangup\n");
     check_error(post(*n, "from=030123456&to=4921112345678&direction=in"), 400,
@@ -262,6 +266,12 @@ TEST_CASE("request: a repeated field is refused") {
                 "field 'direction' given more than once");
     check_error(post(*c, "event=newCall&from=4930123456&to=4921112345678&direction=in&event=hangup"), 400,
                 "field 'event' given more than once");
+    // An optional field given twice is ambiguous: treated as absent and named, never a 400.
+    Response r = post(*c, "from=4930123456&to=4921112345678&direction=in&diversion=4930111&diversion=4930222"
+                          "&callId=1&callId=2");
+    check_xml(r, kBusy);
+    CHECK(r.ignored == "callId,diversion");
+    CHECK(r.call_id.empty());
     // user[] and friends repeat, one per ringing user; unknown fields are ignored.
     check_xml(post(*c, "from=4930123456&to=4921112345678&direction=in&user%5B%5D=Alice+Smith&user%5B%5D=Bob"
                        "&userId%5B%5D=w0&userId%5B%5D=w1&fullUserId%5B%5D=1w0&fullUserId%5B%5D=1w1&x=1&x=2"),
@@ -324,7 +334,9 @@ TEST_CASE("request: answer, hangup and dtmf events get <Response/>") {
     CHECK(r.detail == "dtmf=");
 
     std::vector<std::string> trace;
-    r = cr::answer(*c, "event=hangup", 12, 0, &trace);
+    cr::BodyPlan plan;
+    plan.length = 12;
+    r = cr::answer(*c, "event=hangup", plan, 0, &trace);
     check_xml(r, kEmpty);
     CHECK(trace == std::vector<std::string>{"event hangup: answered with <Response/>"});
 }
@@ -424,6 +436,35 @@ TEST_CASE("request: diversion") {
     check_xml(post(*c, "from=4930123456&to=4921112345678&direction=in&diversion=4930111"), kEmpty);
     check_xml(post(*c, "from=4930123456&to=4921112345678&direction=in&diversion="), kEmpty);
     check_xml(post(*c, "from=4930123456&to=4921112345678&direction=in"), kEmpty);
+}
+
+TEST_CASE("request: an optional field that is no number is treated as absent, never a 400") {
+    // SPEC section 4: sipgate.io's own examples send diversion=1a2b3d4e5f.
+    Rules c("[settings]\ncountry_code = 49\n[rule div]\ndiversion = *\naction = hangup\n[rule rest]\naction = "
+            "voicemail\n");
+    for (const char* d : {"1a2b3d4e5f", "xyz", "123456789012345678901", "%00"}) {
+        std::vector<std::string> trace;
+        Response r = cr::handle(*c, post_head(std::string("from=4930123456&to=4921112345678&direction=in&diversion=") + d),
+                                std::string("from=4930123456&to=4921112345678&direction=in&diversion=") + d, 0, &trace);
+        INFO(std::string(d));
+        check_xml(r, kVoicemail);   // routed by the rest: the diversion rule does not match
+        CHECK(r.rule == "rest");
+        CHECK(r.ignored == "diversion");
+        REQUIRE_FALSE(trace.empty());
+        CHECK(trace.front().rfind("field 'diversion' ignored: ", 0) == 0);
+        CHECK(cr::request_log_line(r, 0).find(" ignored=diversion ") != std::string::npos);
+    }
+    // answeringNumber (answer events): a number is logged normalised, anything else ignored.
+    Response r = post(*c, "event=answer&callId=1&user=Alice&answeringNumber=02111234");
+    check_xml(r, kEmpty);
+    CHECK(r.detail == "user=Alice answeringNumber=492111234");
+    CHECK(r.ignored.empty());
+    r = post(*c, "event=answer&callId=1&user=Alice&answeringNumber=1a2b3d4e5f");
+    check_xml(r, kEmpty);
+    CHECK(r.detail == "user=Alice");
+    CHECK(r.ignored == "answeringNumber");
+    // A bad from, to or direction of a newCall is still a 400.
+    check_error(post(*c, "from=4930123456&to=1a2b&direction=in&diversion=1a2b"), 400, "bad to: not a number");
 }
 
 TEST_CASE("error_response and status_text") {
