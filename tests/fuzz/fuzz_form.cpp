@@ -4,9 +4,12 @@
 // - decode_form either fails with a message or yields fields whose total size is
 //   at most the body's;
 // - answer() gives 200 with XML, or 4xx with one text/plain line;
-// - the log line of any request is one line of printable ASCII.
+// - the log line of any request is one line of printable ASCII;
+// - with signature = require (sipgate.io's key), the first line as the header never
+//   gets a 200: nobody can forge a signature.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,17 +53,27 @@ action = dial $to
 action = play https://example.com/x.wav then voicemail
 )";
 
-std::shared_ptr<const cr::Config> g_config;
+std::shared_ptr<const cr::Config> g_config, g_signed;
 
 void fail(const char* what) {
     std::fprintf(stderr, "property violated: %s\n", what);
     std::abort();
 }
 
+void check_log_line(const cr::Response& r) {
+    std::string line = cr::request_log_line(r, 0.5);
+    for (char c : line)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+            fail("log line holds a control or non-ASCII byte");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     g_config = fuzz::load_fixed_rules(kRules, sizeof kRules - 1);
+    std::string signed_rules = kRules;
+    signed_rules.replace(signed_rules.find("[settings]\n"), 11, "[settings]\nsignature = require\n");
+    g_signed = fuzz::load_fixed_rules(signed_rules.data(), signed_rules.size());
     return 0;
 }
 
@@ -99,10 +112,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (r.status < 400 || r.status > 499) fail("status neither 200 nor 4xx");
         if (r.body.empty() || r.body.find('\n') != r.body.size() - 1) fail("error answer not one line");
     }
-    std::string line = cr::request_log_line(r, 0.5);
-    for (char c : line)
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-            fail("log line holds a control or non-ASCII byte");
+    check_log_line(r);
+
+    // The same request with the first line as its X-Sipgate-Signature header.
+    head.has_signature = true;
+    head.signature = std::string(in.substr(0, std::min(in.find('\n'), in.size())));
+    cr::Response s = cr::handle(*g_signed, head, body, 0, nullptr);
+    if (s.status == 200) fail("a forged signature answered 200");
+    if (s.status == 403 && s.signature != "bad" && s.signature != "missing") fail("a 403 without its signature word");
+    check_log_line(s);
     for (const std::string& t : trace) {
         std::string safe = cr::log_text(t);
         if (safe.find('\n') != std::string::npos) fail("trace line holds a newline");
