@@ -72,6 +72,10 @@ check: deps
 $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o
 	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)
 
+# The cost of signature = require (bench/signature.cpp), on the core's objects.
+$(BUILD)/bench-signature: bench/signature.cpp $(CORE_OBJ)
+	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^) $(CR_LDLIBS) $(LDLIBS)
+
 # The floor of the bench: a bare libfcgi responder (libfcgi-dev).
 $(BUILD)/bench-floor: bench/floor.c
 	@mkdir -p $(dir $@)
@@ -81,7 +85,7 @@ $(BUILD)/bench-floor: bench/floor.c
 # nginx, spawn-fcgi and libfcgi-dev (DEB_PACKAGES). SECONDS: each wrk run (10).
 bench: deps
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq wrk; }
-	@$(MAKE) --no-print-directory all $(BUILD)/bench-lookup $(BUILD)/bench-floor
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-lookup $(BUILD)/bench-floor $(BUILD)/bench-signature
 	@bench/run.sh $(BUILD) $(or $(SECONDS),10)
 
 clean:
@@ -89,4 +93,4 @@ clean:
 
 include mk/deploy.mk mk/hardening.mk
 
--include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d
+-include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d

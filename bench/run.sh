@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: number lookups (10 vs 1,000,000 entries), the load time of a
-# 1,000,000-number list file, then ONE table from ONE run: wrk through a real nginx
+# 1,000,000-number list file, the cost of signature = require (one RSA-4096
+# verification, and a request through the core with and without it), then ONE table from ONE run: wrk through a real nginx
 # on 127.0.0.1 against
 #   - nginx answering the XML by itself (the ceiling);
 #   - a bare libfcgi responder (bench/floor.c), 1 process and 4 processes on one
@@ -66,6 +67,11 @@ wait_socket() {
 
 echo "== number lookups"
 "$build/bench-lookup" | tee "$dir/lookup.out"
+
+echo
+echo "== signature = require: a verification, and a request through the core"
+"$build/bench-signature" "$root/tests/signature/signed-body.txt" "$root/tests/signature/signed-body.sig" |
+    tee "$dir/signature.out"
 
 echo
 echo "== loading a list file of 1,000,000 numbers"
@@ -247,10 +253,10 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
             sort | uniq -c | sort -rn | head -n 3 | sed 's/^ *\([0-9]*\) \(.*\)/  - nginx error log: `\2` (×\1)/'
     done
     echo
-    echo "Number lookups and list load of the same run:"
+    echo "Number lookups, list load and the cost of signature = require, of the same run:"
     echo
     echo '```'
-    cat "$dir/lookup.out" "$dir/load.out"
+    cat "$dir/lookup.out" "$dir/load.out" "$dir/signature.out"
     echo '```'
 } > "$dir/bench.md"
 cp "$dir/bench.md" "$build/bench.md"
