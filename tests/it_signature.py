@@ -12,7 +12,7 @@ import re
 import subprocess
 
 from fixtures import DIAL_OFFICE, EMPTY, GOOD, RULES, TEXT, XML
-from harness import FORM, ROOT, case, curl, eq, expect
+from harness import FORM, ROOT, case, curl, eq, expect, fcgi_request, wait_for
 
 VECTOR = os.path.join(ROOT, "tests", "signature")
 HEADER = "X-Sipgate-Signature"
@@ -248,3 +248,27 @@ def _(run):
         st, _, body = curl(f"http://127.0.0.1:{aport}/callrouter", data=GOOD, headers=[f"Content-Type: {FORM}"])
         eq(st, want, f"Apache with {os.path.basename(snippet)}, from 127.0.0.1")
         ap.stop()
+
+
+@case("signature: a FastCGI process reloads a changed signature_key file like a list file; a key file that "
+      "turns bad is refused and the last good key stays in force")
+def _(run):
+    keys = Keys(run)
+    ini = signed_rules(run, keys)
+    cr = run.callrouter(ini)
+
+    def status(sig):
+        return fcgi_request(cr.listen, GOOD, extra={"HTTP_X_SIPGATE_SIGNATURE": sig})[0]
+
+    mine, other = keys.sign(GOOD), keys.sign(GOOD, keys.other)
+    eq((status(mine), status(other)), (200, 403), "before the key changes")
+    with open(keys.pub + ".new", "wb") as f:
+        f.write(openssl("pkey", "-in", keys.other, "-pubout"))
+    os.replace(keys.pub + ".new", keys.pub)
+    wait_for(lambda: status(other) == 200, timeout=10, what="the new key in force")
+    eq(status(mine), 403, "the old key's signature after the reload")
+    with open(keys.pub + ".new", "w") as f:
+        f.write("not a key\n")
+    os.replace(keys.pub + ".new", keys.pub)
+    wait_for(lambda: "not a public key in PEM form" in cr.output(), timeout=10, what="the refusal logged")
+    eq(status(other), 200, "the last good key after a bad one")
