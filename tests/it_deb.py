@@ -73,11 +73,12 @@ def _(run):
         figures("CALLROUTER_BIN set (make sanitize): the package builds its own binary; case skipped")
         return
     parent = os.path.dirname(ROOT)
-    before = set(os.listdir(parent))
+    mine = re.compile(r"^callrouter[_-].*\.(deb|ddeb|changes|buildinfo)$")
+    before = {f for f in os.listdir(parent) if mine.match(f)}
     deb = _deb(run)
     # dpkg-buildpackage wrote beside the copy, not beside the worktree, and the
     # worktree's debian/ holds only what is checked in.
-    eq(sorted(set(os.listdir(parent)) - before), [], f"files made in {parent}")
+    eq(sorted({f for f in os.listdir(parent) if mine.match(f)} - before), [], f"package files made in {parent}")
     for name in ("files", "callrouter", ".debhelper", "debhelper-build-stamp", "callrouter.substvars"):
         expect(not os.path.exists(os.path.join(ROOT, "debian", name)), f"debian/{name} left in the sources")
     fields = _sh(["dpkg-deb", "-f", deb, "Package", "Version", "Architecture"]).stdout
