@@ -1,4 +1,4 @@
-# Deployment targets: install, uninstall, static (the README's "Deployment").
+# Deployment targets: install, uninstall, static, deb (the README's "Deployment").
 # Included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man pages, docs, examples,
@@ -7,6 +7,8 @@
 #                                                    rule file that differs from the sample
 #   make static                                      build/callrouter-static: libxml2,
 #                                                    inih, libcrypto, libstdc++ linked in; only libc dynamic
+#   make deb                                         build/callrouter_VERSION_ARCH.deb: debian/ built by
+#                                                    dpkg-buildpackage in a copy under build/deb/
 
 PREFIX      ?= /usr/local
 SBINDIR     ?= $(PREFIX)/sbin
@@ -25,7 +27,7 @@ DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf ng
                    lighttpd/callrouter-lighttpd-socket.conf lighttpd/callrouter-lighttpd-spawn.conf caddy/Caddyfile \
                    h2o/callrouter-h2o-connect.conf h2o/callrouter-h2o-spawn.conf
 
-.PHONY: install uninstall static
+.PHONY: install uninstall static deb
 
 install: $(BUILD)/callrouter
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
@@ -82,3 +84,29 @@ $(BUILD)/callrouter-static: $(CORE_OBJ) $(BUILD)/obj/main.o $(STATIC_STUB) mk/de
 $(BUILD)/obj/static/icu-stub.o: src/static/icu-stub.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror -fPIE -c -o $@ $<
+
+# The Debian package. dpkg-buildpackage writes its files beside the source tree, so it
+# builds a copy of the sources (the files git knows, or all but build/ outside git) in
+# $(DEB_DIR)/callrouter-$(VERSION)/, and only the .deb comes back to $(BUILD). The
+# outer make's variables (BUILD, PREFIX, -j ...) stay out of the package's own build.
+DEB_DIR     := $(BUILD)/deb
+DEB_SRC     := $(DEB_DIR)/callrouter-$(VERSION)
+
+deb:
+	@for t in dpkg-buildpackage dh dpkg-parsechangelog; do command -v $$t >/dev/null || \
+	  { echo "make deb: $$t is missing (make deps installs debhelper and dpkg-dev)"; exit 1; }; done
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); case "$$v" in $(VERSION)-*) ;; \
+	  *) echo "make deb: debian/changelog is at $$v, the Makefile at $(VERSION)"; exit 1;; esac
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files -z --cached --others --exclude-standard | grep -zv '^$(BUILD)/'; \
+	else \
+	  find . -path ./build -prune -o -path ./$(BUILD) -prune -o -path ./.git -prune -o -type f -print0; \
+	fi | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u DESTDIR -u PREFIX -u SBINDIR -u MANDIR \
+	  -u DOCDIR -u UNITDIR -u SYSCONFDIR \
+	  DEB_BUILD_OPTIONS="$(strip noddebs $(DEB_BUILD_OPTIONS))" dpkg-buildpackage -b -us -uc
+	@arch=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
+	  cp $(DEB_DIR)/callrouter_$(VERSION)-*_$$arch.deb $(BUILD)/callrouter_$(VERSION)_$$arch.deb && \
+	  echo "make deb: $(BUILD)/callrouter_$(VERSION)_$$arch.deb" && ls -l $(BUILD)/callrouter_$(VERSION)_$$arch.deb

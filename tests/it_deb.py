@@ -1,0 +1,303 @@
+"""Issue 12: the Debian package. `make deb` builds build/callrouter_VERSION_ARCH.deb
+from debian/ with dpkg-buildpackage, in a copy of the sources under build/deb/; lintian
+finds no error in it. Installed with dpkg on this machine, it puts the binary, the units
+(not enabled), the man pages, the nginx snippet, the Apache configuration and the
+sample rules (a conffile) where they belong and makes the user callrouter; an edited
+rule file survives a reinstall; a purge leaves nothing of the package, and keeps a file
+the admin put in /etc/callrouter.
+
+The install case needs root, and refuses to run on a machine where callrouter is
+already installed in any way (a package, `make install`, a user or a rule file of that
+name): it would take an admin's installation apart. It is skipped, with the reason, in
+those cases and under `make sanitize` (the package builds its own binary)."""
+
+import glob
+import grp
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import time
+
+from harness import ROOT, Failure, case, eq, expect, figures
+
+PKG = "callrouter"
+CONF = "/etc/callrouter/callrouter.ini"
+# What the package makes outside its file list, and what a purge must take away.
+MADE = ("/etc/callrouter", "/var/lib/callrouter", "/var/lib/private/callrouter")
+SYSTEMD_STATE = ("/var/lib/systemd/deb-systemd-helper-enabled", "/var/lib/systemd/deb-systemd-helper-masked")
+_BUILT = {}
+
+
+def _version():
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        return re.search(r"^VERSION\s*:=\s*(\S+)", f.read(), re.M).group(1)
+
+
+def _read(path):
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def _sh(argv, timeout=120, check=True, **kw):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+    if check and r.returncode != 0:
+        raise Failure(f"{' '.join(argv)}: exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    return r
+
+
+def _deb(run):
+    """Builds the package once per test run (make deb BUILD=the run's build dir); its path."""
+    if run.build in _BUILT:
+        return _BUILT[run.build]
+    for tool, pkg in (("dpkg-buildpackage", "dpkg-dev"), ("dh", "debhelper")):
+        expect(shutil.which(tool), f"{tool} not installed (make deps installs {pkg})")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    t0 = time.monotonic()
+    r = _sh(["make", "--no-print-directory", "-C", ROOT, "BUILD=" + run.build, "deb"], timeout=1200, check=False,
+            env=env)
+    expect(r.returncode == 0, f"make deb: exit {r.returncode}: {r.stdout[-3000:]}{r.stderr[-3000:]}")
+    arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
+    deb = os.path.join(run.build, f"{PKG}_{_version()}_{arch}.deb")
+    expect(os.path.isfile(deb), f"make deb did not write {deb}: {r.stdout[-2000:]}")
+    figures(f"make deb: {time.monotonic() - t0:.0f} s, {os.path.getsize(deb)} bytes")
+    _BUILT[run.build] = deb
+    return deb
+
+
+@case("deb: make deb builds callrouter_VERSION_ARCH.deb with dpkg-buildpackage in a copy under build/, "
+      "nothing written beside the sources, lintian reports no error")
+def _(run):
+    if os.environ.get("CALLROUTER_BIN"):
+        figures("CALLROUTER_BIN set (make sanitize): the package builds its own binary; case skipped")
+        return
+    parent = os.path.dirname(ROOT)
+    mine = re.compile(r"^callrouter[_-].*\.(deb|ddeb|changes|buildinfo)$")
+    before = {f for f in os.listdir(parent) if mine.match(f)}
+    deb = _deb(run)
+    # dpkg-buildpackage wrote beside the copy, not beside the worktree, and the
+    # worktree's debian/ holds only what is checked in.
+    eq(sorted({f for f in os.listdir(parent) if mine.match(f)} - before), [], f"package files made in {parent}")
+    for name in ("files", "callrouter", ".debhelper", "debhelper-build-stamp", "callrouter.substvars"):
+        expect(not os.path.exists(os.path.join(ROOT, "debian", name)), f"debian/{name} left in the sources")
+    fields = _sh(["dpkg-deb", "-f", deb, "Package", "Version", "Architecture"]).stdout
+    arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
+    eq(fields, f"Package: {PKG}\nVersion: {_version()}-1\nArchitecture: {arch}\n", "control fields")
+
+    lintian = shutil.which("lintian")
+    expect(lintian, "lintian not installed (make deps installs it)")
+    r = _sh([lintian, "--pedantic", "-I", deb], timeout=300, check=False)
+    hints = [line for line in r.stdout.splitlines() if re.match(r"^[EWIPX]: ", line)]
+    for line in hints:
+        figures("lintian: " + line)
+    if not hints:
+        figures("lintian: no hint")
+    errors = [line for line in r.stdout.splitlines() if line.startswith("E: ")]
+    eq(errors, [], "lintian errors")
+    expect(r.returncode == 0, f"lintian: exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+
+
+def _status():
+    """dpkg's state of the package: "installed", "config-files", ... or "" when unknown."""
+    r = _sh(["dpkg-query", "-W", "-f=${db:Status-Status}", PKG], check=False)
+    return r.stdout.strip() if r.returncode == 0 else ""
+
+
+def _user(name):
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        return None
+
+
+def _group(name):
+    try:
+        return grp.getgrnam(name)
+    except KeyError:
+        return None
+
+
+def _systemd_state():
+    """deb-systemd-helper's records naming callrouter."""
+    found = []
+    for d in SYSTEMD_STATE:
+        for dp, _, fs in os.walk(d):
+            found += [os.path.join(dp, f) for f in fs if "callrouter" in f]
+    return found
+
+
+def _dpkg(*args):
+    """dpkg, non-interactive; waits up to a minute when another dpkg holds its lock."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    end = time.monotonic() + 60
+    while True:
+        r = _sh(["dpkg"] + list(args), timeout=300, check=False, env=env)
+        if r.returncode == 0 or "lock" not in r.stderr or time.monotonic() > end:
+            break
+        time.sleep(2)
+    expect(r.returncode == 0, f"dpkg {' '.join(args)}: exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    return r.stdout + r.stderr
+
+
+def _installed_already(deb=None):
+    """Why this machine already has callrouter in some form, or None; with the
+    package, also any file of it that is already there."""
+    if _status():
+        return f"dpkg knows the package {PKG} ({_status()})"
+    if _user(PKG) or _group(PKG):
+        return f"a user or group named {PKG} exists"
+    for p in ("/usr/sbin/callrouter", "/usr/local/sbin/callrouter") + MADE:
+        if os.path.lexists(p):
+            return f"{p} exists"
+    for path in _deb_files(deb) if deb else ():
+        if os.path.lexists(path) and not os.path.isdir(path):
+            return f"{path} exists"
+    return None
+
+
+def _deb_files(deb):
+    """The paths in the package (dpkg-deb -c), without the leading dot."""
+    out = _sh(["dpkg-deb", "-c", deb]).stdout
+    return [line.split(None, 5)[5].split(" -> ")[0][1:].rstrip("/") or "/" for line in out.splitlines()]
+
+
+def _purge_all(created_private):
+    """Takes away whatever the package or the case left, even after a failure."""
+    if _status():
+        _sh(["dpkg", "--purge", PKG], timeout=300, check=False, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    # The case ran only where none of these existed before.
+    if _user(PKG):
+        _sh(["deluser", "--system", "--quiet", PKG], check=False)
+    if _group(PKG):
+        _sh(["delgroup", "--system", "--quiet", PKG], check=False)
+    for p in MADE:
+        if os.path.islink(p) or os.path.isfile(p):
+            os.unlink(p)
+        elif os.path.isdir(p):
+            shutil.rmtree(p, ignore_errors=True)
+    if created_private:
+        try:
+            os.rmdir("/var/lib/private")
+        except OSError:
+            pass
+
+
+@case("deb: dpkg -i installs /usr/sbin/callrouter (--check of /etc/callrouter/callrouter.ini ok), the user "
+      "callrouter, the units (not enabled), man pages, nginx snippet, Apache conf, the rules as a conffile; "
+      "an edited rule file survives a reinstall; dpkg --purge leaves nothing")
+def _(run):
+    if os.environ.get("CALLROUTER_BIN"):
+        figures("CALLROUTER_BIN set (make sanitize): the package builds its own binary; case skipped")
+        return
+    if os.geteuid() != 0:
+        figures("not root: dpkg -i needs root; case skipped")
+        return
+    why = _installed_already()
+    if not why:
+        deb = _deb(run)
+        why = _installed_already(deb)
+    if why:
+        figures(f"callrouter is already on this machine ({why}): not touching an admin's installation; "
+                "case skipped")
+        return
+    files = _deb_files(deb)
+    existed = {p for p in files if os.path.lexists(p)}
+    created_private = not os.path.exists("/var/lib/private")
+    try:
+        _install_check_purge(run, deb, files, existed, created_private)
+    finally:
+        _purge_all(created_private)
+
+
+def _install_check_purge(run, deb, files, existed, created_private):
+    out = _dpkg("-i", deb)
+    eq(_status(), "installed", "after dpkg -i: " + out[-1000:])
+
+    # The binary, on the installed rules (its default rule file).
+    r = _sh(["/usr/sbin/callrouter", "--check"], check=False)
+    expect(r.returncode == 0 and r.stdout.startswith(CONF + ": ok:"), f"callrouter --check: {r.stdout}{r.stderr}")
+    eq(_read(CONF), _read(os.path.join(ROOT, "etc", "callrouter.ini")), "installed rules are the sample")
+    r = _sh(["/usr/sbin/callrouter", "--test", "from=0211123456&to=4915791234567&direction=in",
+             "--at", "2026-11-30 10:00"], check=False)
+    expect(r.returncode == 0 and "<Number>4921112345601</Number>" in r.stdout, f"--test: {r.stdout}{r.stderr}")
+
+    # The system user, its group, and that it can read the rules.
+    u, g = _user(PKG), _group(PKG)
+    expect(u is not None and g is not None, "no user or group callrouter after install")
+    expect(u.pw_uid < 1000 and u.pw_gid == g.gr_gid, f"not a system user with its own group: {u}")
+    eq((u.pw_dir, u.pw_shell), ("/nonexistent", "/usr/sbin/nologin"), "home and shell")
+    expect(not os.path.exists("/nonexistent"), "/nonexistent was made")
+    r = _sh(["setpriv", f"--reuid={u.pw_uid}", f"--regid={g.gr_gid}", "--clear-groups", "/usr/sbin/callrouter",
+             "--check"], check=False)
+    expect(r.returncode == 0, f"--check as the user callrouter: {r.stdout}{r.stderr}")
+
+    # Files where they belong.
+    for p in ("/usr/sbin/callrouter", "/lib/systemd/system/callrouter.socket", "/lib/systemd/system/callrouter.service",
+              "/usr/share/man/man8/callrouter.8.gz", "/usr/share/man/man5/callrouter.ini.5.gz",
+              "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
+              "/usr/share/doc/callrouter/copyright", "/usr/share/doc/callrouter/examples/callrouter.ini", CONF):
+        expect(os.path.isfile(p), "not installed: " + p)
+    expect(os.access("/usr/sbin/callrouter", os.X_OK), "binary not executable")
+    eq(_read("/etc/nginx/snippets/callrouter-fastcgi.conf"), _read(os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")),
+       "nginx snippet")
+    eq(_read("/etc/apache2/conf-available/callrouter.conf"),
+       _read(os.path.join(ROOT, "apache", "callrouter-proxy-fcgi.conf")), "Apache conf")
+    expect(not os.path.lexists("/etc/apache2/conf-enabled/callrouter.conf"), "Apache conf enabled")
+    svc = _read("/lib/systemd/system/callrouter.service")
+    expect("ExecStart=/usr/sbin/callrouter --config /etc/callrouter/callrouter.ini\n" in svc, "ExecStart: " + svc)
+    expect("ExecStartPre=/usr/sbin/callrouter --config /etc/callrouter/callrouter.ini --check\n" in svc,
+           "ExecStartPre")
+    expect("/usr/local" not in svc + _read("/lib/systemd/system/callrouter.socket"), "/usr/local left in the units")
+    if shutil.which("man"):
+        r = _sh(["man", "-w", "callrouter"], check=False)
+        eq(r.stdout.strip(), "/usr/share/man/man8/callrouter.8.gz", "man -w callrouter")
+        r = _sh(["man", "-w", "5", "callrouter.ini"], check=False)
+        eq(r.stdout.strip(), "/usr/share/man/man5/callrouter.ini.5.gz", "man -w 5 callrouter.ini")
+    conffiles = _sh(["dpkg-query", "-W", "-f=${Conffiles}", PKG]).stdout
+    for p in (CONF, "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf"):
+        expect(re.search(rf"^ {re.escape(p)} [0-9a-f]{{32}}$", conffiles, re.M), f"{p} not a conffile: {conffiles}")
+
+    # Not enabled, not started: no link in any .wants folder.
+    links = [os.path.join(dp, f) for dp, _, fs in os.walk("/etc/systemd/system") for f in fs if "callrouter" in f]
+    eq(links, [], "units enabled")
+
+    # The admin edits the rules; a reinstall of the same package keeps them, without
+    # a prompt (stdin is /dev/null) and without a .dpkg-dist beside them.
+    with open(CONF, "a") as f:
+        f.write("\n; changed by the admin\n")
+    edited = _read(CONF)
+    _dpkg("-i", deb)
+    eq(_status(), "installed", "after the reinstall")
+    expect(_read(CONF) == edited, "the reinstall replaced the edited rule file")
+    eq(sorted(os.listdir("/etc/callrouter")), ["callrouter.ini"], "files in /etc/callrouter after the reinstall")
+    r = _sh(["/usr/sbin/callrouter", "--check"], check=False)
+    expect(r.returncode == 0, f"--check of the edited rules: {r.stdout}{r.stderr}")
+
+    # What systemd would make for the service (StateDirectory= with DynamicUser=yes),
+    # and a list file of the admin's own, then the purge.
+    os.makedirs("/var/lib/private/callrouter", mode=0o700)
+    if created_private:
+        os.chmod("/var/lib/private", 0o700)
+    os.chown("/var/lib/private/callrouter", u.pw_uid, g.gr_gid)
+    os.symlink("private/callrouter", "/var/lib/callrouter")
+    admin_file = "/etc/callrouter/team.txt"
+    with open(admin_file, "w") as f:
+        f.write("4930123456\n")
+    listed = [os.path.normpath(p) for p in _sh(["dpkg", "-L", PKG]).stdout.split()]
+    _dpkg("--purge", PKG)
+    eq(_status(), "", "dpkg still knows the package after the purge")
+    expect(os.path.isfile(admin_file), "the purge removed a file the admin made in /etc/callrouter")
+    eq(os.listdir("/etc/callrouter"), ["team.txt"], "left in /etc/callrouter besides the admin's file")
+    os.unlink(admin_file)
+    os.rmdir("/etc/callrouter")
+
+    left = [p for p in set(files) | set(listed) if p not in existed and os.path.lexists(p)]
+    eq(sorted(left), [], "left by the purge")
+    for p in MADE:
+        expect(not os.path.lexists(p), "left by the purge: " + p)
+    expect(_user(PKG) is None, "user callrouter left by the purge")
+    expect(_group(PKG) is None, "group callrouter left by the purge")
+    eq(_systemd_state(), [], "deb-systemd-helper state left by the purge")
+    eq(glob.glob("/etc/callrouter*") + glob.glob("/etc/nginx/snippets/callrouter*") +
+       glob.glob("/etc/apache2/conf-*/callrouter*"), [], "configuration left by the purge")
