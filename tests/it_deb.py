@@ -236,6 +236,7 @@ def _install_check_purge(run, deb, files, existed, created_private):
     for p in ("/usr/sbin/callrouter", "/lib/systemd/system/callrouter.socket", "/lib/systemd/system/callrouter.service",
               "/usr/share/man/man8/callrouter.8.gz", "/usr/share/man/man5/callrouter.ini.5.gz",
               "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
+              "/etc/nginx/snippets/callrouter-allow-sipgate.conf", "/etc/apache2/callrouter-require-sipgate.conf",
               "/usr/share/doc/callrouter/copyright", "/usr/share/doc/callrouter/examples/callrouter.ini", CONF):
         expect(os.path.isfile(p), "not installed: " + p)
     expect(os.access("/usr/sbin/callrouter", os.X_OK), "binary not executable")
@@ -255,7 +256,8 @@ def _install_check_purge(run, deb, files, existed, created_private):
         r = _sh(["man", "-w", "5", "callrouter.ini"], check=False)
         eq(r.stdout.strip(), "/usr/share/man/man5/callrouter.ini.5.gz", "man -w 5 callrouter.ini")
     conffiles = _sh(["dpkg-query", "-W", "-f=${Conffiles}", PKG]).stdout
-    for p in (CONF, "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf"):
+    for p in (CONF, "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
+              "/etc/nginx/snippets/callrouter-allow-sipgate.conf", "/etc/apache2/callrouter-require-sipgate.conf"):
         expect(re.search(rf"^ {re.escape(p)} [0-9a-f]{{32}}$", conffiles, re.M), f"{p} not a conffile: {conffiles}")
 
     # Not enabled, not started: no link in any .wants folder.
@@ -300,4 +302,5 @@ def _install_check_purge(run, deb, files, existed, created_private):
     expect(_group(PKG) is None, "group callrouter left by the purge")
     eq(_systemd_state(), [], "deb-systemd-helper state left by the purge")
     eq(glob.glob("/etc/callrouter*") + glob.glob("/etc/nginx/snippets/callrouter*") +
-       glob.glob("/etc/apache2/conf-*/callrouter*"), [], "configuration left by the purge")
+       glob.glob("/etc/apache2/conf-*/callrouter*") + glob.glob("/etc/apache2/callrouter*"), [],
+       "configuration left by the purge")
