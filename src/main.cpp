@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "answer.h"
+#include "at.h"
+#include "calls.h"
 #include "cgi.h"
 #include "config.h"
 #include "listener.h"
@@ -32,7 +34,8 @@ const char kUsage[] =
     "usage: callrouter [--config FILE] [--listen ADDR] [--threads N] [--socket-mode MODE] [--user NAME]\n"
     "       callrouter [--config FILE] --check\n"
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
-    "                  [--signature SIG]\n"
+    "                  [--signature SIG] [--query 'menu=NAME']\n"
+    "       callrouter [--config FILE] --calls [--since 'YYYY-MM-DD[ HH:MM]']\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -52,6 +55,11 @@ const char kUsage[] =
     "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'\n"
     "  --signature SIG   with --test: the request's X-Sipgate-Signature header (base64),\n"
     "                    to replay a captured push; checked when signature = require\n"
+    "  --query QUERY     with --test: the request's query string, e.g. 'menu=main' for the\n"
+    "                    keys of a menu (event=dtmf)\n"
+    "  --calls           print the calls of the journal as a table, one row a call\n"
+    "  --since TIME      with --calls: calls from TIME on, 'YYYY-MM-DD[ HH:MM]' in the rule\n"
+    "                    file's time zone (default: the last 7 days)\n"
     "  --help, --version\n";
 
 int usage_error(const std::string& msg) {
@@ -92,14 +100,17 @@ int run_check(const std::string& path) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::size_t entries = 0;
     for (const auto& l : c->lists) entries += l->set.size();
-    std::printf("%s: ok: %zu rules, %zu lists (%zu entries), %zu hours, time zone %s; loaded in %.1f ms\n",
-                path.c_str(), c->rules.size(), c->lists.size(), entries, c->hours.size(), c->tz.name().c_str(), ms);
+    std::string menus = c->menus.empty() ? "" : ", " + std::to_string(c->menus.size()) + " menus";
+    std::printf("%s: ok: %zu rules, %zu lists (%zu entries), %zu hours%s, time zone %s; loaded in %.1f ms\n",
+                path.c_str(), c->rules.size(), c->lists.size(), entries, c->hours.size(), menus.c_str(),
+                c->tz.name().c_str(), ms);
     return 0;
 }
 
 // --test: answers `body` as if POSTed at `at`, with `signature` (when given) as its
 // X-Sipgate-Signature header. Exits 0 for a 200, 1 for any other answer.
-int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature) {
+int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature,
+             const std::string& query) {
     std::shared_ptr<const cr::Config> c = load_or_report(path);
     if (!c) return 1;
     std::int64_t now = std::time(nullptr);
@@ -119,19 +130,53 @@ int run_test(const std::string& path, const std::string& body, const std::string
         head.has_signature = true;
         head.signature = *signature;
     }
+    head.query = query;
     std::vector<std::string> trace;
     auto t0 = std::chrono::steady_clock::now();
     cr::Response r = cr::handle(*c, head, body, now, &trace);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     for (const std::string& t : trace) std::fprintf(stderr, "%s\n", cr::log_text(t).c_str());
     std::fprintf(stderr, "%s\n", cr::request_log_line(r, ms).c_str());
+    if (!r.journal.empty())  // --test writes no journal: it says what would be written
+        std::fprintf(stderr, "journal (not written by --test): %s\n", cr::log_text(r.journal).c_str());
     std::fwrite(r.body.data(), 1, r.body.size(), stdout);
     return r.status == 200 ? 0 : 1;
 }
 
+// --calls: the journal's calls that started at `since` or later ('YYYY-MM-DD[ HH:MM]',
+// empty: the last 7 days) as a table on stdout. Exits 1 when there is no journal to read.
+int run_calls(const std::string& path, const std::string& since) {
+    std::shared_ptr<const cr::Config> c = load_or_report(path);
+    if (!c) return 1;
+    if (c->settings.journal.empty()) {
+        std::fprintf(stderr, "callrouter: --calls: %s sets no journal ([settings] journal = FILE)\n", path.c_str());
+        return 1;
+    }
+    std::int64_t from = std::time(nullptr) - 7 * 86400;
+    if (!since.empty()) {
+        std::string err;
+        if (!cr::parse_at(since.size() == 10 ? since + " 00:00" : since, c->tz, &from, &err)) {
+            std::fprintf(stderr, "callrouter: --since: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    std::vector<cr::JournalEvent> events;
+    std::size_t skipped = 0;
+    std::string err;
+    if (!cr::read_journal(c->settings.journal, &events, &skipped, &err)) {
+        std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", c->settings.journal.c_str(), err.c_str());
+        return 1;
+    }
+    if (skipped)
+        std::fprintf(stderr, "callrouter: --calls: %s: %zu lines are no event of the journal; skipped\n",
+                     c->settings.journal.c_str(), skipped);
+    std::fputs(cr::calls_table(cr::join_calls(events), c->tz, from).c_str(), stdout);
+    return 0;
+}
+
 // The options, each spelled in full: getopt_long alone would also take an abbreviation
 // ("--conf"), "--config=FILE", "-hx" and "--", which callrouter refuses as unknown.
-enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt, kSignature };
+enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt, kSignature, kQuery, kCalls, kSince };
 
 const struct option kOptions[] = {
     {"help", no_argument, nullptr, kHelp},
@@ -145,6 +190,9 @@ const struct option kOptions[] = {
     {"test", required_argument, nullptr, kTest},
     {"at", required_argument, nullptr, kAt},
     {"signature", required_argument, nullptr, kSignature},
+    {"query", required_argument, nullptr, kQuery},
+    {"calls", no_argument, nullptr, kCalls},
+    {"since", required_argument, nullptr, kSince},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -167,13 +215,15 @@ const char* value_error(int id) {
         case kTest: return "--test needs a request body";
         case kAt: return "--at needs a time";
         case kSignature: return "--signature needs the X-Sipgate-Signature header's value";
+        case kQuery: return "--query needs a query string such as 'menu=main'";
+        case kSince: return "--since needs a date, 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM'";
         default: return "";
     }
 }
 
 struct CommandLine {
-    std::string config, listen, test_body, at, signature;
-    bool check = false, test = false, has_signature = false;
+    std::string config, listen, test_body, at, signature, query, since;
+    bool check = false, test = false, has_signature = false, has_query = false, calls = false;
     cr::ServerOptions opt;
 };
 
@@ -207,6 +257,12 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
             cl->signature = value;
             cl->has_signature = true;
             return true;  // an empty header is a case to replay too
+        case kQuery:
+            cl->query = value;
+            cl->has_query = true;
+            return true;
+        case kCalls: cl->calls = true; return true;
+        case kSince: cl->since = value; return !value.empty();
         default: return false;
     }
 }
@@ -242,16 +298,21 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
 int main(int argc, char** argv) {
     CommandLine cl;
     if (const int status = parse_command_line(argc, argv, &cl); status >= 0) return status;
-    if (cl.check && cl.test) return usage_error("--check and --test exclude each other");
+    if (cl.check + cl.test + cl.calls > 1) return usage_error("--check, --test and --calls exclude each other");
     if (!cl.at.empty() && !cl.test) return usage_error("--at goes with --test");
     if (cl.has_signature && !cl.test) return usage_error("--signature goes with --test");
-    if ((cl.check || cl.test) && !cl.listen.empty()) return usage_error("--listen does not go with --check or --test");
-    if ((cl.check || cl.test) && !cl.opt.user.empty()) return usage_error("--user does not go with --check or --test");
+    if (cl.has_query && !cl.test) return usage_error("--query goes with --test");
+    if (!cl.since.empty() && !cl.calls) return usage_error("--since goes with --calls");
+    if ((cl.check || cl.test || cl.calls) && !cl.listen.empty())
+        return usage_error("--listen does not go with --check, --test or --calls");
+    if ((cl.check || cl.test || cl.calls) && !cl.opt.user.empty())
+        return usage_error("--user does not go with --check, --test or --calls");
 
     cr::answer_init();
     std::string path = find_config(cl.config);
     if (cl.check) return run_check(path);
-    if (cl.test) return run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr);
+    if (cl.test) return run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr, cl.query);
+    if (cl.calls) return run_calls(path, cl.since);
 
     cl.opt.config_path = path;
     cl.opt.listen = cl.listen;
