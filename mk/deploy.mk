@@ -19,8 +19,8 @@ CONFDIR     := $(SYSCONFDIR)/callrouter
 INSTALL     ?= install
 
 # Files an admin copies from, installed as examples beside the docs.
-DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf nginx/callrouter-sipgate-only.conf \
-                   apache/callrouter-proxy-fcgi.conf apache/callrouter-sipgate-only.conf apache/callrouter-fcgid.conf apache/htaccess \
+DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf nginx/callrouter-allow-sipgate.conf \
+                   apache/callrouter-proxy-fcgi.conf apache/callrouter-require-sipgate.conf apache/callrouter-fcgid.conf apache/htaccess \
                    etc/systemd/callrouter.socket etc/systemd/callrouter.service \
                    lighttpd/callrouter-lighttpd-socket.conf lighttpd/callrouter-lighttpd-spawn.conf caddy/Caddyfile \
                    h2o/callrouter-h2o-connect.conf h2o/callrouter-h2o-spawn.conf

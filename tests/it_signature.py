@@ -217,7 +217,7 @@ action = play https://example.com/b.wav then hangup
       "with 127.0.0.1 added, the call reaches callrouter")
 def _(run):
     ini = run.write("rules.ini", RULES)
-    nginx_snippet = os.path.join(ROOT, "nginx", "callrouter-sipgate-only.conf")
+    nginx_snippet = os.path.join(ROOT, "nginx", "callrouter-allow-sipgate.conf")
     with open(nginx_snippet) as f:
         text = f.read()
     expect("allow 217.116.118.254;" in text and "allow 212.9.46.32;" in text and "deny all;" in text, text)
@@ -231,7 +231,7 @@ def _(run):
     eq(curl(f"http://127.0.0.1:{port2}/", data=GOOD, headers=[f"Content-Type: {FORM}"])[::2], (200, DIAL_OFFICE),
        "nginx with 127.0.0.1 allowed")
 
-    apache_snippet = os.path.join(ROOT, "apache", "callrouter-sipgate-only.conf")
+    apache_snippet = os.path.join(ROOT, "apache", "callrouter-require-sipgate.conf")
     with open(apache_snippet) as f:
         text = f.read()
     expect("Require ip 217.116.118.254 212.9.46.32" in text, text)
