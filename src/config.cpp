@@ -6,6 +6,8 @@
 #include <exception>
 #include <map>
 
+#include <unistd.h>
+
 #include "action.h"
 #include "inifile.h"
 #include "text.h"
@@ -120,6 +122,9 @@ public:
             if (s.kind == Section::Rule) rule(s);
         link_menus();
         events();
+        std::stable_sort(warnings_.begin(), warnings_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& w : warnings_) c_->warnings.push_back(std::move(w.second));
         if (c_->rules.empty() && load_->problems.list.empty())
             error(std::max(ini_.lines, 1), ini_.sections.empty() ? "no sections: the rule file is empty"
                                                                  : "no [rule NAME] section: nothing to answer with");
@@ -135,8 +140,10 @@ private:
     std::string signature_key_file_;
 
     void error(int line, std::string message) { load_->problems.add(line, std::move(message)); }
+    std::vector<std::pair<int, std::string>> warnings_;  // by line, once the file is read
+
     void warning(int line, const std::string& message) {
-        c_->warnings.push_back(load_->problems.file + ":" + std::to_string(line) + ": warning: " + message);
+        warnings_.emplace_back(line, load_->problems.file + ":" + std::to_string(line) + ": warning: " + message);
     }
     static bool known(const char* key, const IniEntry& e) { return e.key == key; }
 
@@ -621,7 +628,7 @@ private:
         m->line = s.line;
         std::map<std::string, int> seen;
         int digits_line = 0;
-        std::size_t before = load_->problems.list.size();
+        const std::size_t before = load_->problems.list.size();
         for (const IniEntry& e : *s.entries) {
             std::string v(trim(e.value));
             std::string keys;
@@ -648,9 +655,9 @@ private:
                     error(e.line, "prompt must be an http:// or https:// URL of a sound, not " + quote(v));
             } else if (e.key == "digits") {
                 digits_line = e.line;
-                m->digits = small_number(e, v, 1, 20, "keys");
+                if (int n = small_number(e, v, 1, 20, "keys"); n > 0) m->digits = n;
             } else if (e.key == "timeout") {
-                m->timeout = small_number(e, v, 1, 60, "seconds");
+                if (int n = small_number(e, v, 1, 60, "seconds"); n > 0) m->timeout = n;
             } else if (auto c = choice(e, keys)) {
                 if (e.key == "none")
                     m->none = std::move(c);
@@ -660,9 +667,10 @@ private:
                     m->keys.push_back(std::move(*c));
             }
         }
-        if (load_->problems.list.size() != before) return;
-        if (m->prompt.empty()) error(s.line, "[menu " + s.name + "] has no 'prompt' (the sound that asks for keys)");
-        if (m->keys.empty()) error(s.line, "[menu " + s.name + "] has no key entry (such as 1 = dial ...)");
+        // A menu with a problem is kept (the load fails anyway), so that the actions
+        // naming it do not add "unknown menu" to its problems.
+        if (m->prompt.empty() && load_->problems.list.size() == before) error(s.line, "[menu " + s.name + "] has no 'prompt' (the sound that asks for keys)");
+        if (m->keys.empty() && load_->problems.list.size() == before) error(s.line, "[menu " + s.name + "] has no key entry (such as 1 = dial ...)");
         for (const MenuChoice& c : m->keys)
             if (static_cast<int>(c.keys.size()) > m->digits)
                 error(c.line, "key '" + c.keys + "' cannot be typed: the menu waits for " + std::to_string(m->digits) +
@@ -708,10 +716,19 @@ private:
                                  "to menus again; a caller can only hang up");
     }
     // The call journal needs the URL sipgate.io sends the answer and hangup events to.
+    // A journal whose folder cannot be written to loads with a warning: calls are
+    // answered all the same, and each process logs once that it cannot append.
     void events() {
-        if (!c_->settings.journal.empty() && c_->settings.public_url.empty())
+        const std::string& j = c_->settings.journal;
+        if (j.empty()) return;
+        if (c_->settings.public_url.empty())
             error(journal_line_, "journal needs public_url in [settings]: sipgate.io sends the answer and hangup "
                                  "events there");
+        std::size_t slash = j.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : j.substr(0, slash);
+        if (::access(dir.c_str(), W_OK | X_OK) != 0)
+            warning(journal_line_, "journal " + j + ": cannot write in " + dir + " (" + std::strerror(errno) +
+                                       "); calls are answered, but not recorded");
     }
 };
 
