@@ -18,38 +18,46 @@ namespace {
 
 constexpr std::size_t kMaxValue = 200;
 
-// The length of the UTF-8 sequence at s[i], or 0 when there is none.
+// The length of the well-formed UTF-8 sequence at s[i] (no overlong form, no
+// surrogate, nothing past U+10FFFF), or 0 when there is none.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    unsigned c = b(0);
+    std::size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
     if (n == 0 || i + n > s.size()) return 0;
     for (std::size_t k = 1; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
+        if ((b(k) >> 6) != 2) return 0;
+    if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) > 0x9f) || (c == 0xf0 && b(1) < 0x90) ||
+        (c == 0xf4 && b(1) > 0x8f))
+        return 0;
     return n;
 }
 
+// Writes `v` as a JSON string: made well-formed UTF-8 (a byte that is not becomes
+// U+FFFD), cut to at most kMaxValue bytes at a character's end, '"', '\\' and control
+// characters escaped. Reading it back and writing it again gives the same text.
 void put_string(std::string* out, std::string_view v) {
-    if (v.size() > kMaxValue) v = v.substr(0, kMaxValue);
-    *out += '"';
+    std::string clean;
     for (std::size_t i = 0; i < v.size();) {
-        auto c = static_cast<unsigned char>(v[i]);
         std::size_t n = utf8_length(v, i);
+        std::string_view ch = n ? v.substr(i, n) : std::string_view("\xef\xbf\xbd", 3);
+        if (clean.size() + ch.size() > kMaxValue) break;
+        clean.append(ch);
+        i += n ? n : 1;
+    }
+    *out += '"';
+    for (char ch : clean) {
+        auto c = static_cast<unsigned char>(ch);
         if (c == '"' || c == '\\') {
             *out += '\\';
-            *out += static_cast<char>(c);
+            *out += ch;
         } else if (c < 0x20 || c == 0x7f) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\u%04x", c);
             *out += buf;
-        } else if (n == 0) {
-            *out += "\\ufffd";
-            n = 1;
         } else {
-            out->append(v.substr(i, n));
-            i += n;
-            continue;
+            *out += ch;
         }
-        i += n ? n : 1;
     }
     *out += '"';
 }
@@ -136,7 +144,8 @@ struct Reader {
                     else if (h >= 'A' && h <= 'F') cp |= static_cast<unsigned>(h - 'A' + 10);
                     else return false;
                 }
-                put_utf8(out, cp);  // a surrogate stays as it is: the journal writes none
+                if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;  // the journal writes no surrogate
+                put_utf8(out, cp);
                 break;
             }
             default: return false;

@@ -387,3 +387,25 @@ action = menu main
             out.append((el.tag, sorted(attrs.items()), (el.text or "").strip()))
         return out
     eq(shape(r.stdout), shape(lib_xml), f"callrouter's <Gather> against the library's\n{r.stdout}\n{lib_xml}")
+
+
+@case("journal: the shipped etc/logrotate/callrouter rotates a journal with the real logrotate, and the next "
+      "event starts a new one")
+def _(run):
+    logrotate = shutil.which("logrotate") or "/usr/sbin/logrotate"
+    expect(os.path.exists(logrotate), "logrotate is needed (make deps installs it)")
+    journal = run.path("calls.jsonl")
+    with open(os.path.join(ROOT, "etc", "logrotate", "callrouter")) as f:
+        conf = f.read()
+    expect("/var/lib/callrouter/calls.jsonl {" in conf, conf)
+    conf_path = run.write("logrotate.conf", conf.replace("/var/lib/callrouter/calls.jsonl", journal))
+    ini = run.write("rules.ini", MENU_RULES.replace("{journal}", journal))
+    for i in range(3):
+        eq(run.cgi(f"event=hangup&callId=r{i}&cause=normalClearing", config=ini)[0], 200, "before the rotation")
+    r = subprocess.run([logrotate, "-f", "-s", run.path("logrotate.state"), conf_path], capture_output=True, text=True)
+    eq(r.returncode, 0, "logrotate: " + r.stderr)
+    expect(os.path.exists(journal + ".1.gz"), f"no rotated journal: {os.listdir(run.dir)}")
+    expect(not os.path.exists(journal), "the journal is still there after the rotation")
+    eq(run.cgi("event=hangup&callId=r9&cause=normalClearing", config=ini)[0], 200, "after the rotation")
+    with open(journal) as f:
+        eq([json.loads(ln)["callId"] for ln in f], ["r9"], "the new journal")
