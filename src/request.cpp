@@ -273,7 +273,7 @@ Response menu_answer(const Config& config, const std::string& query, const Form&
     if (!decode_form(query, &q, &err)) q.clear();
     for (const auto& [k, v] : q)
         if (k == "menu") r.menu = v;
-    r.detail = "menu=" + (r.menu.empty() ? std::string("(none)") : r.menu) + " dtmf=" + r.dtmf;
+    r.detail = (r.menu.empty() ? std::string() : "menu=" + r.menu + " ") + "dtmf=" + r.dtmf;
     const Menu* m = r.menu.empty() ? nullptr : config.find_menu(r.menu);
     if (!m) {
         r.detail += r.menu.empty() ? "; no menu=NAME in the query string" : "; no such menu (any more)";

@@ -316,5 +316,5 @@ TEST_CASE("load_rules_text: a rule file given as text, its list files beside the
     errors.clear();
     CHECK(cr::load_rules_text("text.ini", "[rule r]\naction = ring\n", &errors) == nullptr);
     CHECK(errors == std::vector<std::string>{"text.ini:2: unknown action 'ring' (expected dial, voicemail, play, "
-                                             "reject, hangup or pass)"});
+                                             "reject, hangup, pass or menu)"});
 }
