@@ -21,6 +21,7 @@
 #include "rules.h"
 #include "schedule.h"
 #include "server.h"
+#include "week.h"
 
 #ifndef CALLROUTER_VERSION
 #define CALLROUTER_VERSION "unknown"
@@ -33,6 +34,7 @@ const char kUsage[] =
     "       callrouter [--config FILE] --check\n"
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
     "                  [--signature SIG]\n"
+    "       callrouter [--config FILE] --week [DATE] [--from N] [--to N] [--html]\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -52,6 +54,12 @@ const char kUsage[] =
     "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'\n"
     "  --signature SIG   with --test: the request's X-Sipgate-Signature header (base64),\n"
     "                    to replay a captured push; checked when signature = require\n"
+    "  --week [DATE]     print the rule an ordinary incoming call meets, hour by hour and to\n"
+    "                    the minute where it changes, for the seven days from DATE (YYYY-MM-DD\n"
+    "                    in the rule file's time zone; default: today), holidays named\n"
+    "  --from N          with --week: start at hour N, 0 to 23 (default 0)\n"
+    "  --to N            with --week: end before hour N, 1 to 24 (default 24)\n"
+    "  --html            with --week: write one self-contained HTML page instead of a table\n"
     "  --help, --version\n";
 
 int usage_error(const std::string& msg) {
@@ -129,9 +137,44 @@ int run_test(const std::string& path, const std::string& body, const std::string
     return r.status == 200 ? 0 : 1;
 }
 
+// --week: the table (or with `html` the page) of the seven days from `date` (empty:
+// today in the rule file's zone), hours from_hour to to_hour. Exits 0, or 1 when the
+// rule file does not load.
+int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html) {
+    std::shared_ptr<const cr::Config> c = load_or_report(path);
+    if (!c) return 1;
+    std::int64_t day = 0;
+    if (date.empty()) {
+        const cr::LocalTime now = c->tz.to_local(std::time(nullptr));
+        day = cr::days_from_civil(now.year, now.month, now.day);
+    } else if (!cr::parse_week_date(date, &day)) {
+        return 2;  // checked with the arguments already
+    }
+    const cr::Week week = cr::build_week(*c, day, from_hour, to_hour);
+    const std::string out = html ? cr::week_html(*c, path, week) : cr::week_text(*c, path, week);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 // The options, each spelled in full: getopt_long alone would also take an abbreviation
 // ("--conf"), "--config=FILE", "-hx" and "--", which callrouter refuses as unknown.
-enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt, kSignature };
+enum OptionId {
+    kHelp = 'h',
+    kVersion = 256,
+    kConfig,
+    kListen,
+    kThreads,
+    kSocketMode,
+    kUser,
+    kCheck,
+    kTest,
+    kAt,
+    kSignature,
+    kWeek,
+    kFrom,
+    kTo,
+    kHtml
+};
 
 const struct option kOptions[] = {
     {"help", no_argument, nullptr, kHelp},
@@ -145,6 +188,10 @@ const struct option kOptions[] = {
     {"test", required_argument, nullptr, kTest},
     {"at", required_argument, nullptr, kAt},
     {"signature", required_argument, nullptr, kSignature},
+    {"week", no_argument, nullptr, kWeek},  // its DATE is optional: see parse_command_line
+    {"from", required_argument, nullptr, kFrom},
+    {"to", required_argument, nullptr, kTo},
+    {"html", no_argument, nullptr, kHtml},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -167,19 +214,31 @@ const char* value_error(int id) {
         case kTest: return "--test needs a request body";
         case kAt: return "--at needs a time";
         case kSignature: return "--signature needs the X-Sipgate-Signature header's value";
+        case kWeek: return "--week needs a date YYYY-MM-DD, or none for today";
+        case kFrom: return "--from needs an hour from 0 to 23";
+        case kTo: return "--to needs an hour from 1 to 24";
         default: return "";
     }
 }
 
 struct CommandLine {
-    std::string config, listen, test_body, at, signature;
+    std::string config, listen, test_body, at, signature, week_date;
     bool check = false, test = false, has_signature = false;
+    bool week = false, html = false, has_from = false, has_to = false;
+    int from_hour = 0, to_hour = 24;
     cr::ServerOptions opt;
 };
 
 bool valid_threads(const std::string& n) {
     return !n.empty() && n.size() <= 3 && n.find_first_not_of("0123456789") == std::string::npos &&
            std::atoi(n.c_str()) >= 1 && std::atoi(n.c_str()) <= 256;
+}
+
+// An hour of --from/--to: one or two digits, 0 to 24.
+bool parse_hour(const std::string& n, int* hour) {
+    if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos) return false;
+    *hour = std::atoi(n.c_str());
+    return *hour <= 24;
 }
 
 bool valid_socket_mode(const std::string& m) {
@@ -207,6 +266,15 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
             cl->signature = value;
             cl->has_signature = true;
             return true;  // an empty header is a case to replay too
+        case kWeek: {
+            cl->week = true;
+            cl->week_date = value;
+            std::int64_t day = 0;
+            return value.empty() || cr::parse_week_date(value, &day);
+        }
+        case kFrom: cl->has_from = true; return parse_hour(value, &cl->from_hour) && cl->from_hour < 24;
+        case kTo: cl->has_to = true; return parse_hour(value, &cl->to_hour) && cl->to_hour > 0;
+        case kHtml: cl->html = true; return true;
         default: return false;
     }
 }
@@ -233,7 +301,10 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
             std::printf("callrouter %s\n", CALLROUTER_VERSION);
             return 0;
         }
-        if (!take_option(id, optarg ? optarg : "", cl)) return usage_error(value_error(id));
+        std::string value = optarg ? optarg : "";
+        // --week takes the next word as its DATE unless it is an option.
+        if (id == kWeek && optind < argc && argv[optind][0] != '-') value = argv[optind++];
+        if (!take_option(id, value, cl)) return usage_error(value_error(id));
     }
 }
 
@@ -243,6 +314,13 @@ int main(int argc, char** argv) {
     CommandLine cl;
     if (const int status = parse_command_line(argc, argv, &cl); status >= 0) return status;
     if (cl.check && cl.test) return usage_error("--check and --test exclude each other");
+    if (cl.week && (cl.check || cl.test)) return usage_error("--week does not go with --check or --test");
+    if (cl.week && !cl.listen.empty()) return usage_error("--listen does not go with --week");
+    if (cl.week && !cl.opt.user.empty()) return usage_error("--user does not go with --week");
+    if (!cl.week && cl.has_from) return usage_error("--from goes with --week");
+    if (!cl.week && cl.has_to) return usage_error("--to goes with --week");
+    if (!cl.week && cl.html) return usage_error("--html goes with --week");
+    if (cl.from_hour >= cl.to_hour) return usage_error("--from must be an hour before --to");
     if (!cl.at.empty() && !cl.test) return usage_error("--at goes with --test");
     if (cl.has_signature && !cl.test) return usage_error("--signature goes with --test");
     if ((cl.check || cl.test) && !cl.listen.empty()) return usage_error("--listen does not go with --check or --test");
@@ -252,6 +330,7 @@ int main(int argc, char** argv) {
     std::string path = find_config(cl.config);
     if (cl.check) return run_check(path);
     if (cl.test) return run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr);
+    if (cl.week) return run_week(path, cl.week_date, cl.from_hour, cl.to_hour, cl.html);
 
     cl.opt.config_path = path;
     cl.opt.listen = cl.listen;
