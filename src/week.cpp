@@ -174,7 +174,11 @@ std::string html_escape(const std::string& s) {
 
 bool parse_week_date(const std::string& text, std::int64_t* day) {
     std::string err;
-    return schedule::parse_date(text, day, &err);
+    std::int64_t d = 0;
+    // The week's last day must still have a four-digit year.
+    if (!schedule::parse_date(text, &d, &err) || d + 6 > days_from_civil(9999, 12, 31)) return false;
+    *day = d;
+    return true;
 }
 
 }  // namespace cr

@@ -84,7 +84,8 @@ std::string week_html(const Config& config, const std::string& path, const Week&
 // Text escaped for HTML element content and quoted attribute values.
 std::string html_escape(const std::string& s);
 
-// Parses --week's DATE (YYYY-MM-DD) into a day number. Returns false when it is not a date.
+// Parses --week's DATE (YYYY-MM-DD) into a day number. Returns false when it is not a
+// date, or when the week would end after 9999-12-31.
 bool parse_week_date(const std::string& text, std::int64_t* day);
 
 }  // namespace cr

@@ -168,6 +168,7 @@ def _(run):
     bad = [
         (["--week", "2026-02-30"], "--week needs a date"),
         (["--week", "tomorrow"], "--week needs a date"),
+        (["--week", "9999-12-31"], "--week needs a date"),
         (["--week", "--from", "25"], "--from needs an hour"),
         (["--week", "--from", "24"], "--from needs an hour"),
         (["--week", "--to", "0"], "--to needs an hour"),

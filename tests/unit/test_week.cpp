@@ -199,4 +199,6 @@ TEST_CASE("week: DATE is YYYY-MM-DD") {
     CHECK_FALSE(cr::parse_week_date("2026-02-30", &day));
     CHECK_FALSE(cr::parse_week_date("2026-1-1", &day));
     CHECK_FALSE(cr::parse_week_date("today", &day));
+    CHECK(cr::parse_week_date("9999-12-25", &day));
+    CHECK_FALSE(cr::parse_week_date("9999-12-26", &day));
 }
