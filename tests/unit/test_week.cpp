@@ -202,3 +202,15 @@ TEST_CASE("week: DATE is YYYY-MM-DD") {
     CHECK(cr::parse_week_date("9999-12-25", &day));
     CHECK_FALSE(cr::parse_week_date("9999-12-26", &day));
 }
+
+TEST_CASE("week: a long rule name is cut to its column, a skipped hour is a cell of its own") {
+    auto c = load("[settings]\ntimezone = Europe/Berlin\n[rule a-rule-with-a-long-name]\naction = voicemail\n");
+    const cr::Week w = cr::build_week(*c, cr::days_from_civil(2027, 3, 28), 1, 4);
+    const std::string text = cr::week_text(*c, "r.ini", w);
+    CHECK(text.find("\n01:00  a-rule-with\xE2\x80\xA6 a-rule-with\xE2\x80\xA6 ") != std::string::npos);
+    CHECK(text.find("\n02:00  -- skipped   a-rule-with\xE2\x80\xA6 ") != std::string::npos);
+    CHECK(text.find("  a-rule-with-a-long-name (line 3): always\n      -> voicemail\n") != std::string::npos);
+    const std::string html = cr::week_html(*c, "r.ini", w);
+    CHECK(html.find("<td class=\"skipped\" title=\"Sun 2027-03-28 02:00-03:00: skipped, daylight saving time "
+                    "begins\">skipped</td>") != std::string::npos);
+}
