@@ -29,6 +29,7 @@ const char kStyle[] =
     "table.week thead th.closed{background:#fde2e0}\n"
     "table.week td{font-size:12px}\n"
     "table.week td.cont{color:transparent}\n"
+    "table.week td.goes{border-bottom-color:rgba(255,255,255,.6)}\n"
     ".note{display:block;font-weight:normal;font-size:12px;color:#a0281c}\n"
     ".skipped{background:repeating-linear-gradient(45deg,#fff 0 6px,#e4e4e4 6px 12px)}\n"
     ".norule{background:#eceff1;color:#666}\n"
@@ -44,10 +45,12 @@ std::string colour_class(const Week& w, const Rule* r) {
     return "r" + std::to_string(static_cast<std::size_t>(it - w.shown.begin()));
 }
 
+// A row of a legend; without a swatch (empty swatch_class) for a table of rules not in the grid.
 std::string legend_row(const std::string& swatch_class, const std::string& name, const std::string& conditions,
                        const std::string& action) {
-    return "<tr><td class=\"swatch " + swatch_class + "\"></td><td><b>" + name + "</b></td><td>" + conditions +
-           "</td><td><code>" + action + "</code></td></tr>\n";
+    const std::string swatch = swatch_class.empty() ? "" : "<td class=\"swatch " + swatch_class + "\"></td>";
+    return "<tr>" + swatch + "<td><b>" + name + "</b></td><td>" + conditions + "</td><td><code>" + action +
+           "</code></td></tr>\n";
 }
 
 }  // namespace
@@ -93,6 +96,7 @@ std::string week_html(const Config& config, const std::string& path, const Week&
             const bool begins = i == 0 || s.start >= row;
             std::string cls = colour_class(week, s.rule);
             if (!begins) cls += " cont";
+            if (s.end > end) cls += " goes";  // the stretch goes on in the next row
             if (s.occurs == 2) cls += " twice";
             const std::string name = s.rule ? s.rule->name : "no rule";
             const std::string what = s.rule ? s.rule->name + " -> " + s.rule->action_text : "no rule: <Response/>";
@@ -113,7 +117,7 @@ std::string week_html(const Config& config, const std::string& path, const Week&
     out += "</table>\n";
     if (!week.callers.empty()) {
         out += "<h2>For particular callers</h2>\n<p>Tried in file order with the rules above; not in the grid.</p>\n"
-               "<table class=\"legend\">\n<tr><th></th><th>rule</th><th>conditions</th><th>action</th></tr>\n";
+               "<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
         for (const Rule* r : week.callers)
             out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
         out += "</table>\n";
