@@ -23,7 +23,7 @@ LINK      = $(CXX) $(CR_LDFLAGS) $(LDFLAGS)
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev libssl-dev doctest-dev \
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
-                clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate
+                clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium
 
 CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
 CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)
