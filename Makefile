@@ -23,7 +23,7 @@ LINK      = $(CXX) $(CR_LDFLAGS) $(LDFLAGS)
 DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-dev libssl-dev doctest-dev \
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
-                clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o \
+                clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium \
                 debhelper dpkg-dev lintian
 
 CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
@@ -45,6 +45,14 @@ deps:
 	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@# node and npm (one test runs sipgate.io's Node.js library): Debian's, unless a node
+	@# with its own npm is there already.
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "make deps: installing nodejs npm"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
 	fi
 
 $(BUILD)/callrouter: $(CORE_OBJ) $(BUILD)/obj/main.o

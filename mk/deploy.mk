@@ -23,7 +23,7 @@ INSTALL     ?= install
 # Files an admin copies from, installed as examples beside the docs.
 DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf nginx/callrouter-allow-sipgate.conf \
                    apache/callrouter-proxy-fcgi.conf apache/callrouter-require-sipgate.conf apache/callrouter-fcgid.conf apache/htaccess \
-                   etc/systemd/callrouter.socket etc/systemd/callrouter.service \
+                   etc/systemd/callrouter.socket etc/systemd/callrouter.service etc/menu.ini \
                    lighttpd/callrouter-lighttpd-socket.conf lighttpd/callrouter-lighttpd-spawn.conf caddy/Caddyfile \
                    h2o/callrouter-h2o-connect.conf h2o/callrouter-h2o-spawn.conf
 

@@ -9,6 +9,8 @@ namespace {
 
 constexpr std::size_t kMaxDialNumbers = 5;
 
+}  // namespace
+
 bool is_url(std::string_view u) {
     std::size_t scheme;
     auto starts = [&](std::string_view pre) {
@@ -29,6 +31,8 @@ bool is_url(std::string_view u) {
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&'()*+,;=%";
     return u.find_first_not_of(kAllowed) == std::string_view::npos;
 }
+
+namespace {
 
 std::vector<std::string> words_of(const std::string& text) {
     std::vector<std::string> w;
@@ -100,7 +104,20 @@ bool parse_step(const std::string& verb, const std::vector<std::string>& args, c
         st->url = args[0];
         return true;
     }
-    *err = "unknown action " + quote(verb) + " (expected dial, voicemail, play, reject, hangup or pass)";
+    if (verb == "menu") {
+        st->kind = Step::Menu;
+        if (args.size() != 1) {
+            *err = "menu takes the name of one [menu NAME]";
+            return false;
+        }
+        if (!before.empty()) {
+            *err = "a menu plays its own prompt: 'menu NAME' stands alone, not after 'play URL then'";
+            return false;
+        }
+        st->menu = args[0];
+        return true;
+    }
+    *err = "unknown action " + quote(verb) + " (expected dial, voicemail, play, reject, hangup, pass or menu)";
     return false;
 }
 

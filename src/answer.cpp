@@ -38,13 +38,19 @@ std::string serialise(xmlDoc* doc) {
     return out;
 }
 
-void add_step(xmlNode* resp, const Rule& rule, const Step& st) {
+// The dial attributes of the action that holds a step.
+struct DialAttrs {
+    const std::string* caller_id;
+    int anonymous;
+};
+
+void add_step(xmlNode* resp, const Config& config, const DialAttrs& attrs, const Step& st) {
     switch (st.kind) {
     case Step::Dial:
     case Step::Voicemail: {
         xmlNode* dial = made(xmlNewChild(resp, nullptr, X("Dial"), nullptr));
-        if (!rule.caller_id.empty()) made(xmlNewProp(dial, X("callerId"), X(rule.caller_id.c_str())));
-        if (rule.anonymous >= 0) made(xmlNewProp(dial, X("anonymous"), X(rule.anonymous ? "true" : "false")));
+        if (!attrs.caller_id->empty()) made(xmlNewProp(dial, X("callerId"), X(attrs.caller_id->c_str())));
+        if (attrs.anonymous >= 0) made(xmlNewProp(dial, X("anonymous"), X(attrs.anonymous ? "true" : "false")));
         if (st.kind == Step::Voicemail) {
             made(xmlNewChild(dial, nullptr, X("Voicemail"), nullptr));
         } else {
@@ -66,20 +72,33 @@ void add_step(xmlNode* resp, const Rule& rule, const Step& st) {
     case Step::Hangup:
         made(xmlNewChild(resp, nullptr, X("Hangup"), nullptr));
         break;
+    case Step::Menu: {
+        // As the official library writes it: <Gather onData maxDigits timeout><Play><Url>.
+        const Menu& m = *st.target;
+        xmlNode* g = made(xmlNewChild(resp, nullptr, X("Gather"), nullptr));
+        made(xmlNewProp(g, X("onData"), X(menu_url(config.settings.public_url, m.name).c_str())));
+        made(xmlNewProp(g, X("maxDigits"), X(std::to_string(m.digits).c_str())));
+        made(xmlNewProp(g, X("timeout"), X(std::to_string(m.timeout * 1000).c_str())));
+        xmlNode* play = made(xmlNewChild(g, nullptr, X("Play"), nullptr));
+        made(xmlNewTextChild(play, nullptr, X("Url"), X(m.prompt.c_str())));
+        break;
+    }
     case Step::Pass:
         break;
     }
 }
 
-}  // namespace
-
-void answer_init() { xmlInitParser(); }
-
-std::vector<std::string> build_answer(const Rule& rule) {
+// The <Response> of `steps`, serialised and split where the request's `to` goes; with
+// a journal, the Response asks for the answer and hangup events (onAnswer, onHangup).
+std::vector<std::string> build_doc(const Config& config, const std::vector<Step>& steps, const DialAttrs& attrs) {
     std::unique_ptr<xmlDoc, DocFree> doc(made(xmlNewDoc(X("1.0"))));
     xmlNode* resp = made(xmlNewNode(nullptr, X("Response")));
     xmlDocSetRootElement(doc.get(), resp);  // the document owns it from here
-    for (const Step& st : rule.steps) add_step(resp, rule, st);
+    if (!config.settings.journal.empty()) {
+        made(xmlNewProp(resp, X("onAnswer"), X(config.settings.public_url.c_str())));
+        made(xmlNewProp(resp, X("onHangup"), X(config.settings.public_url.c_str())));
+    }
+    for (const Step& st : steps) add_step(resp, config, attrs, st);
     std::string xml = serialise(doc.get());
     if (xml.empty()) throw std::bad_alloc();
     std::vector<std::string> parts;
@@ -92,8 +111,35 @@ std::vector<std::string> build_answer(const Rule& rule) {
     return parts;
 }
 
+}  // namespace
+
+std::string menu_url(const std::string& public_url, const std::string& name) {
+    return public_url + (public_url.find('?') == std::string::npos ? "?" : "&") + "menu=" + name;
+}
+
+void answer_init() { xmlInitParser(); }
+
+std::vector<std::string> build_answer(const Config& config, const Rule& rule) {
+    return build_doc(config, rule.steps, {&rule.caller_id, rule.anonymous});
+}
+
 void build_answers(Config* config) {
-    for (Rule& r : config->rules) r.answer = build_answer(r);
+    static const std::string none;
+    for (Rule& r : config->rules) r.answer = build_answer(*config, r);
+    for (auto& m : config->menus) {
+        Step gather;
+        gather.kind = Step::Menu;
+        gather.target = m.get();
+        m->answer = build_doc(*config, {gather}, {&none, -1});
+        for (MenuChoice& c : m->keys) c.answer = build_doc(*config, c.steps, {&none, -1});
+        if (m->none) m->none->answer = build_doc(*config, m->none->steps, {&none, -1});
+        if (m->other) m->other->answer = build_doc(*config, m->other->steps, {&none, -1});
+    }
+    config->no_action = build_doc(*config, {}, {&none, -1}).front();
+}
+
+const std::string& no_action(const Config& config) {
+    return config.no_action.empty() ? empty_answer() : config.no_action;
 }
 
 const std::string& empty_answer() {

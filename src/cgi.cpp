@@ -10,6 +10,7 @@
 #include <ctime>
 #include <vector>
 
+#include "journal.h"
 #include "log.h"
 #include "request.h"
 #include "rules.h"
@@ -91,6 +92,7 @@ int run_cgi(const std::string& config_path) {
                    log_level() >= LogLevel::Debug ? &trace : nullptr);
     write_all(cgi_response(r));
     log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);
+    if (!r.journal.empty()) journal_append(config->settings.journal, r.journal);  // the answer is out
     drain();
     return 0;
 }

@@ -6,6 +6,8 @@
 #include <exception>
 #include <map>
 
+#include <unistd.h>
+
 #include "action.h"
 #include "inifile.h"
 #include "text.h"
@@ -65,7 +67,8 @@ struct KeySpec {
 
 const KeySpec kSettingsKeys[] = {{"country_code", false}, {"timezone", false}, {"max_body", false},
                                  {"require_user", false}, {"log", false},        {"signature", false},
-                                 {"signature_key", false}};
+                                 {"signature_key", false}, {"public_url", false}, {"journal", false}};
+const KeySpec kMenuKeys[] = {{"prompt", false}, {"digits", false}, {"timeout", false}, {"none", true}, {"other", true}};
 const KeySpec kListKeys[] = {{"numbers", true}, {"file", false}};
 const KeySpec kRuleKeys[] = {{"direction", false}, {"from", true},      {"to", true},       {"diversion", true},
                              {"when", false},      {"action", true},    {"caller_id", false}, {"anonymous", false}};
@@ -86,7 +89,7 @@ std::string key_names(const KeySpec (&table)[N]) {
 
 // A section of the rule file as the loader knows it: its kind and name.
 struct Section {
-    enum Kind { Bad, Settings, List, Hours, Rule } kind = Bad;
+    enum Kind { Bad, Settings, List, Hours, Menu, Rule } kind = Bad;
     std::string name;
     int line = 0;
     const std::vector<IniEntry>* entries = nullptr;
@@ -114,7 +117,14 @@ public:
         for (const Section& s : sections_)
             if (s.kind == Section::Hours) hours(s);
         for (const Section& s : sections_)
+            if (s.kind == Section::Menu) menu(s);
+        for (const Section& s : sections_)
             if (s.kind == Section::Rule) rule(s);
+        link_menus();
+        events();
+        std::stable_sort(warnings_.begin(), warnings_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& w : warnings_) c_->warnings.push_back(std::move(w.second));
         if (c_->rules.empty() && load_->problems.list.empty())
             error(std::max(ini_.lines, 1), ini_.sections.empty() ? "no sections: the rule file is empty"
                                                                  : "no [rule NAME] section: nothing to answer with");
@@ -126,12 +136,14 @@ private:
     Config* c_;
     std::vector<Section> sections_;
     int timezone_line_ = 0;
-    int signature_line_ = 0, signature_key_line_ = 0;
+    int signature_line_ = 0, signature_key_line_ = 0, public_url_line_ = 0, journal_line_ = 0;
     std::string signature_key_file_;
 
     void error(int line, std::string message) { load_->problems.add(line, std::move(message)); }
+    std::vector<std::pair<int, std::string>> warnings_;  // by line, once the file is read
+
     void warning(int line, const std::string& message) {
-        c_->warnings.push_back(load_->problems.file + ":" + std::to_string(line) + ": warning: " + message);
+        warnings_.emplace_back(line, load_->problems.file + ":" + std::to_string(line) + ": warning: " + message);
     }
     static bool known(const char* key, const IniEntry& e) { return e.key == key; }
 
@@ -154,16 +166,19 @@ private:
         Section::Kind k;
         if (kind == "settings" && name.empty()) {
             k = Section::Settings;
-        } else if (kind == "list" || kind == "hours" || kind == "rule") {
+        } else if (kind == "list" || kind == "hours" || kind == "menu" || kind == "rule") {
             if (!is_name(name)) {
                 error(s->line, "[" + kind + " NAME]: bad or missing name " + quote(name) +
                                    " (letters, digits, '_', '-', '.')");
                 return;
             }
-            k = kind == "list" ? Section::List : kind == "hours" ? Section::Hours : Section::Rule;
+            k = kind == "list"    ? Section::List
+                : kind == "hours" ? Section::Hours
+                : kind == "menu"  ? Section::Menu
+                                  : Section::Rule;
         } else {
             error(s->line, "unknown section " + quote("[" + h + "]") +
-                               "; expected [settings], [list NAME], [hours NAME] or [rule NAME]");
+                               "; expected [settings], [list NAME], [hours NAME], [menu NAME] or [rule NAME]");
             return;
         }
         s->name = name;
@@ -222,6 +237,19 @@ private:
                     st.signature_required = v == "require";
                 else
                     error(e.line, "signature must be 'off' or 'require', not " + quote(v));
+            } else if (known("public_url", e)) {
+                public_url_line_ = e.line;
+                if (!is_url(v) || v.find('#') != std::string::npos)
+                    error(e.line, "public_url must be the http:// or https:// URL sipgate.io reaches callrouter at "
+                                  "(no #fragment), not " + quote(v));
+                else
+                    st.public_url = v;
+            } else if (known("journal", e)) {
+                journal_line_ = e.line;
+                if (v.empty())
+                    error(e.line, "journal is empty (leave it out for no journal)");
+                else
+                    st.journal = beside_rules(v);
             } else if (known("signature_key", e)) {
                 signature_key_line_ = e.line;
                 signature_key_file_ = v;
@@ -511,10 +539,196 @@ private:
             at->ok = false;
             return;
         }
-        if (r->steps.size() > 1 && r->steps[1].kind != Step::Hangup && r->steps[1].kind != Step::Pass)
-            warning(e.line, "sipgate.io is known to obey 'play URL then hangup' only; what it does with "
-                            "another action after a play is documented nowhere (it may deliver the call as "
-                            "if there were no rule)");
+        after_play(r->steps, e.line);
+        if (!link_menu(&r->steps, e.line)) at->ok = false;
+    }
+
+    // Warns of `play URL then ACTION` where sipgate.io's behaviour is not known.
+    void after_play(const std::vector<Step>& steps, int line) {
+        if (steps.size() > 1 && steps[1].kind != Step::Hangup && steps[1].kind != Step::Pass)
+            warning(line, "sipgate.io is known to obey 'play URL then hangup' only; what it does with "
+                          "another action after a play is documented nowhere (it may deliver the call as "
+                          "if there were no rule)");
+    }
+
+    // Points a `menu NAME` step at its menu. Returns false, with the problem reported,
+    // when there is no such menu.
+    bool link_menu(std::vector<Step>* steps, int line) {
+        for (Step& st : *steps) {
+            if (st.kind != Step::Menu) continue;
+            st.target = c_->find_menu(st.menu);
+            if (!st.target) {
+                error(line, "unknown menu " + quote(st.menu) + " (no [menu " + st.menu + "])");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // --- [menu NAME] ---
+
+    // The keys of a menu entry as a caller types them: 0-9, '*' and '#', where `hash`
+    // and `star` may stand for '#' and '*' (a line that starts with '#' is a comment).
+    // Returns false when `key` is not that.
+    static bool typed_keys(const std::string& key, std::string* out) {
+        out->clear();
+        for (std::size_t i = 0; i < key.size();) {
+            if (key.compare(i, 4, "hash") == 0) {
+                *out += '#';
+                i += 4;
+            } else if (key.compare(i, 4, "star") == 0) {
+                *out += '*';
+                i += 4;
+            } else if ((key[i] >= '0' && key[i] <= '9') || key[i] == '*' || key[i] == '#') {
+                *out += key[i++];
+            } else {
+                return false;
+            }
+        }
+        return !out->empty();
+    }
+
+    // A small whole number from `lo` to `hi` for `key`; reports a problem and returns -1 when it is not.
+    int small_number(const IniEntry& e, const std::string& v, int lo, int hi, const char* unit) {
+        if (!v.empty() && v.size() <= 3 && is_digits(v)) {
+            int n = std::stoi(v);
+            if (n >= lo && n <= hi) return n;
+        }
+        error(e.line, e.key + " must be a number of " + unit + " from " + std::to_string(lo) + " to " +
+                          std::to_string(hi) + ", not " + quote(v));
+        return -1;
+    }
+
+    // One entry's action: as in a rule, but with no `$to` (a dtmf push names no number).
+    std::unique_ptr<MenuChoice> choice(const IniEntry& e, const std::string& keys) {
+        auto c = std::make_unique<MenuChoice>();
+        c->keys = keys;
+        c->line = e.line;
+        c->action_text = e.value;
+        std::replace(c->action_text.begin(), c->action_text.end(), '\n', ' ');
+        c->action_text = std::string(trim(c->action_text));
+        std::string err;
+        if (!parse_action(c->action_text, c_->settings.country_code, &c->steps, &err)) {
+            error(e.line, err);
+            return nullptr;
+        }
+        for (const Step& st : c->steps)
+            for (const std::string& n : st.numbers)
+                if (n == "$to") {
+                    error(e.line, "a menu cannot dial $to: the push with the keys names no number");
+                    return nullptr;
+                }
+        after_play(c->steps, e.line);
+        return c;
+    }
+
+    void menu(const Section& s) {
+        auto m = std::make_unique<Menu>();
+        m->name = s.name;
+        m->line = s.line;
+        std::map<std::string, int> seen;
+        int digits_line = 0;
+        const std::size_t before = load_->problems.list.size();
+        for (const IniEntry& e : *s.entries) {
+            std::string v(trim(e.value));
+            std::string keys;
+            const KeySpec* k = find_key(kMenuKeys, e.key);
+            if (!k && !typed_keys(e.key, &keys)) {
+                error(e.line, "unknown key " + quote(e.key) + " in [menu] (known: " + key_names(kMenuKeys) +
+                                  ", and the keys a caller types: 0-9, * and # (written hash), e.g. 1 or 1234)");
+                continue;
+            }
+            std::string id = k ? e.key : keys;
+            auto [it, fresh] = seen.emplace(id, e.line);
+            if (!fresh) {
+                error(e.line, "duplicate key '" + e.key + "' (first at line " + std::to_string(it->second) + ")");
+                continue;
+            }
+            if (k && !k->multiline && e.value.find('\n') != std::string::npos) {
+                error(e.line, "the value of '" + e.key + "' goes on over an indented line; only actions may");
+                continue;
+            }
+            if (e.key == "prompt") {
+                if (is_url(v))
+                    m->prompt = v;
+                else
+                    error(e.line, "prompt must be an http:// or https:// URL of a sound, not " + quote(v));
+            } else if (e.key == "digits") {
+                digits_line = e.line;
+                if (int n = small_number(e, v, 1, 20, "keys"); n > 0) m->digits = n;
+            } else if (e.key == "timeout") {
+                if (int n = small_number(e, v, 1, 60, "seconds"); n > 0) m->timeout = n;
+            } else if (auto c = choice(e, keys)) {
+                if (e.key == "none")
+                    m->none = std::move(c);
+                else if (e.key == "other")
+                    m->other = std::move(c);
+                else
+                    m->keys.push_back(std::move(*c));
+            }
+        }
+        // A menu with a problem is kept (the load fails anyway), so that the actions
+        // naming it do not add "unknown menu" to its problems.
+        if (m->prompt.empty() && load_->problems.list.size() == before) error(s.line, "[menu " + s.name + "] has no 'prompt' (the sound that asks for keys)");
+        if (m->keys.empty() && load_->problems.list.size() == before) error(s.line, "[menu " + s.name + "] has no key entry (such as 1 = dial ...)");
+        for (const MenuChoice& c : m->keys)
+            if (static_cast<int>(c.keys.size()) > m->digits)
+                error(c.line, "key '" + c.keys + "' cannot be typed: the menu waits for " + std::to_string(m->digits) +
+                                  (m->digits == 1 ? " key" : " keys") + " (digits = " + std::to_string(m->digits) +
+                                  (digits_line ? ", line " + std::to_string(digits_line) : ", the default") + ")");
+        c_->menus.push_back(std::move(m));
+    }
+
+    // Once every menu is read: points each `menu NAME` of a menu at its menu, and warns
+    // of menus a caller cannot leave but by hanging up.
+    void link_menus() {
+        if (c_->menus.empty()) return;
+        if (c_->settings.public_url.empty())
+            error(c_->menus.front()->line, "menus need public_url in [settings]: sipgate.io sends the keys a caller "
+                                           "types there");
+        auto each_choice = [](Menu& m, auto f) {
+            for (MenuChoice& c : m.keys) f(c);
+            if (m.none) f(*m.none);
+            if (m.other) f(*m.other);
+        };
+        for (auto& m : c_->menus) each_choice(*m, [&](MenuChoice& c) { link_menu(&c.steps, c.line); });
+        // A menu has a way out when some choice is no menu (or missing: the call then
+        // goes on as the account is set up), or is a menu that has one.
+        std::map<const Menu*, bool> out;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (auto& m : c_->menus) {
+                if (out[m.get()]) continue;
+                bool way = !m->none || !m->other;
+                each_choice(*m, [&](MenuChoice& c) {
+                    const Step* st = c.steps.empty() ? nullptr : &c.steps.front();
+                    if (!st || st->kind != Step::Menu || (st->target && out[st->target])) way = true;
+                });
+                if (way) {
+                    out[m.get()] = true;
+                    grew = true;
+                }
+            }
+        }
+        for (auto& m : c_->menus)
+            if (!out[m.get()])
+                warning(m->line, "menu '" + m->name + "' is a loop with no way out: every key, none and other lead "
+                                 "to menus again; a caller can only hang up");
+    }
+    // The call journal needs the URL sipgate.io sends the answer and hangup events to.
+    // A journal whose folder cannot be written to loads with a warning: calls are
+    // answered all the same, and each process logs once that it cannot append.
+    void events() {
+        const std::string& j = c_->settings.journal;
+        if (j.empty()) return;
+        if (c_->settings.public_url.empty())
+            error(journal_line_, "journal needs public_url in [settings]: sipgate.io sends the answer and hangup "
+                                 "events there");
+        std::size_t slash = j.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : j.substr(0, slash);
+        if (::access(dir.c_str(), W_OK | X_OK) != 0)
+            warning(journal_line_, "journal " + j + ": cannot write in " + dir + " (" + std::strerror(errno) +
+                                       "); calls are answered, but not recorded");
     }
 };
 
@@ -663,6 +877,19 @@ const List* Config::find_list(const std::string& name) const {
     for (const auto& l : lists)
         if (l->name == name) return l.get();
     return nullptr;
+}
+
+const Menu* Config::find_menu(const std::string& name) const {
+    for (const auto& m : menus)
+        if (m->name == name) return m.get();
+    return nullptr;
+}
+
+const MenuChoice* Menu::choose(const std::string& typed) const {
+    if (typed.empty()) return none.get();
+    for (const MenuChoice& c : keys)
+        if (c.keys == typed) return &c;
+    return other.get();
 }
 
 const Hours* Config::find_hours(const std::string& name) const {

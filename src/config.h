@@ -29,6 +29,8 @@ struct Settings {
     // require or signature_key is given, else null.
     std::shared_ptr<const PublicKey> signature_key;
     std::string signature_key_name;    // for messages: the file, or "sipgate.io's key"
+    std::string public_url;            // how sipgate.io reaches callrouter (menus, events)
+    std::string journal;               // the call journal's file; empty: none
 };
 
 struct List {
@@ -47,12 +49,42 @@ struct NumberMatch {
 
 enum class Direction { In, Out };
 
+struct Menu;
+
 // One step of an action: `play URL then ACTION` has two.
 struct Step {
-    enum Kind { Dial, Voicemail, Play, Reject, Hangup, Pass } kind = Pass;
+    enum Kind { Dial, Voicemail, Play, Reject, Hangup, Pass, Menu } kind = Pass;
     std::vector<std::string> numbers;  // Dial: normalised numbers, or "$to"
     std::string url;                   // Play
     std::string reason;                // Reject: "", "busy" or "rejected"
+    std::string menu;                  // Menu: its name
+    const cr::Menu* target = nullptr;  // Menu: points into Config::menus, set once all are read
+};
+
+// What an entry of a [menu NAME] does: an action, as in a rule.
+struct MenuChoice {
+    std::string keys;                  // "1", "1234", "*", "#"; empty for none and other
+    int line = 0;
+    std::string action_text;
+    std::vector<Step> steps;
+    std::vector<std::string> answer;   // the XML, built after the load (build_answers)
+};
+
+// A [menu NAME]: a prompt, then the keys the caller types choose an action
+// (callrouter.ini(5), MENUS); sipgate.io's <Gather>.
+struct Menu {
+    std::string name;
+    int line = 0;
+    std::string prompt;                // URL of the sound played while waiting for keys
+    int digits = 1;                    // Gather maxDigits
+    int timeout = 5;                   // seconds after the prompt (Gather timeout, in ms)
+    std::vector<MenuChoice> keys;      // in file order
+    std::unique_ptr<MenuChoice> none;  // no key pressed
+    std::unique_ptr<MenuChoice> other; // keys no entry names
+    std::vector<std::string> answer;   // the <Gather> document, built after the load
+
+    // The choice for what the caller typed (empty: none), or null when the menu says nothing for it.
+    const MenuChoice* choose(const std::string& typed) const;
 };
 
 struct Rule {
@@ -78,7 +110,9 @@ struct Config {
     TimeZone tz;
     std::vector<std::unique_ptr<List>> lists;
     std::vector<std::unique_ptr<Hours>> hours;
+    std::vector<std::unique_ptr<Menu>> menus;
     std::vector<Rule> rules;
+    std::string no_action;             // <Response/> as answered (build_answers); empty until then
     std::vector<std::string> files;    // the rule file and every list or key file it read
     // "FILE:LINE: warning: message" for what loads but may not do what it says (see
     // callrouter.ini(5)); --check prints them, a FastCGI process logs them once.
@@ -86,6 +120,7 @@ struct Config {
 
     const List* find_list(const std::string& name) const;
     const Hours* find_hours(const std::string& name) const;
+    const Menu* find_menu(const std::string& name) const;
 };
 
 // What a load leaves to know besides its result, failed or not: the files it read or

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "answer.h"
+#include "at.h"
+#include "calls.h"
 #include "cgi.h"
 #include "config.h"
 #include "listener.h"
@@ -21,6 +23,7 @@
 #include "rules.h"
 #include "schedule.h"
 #include "server.h"
+#include "week.h"
 
 #ifndef CALLROUTER_VERSION
 #define CALLROUTER_VERSION "unknown"
@@ -32,7 +35,9 @@ const char kUsage[] =
     "usage: callrouter [--config FILE] [--listen ADDR] [--threads N] [--socket-mode MODE] [--user NAME]\n"
     "       callrouter [--config FILE] --check\n"
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
-    "                  [--signature SIG]\n"
+    "                  [--signature SIG] [--query 'menu=NAME']\n"
+    "       callrouter [--config FILE] --calls [--since 'YYYY-MM-DD[ HH:MM]']\n"
+    "       callrouter [--config FILE] --week [DATE] [--from N] [--to N] [--html]\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -52,6 +57,17 @@ const char kUsage[] =
     "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'\n"
     "  --signature SIG   with --test: the request's X-Sipgate-Signature header (base64),\n"
     "                    to replay a captured push; checked when signature = require\n"
+    "  --query QUERY     with --test: the request's query string, e.g. 'menu=main' for the\n"
+    "                    keys of a menu (event=dtmf)\n"
+    "  --calls           print the calls of the journal as a table, one row a call\n"
+    "  --since TIME      with --calls: calls from TIME on, 'YYYY-MM-DD[ HH:MM]' in the rule\n"
+    "                    file's time zone (default: the last 7 days)\n"
+    "  --week [DATE]     print the rule an ordinary incoming call meets, hour by hour and to\n"
+    "                    the minute where it changes, for the seven days from DATE (YYYY-MM-DD\n"
+    "                    in the rule file's time zone; default: today), holidays named\n"
+    "  --from N          with --week: start at hour N, 0 to 23 (default 0)\n"
+    "  --to N            with --week: end before hour N, 1 to 24 (default 24)\n"
+    "  --html            with --week: write one self-contained HTML page instead of a table\n"
     "  --help, --version\n";
 
 int usage_error(const std::string& msg) {
@@ -92,14 +108,17 @@ int run_check(const std::string& path) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::size_t entries = 0;
     for (const auto& l : c->lists) entries += l->set.size();
-    std::printf("%s: ok: %zu rules, %zu lists (%zu entries), %zu hours, time zone %s; loaded in %.1f ms\n",
-                path.c_str(), c->rules.size(), c->lists.size(), entries, c->hours.size(), c->tz.name().c_str(), ms);
+    std::string menus = c->menus.empty() ? "" : ", " + std::to_string(c->menus.size()) + " menus";
+    std::printf("%s: ok: %zu rules, %zu lists (%zu entries), %zu hours%s, time zone %s; loaded in %.1f ms\n",
+                path.c_str(), c->rules.size(), c->lists.size(), entries, c->hours.size(), menus.c_str(),
+                c->tz.name().c_str(), ms);
     return 0;
 }
 
 // --test: answers `body` as if POSTed at `at`, with `signature` (when given) as its
 // X-Sipgate-Signature header. Exits 0 for a 200, 1 for any other answer.
-int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature) {
+int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature,
+             const std::string& query) {
     std::shared_ptr<const cr::Config> c = load_or_report(path);
     if (!c) return 1;
     std::int64_t now = std::time(nullptr);
@@ -119,19 +138,91 @@ int run_test(const std::string& path, const std::string& body, const std::string
         head.has_signature = true;
         head.signature = *signature;
     }
+    head.query = query;
     std::vector<std::string> trace;
     auto t0 = std::chrono::steady_clock::now();
     cr::Response r = cr::handle(*c, head, body, now, &trace);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     for (const std::string& t : trace) std::fprintf(stderr, "%s\n", cr::log_text(t).c_str());
     std::fprintf(stderr, "%s\n", cr::request_log_line(r, ms).c_str());
+    if (!r.journal.empty())  // --test writes no journal: it says what would be written
+        std::fprintf(stderr, "journal (not written by --test): %s\n", cr::log_text(r.journal).c_str());
     std::fwrite(r.body.data(), 1, r.body.size(), stdout);
     return r.status == 200 ? 0 : 1;
 }
 
+// --calls: the journal's calls that started at `since` or later ('YYYY-MM-DD[ HH:MM]',
+// empty: the last 7 days) as a table on stdout. Exits 1 when there is no journal to read.
+int run_calls(const std::string& path, const std::string& since) {
+    std::shared_ptr<const cr::Config> c = load_or_report(path);
+    if (!c) return 1;
+    if (c->settings.journal.empty()) {
+        std::fprintf(stderr, "callrouter: --calls: %s sets no journal ([settings] journal = FILE)\n", path.c_str());
+        return 1;
+    }
+    std::int64_t from = std::time(nullptr) - 7 * 86400;
+    if (!since.empty()) {
+        std::string err;
+        if (!cr::parse_at(since.size() == 10 ? since + " 00:00" : since, c->tz, &from, &err)) {
+            std::fprintf(stderr, "callrouter: --since: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    std::vector<cr::JournalEvent> events;
+    std::size_t skipped = 0;
+    std::string err;
+    if (!cr::read_journal(c->settings.journal, &events, &skipped, &err)) {
+        std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", c->settings.journal.c_str(), err.c_str());
+        return 1;
+    }
+    if (skipped)
+        std::fprintf(stderr, "callrouter: --calls: %s: %zu lines are no event of the journal; skipped\n",
+                     c->settings.journal.c_str(), skipped);
+    std::fputs(cr::calls_table(cr::join_calls(events), c->tz, from).c_str(), stdout);
+    return 0;
+}
+
+// --week: the table (or with `html` the page) of the seven days from `date` (empty:
+// today in the rule file's zone), hours from_hour to to_hour. Exits 0, or 1 when the
+// rule file does not load.
+int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html) {
+    std::shared_ptr<const cr::Config> c = load_or_report(path);
+    if (!c) return 1;
+    std::int64_t day = 0;
+    if (date.empty()) {
+        const cr::LocalTime now = c->tz.to_local(std::time(nullptr));
+        day = cr::days_from_civil(now.year, now.month, now.day);
+    } else if (!cr::parse_week_date(date, &day)) {
+        return 2;  // checked with the arguments already
+    }
+    const cr::Week week = cr::build_week(*c, day, from_hour, to_hour);
+    const std::string out = html ? cr::week_html(*c, path, week) : cr::week_text(*c, path, week);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 // The options, each spelled in full: getopt_long alone would also take an abbreviation
 // ("--conf"), "--config=FILE", "-hx" and "--", which callrouter refuses as unknown.
-enum OptionId { kHelp = 'h', kVersion = 256, kConfig, kListen, kThreads, kSocketMode, kUser, kCheck, kTest, kAt, kSignature };
+enum OptionId {
+    kHelp = 'h',
+    kVersion = 256,
+    kConfig,
+    kListen,
+    kThreads,
+    kSocketMode,
+    kUser,
+    kCheck,
+    kTest,
+    kAt,
+    kSignature,
+    kQuery,
+    kCalls,
+    kSince,
+    kWeek,
+    kFrom,
+    kTo,
+    kHtml
+};
 
 const struct option kOptions[] = {
     {"help", no_argument, nullptr, kHelp},
@@ -145,6 +236,13 @@ const struct option kOptions[] = {
     {"test", required_argument, nullptr, kTest},
     {"at", required_argument, nullptr, kAt},
     {"signature", required_argument, nullptr, kSignature},
+    {"query", required_argument, nullptr, kQuery},
+    {"calls", no_argument, nullptr, kCalls},
+    {"since", required_argument, nullptr, kSince},
+    {"week", no_argument, nullptr, kWeek},  // its DATE is optional: see parse_command_line
+    {"from", required_argument, nullptr, kFrom},
+    {"to", required_argument, nullptr, kTo},
+    {"html", no_argument, nullptr, kHtml},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -167,19 +265,33 @@ const char* value_error(int id) {
         case kTest: return "--test needs a request body";
         case kAt: return "--at needs a time";
         case kSignature: return "--signature needs the X-Sipgate-Signature header's value";
+        case kQuery: return "--query needs a query string such as 'menu=main'";
+        case kSince: return "--since needs a date, 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM'";
+        case kWeek: return "--week needs a date YYYY-MM-DD, or none for today";
+        case kFrom: return "--from needs an hour from 0 to 23";
+        case kTo: return "--to needs an hour from 1 to 24";
         default: return "";
     }
 }
 
 struct CommandLine {
-    std::string config, listen, test_body, at, signature;
-    bool check = false, test = false, has_signature = false;
+    std::string config, listen, test_body, at, signature, query, since, week_date;
+    bool check = false, test = false, has_signature = false, has_query = false, calls = false;
+    bool week = false, html = false, has_from = false, has_to = false;
+    int from_hour = 0, to_hour = 24;
     cr::ServerOptions opt;
 };
 
 bool valid_threads(const std::string& n) {
     return !n.empty() && n.size() <= 3 && n.find_first_not_of("0123456789") == std::string::npos &&
            std::atoi(n.c_str()) >= 1 && std::atoi(n.c_str()) <= 256;
+}
+
+// An hour of --from/--to: one or two digits, 0 to 24.
+bool parse_hour(const std::string& n, int* hour) {
+    if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos) return false;
+    *hour = std::atoi(n.c_str());
+    return *hour <= 24;
 }
 
 bool valid_socket_mode(const std::string& m) {
@@ -207,6 +319,21 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
             cl->signature = value;
             cl->has_signature = true;
             return true;  // an empty header is a case to replay too
+        case kQuery:
+            cl->query = value;
+            cl->has_query = true;
+            return true;
+        case kCalls: cl->calls = true; return true;
+        case kSince: cl->since = value; return !value.empty();
+        case kWeek: {
+            cl->week = true;
+            cl->week_date = value;
+            std::int64_t day = 0;
+            return value.empty() || cr::parse_week_date(value, &day);
+        }
+        case kFrom: cl->has_from = true; return parse_hour(value, &cl->from_hour) && cl->from_hour < 24;
+        case kTo: cl->has_to = true; return parse_hour(value, &cl->to_hour) && cl->to_hour > 0;
+        case kHtml: cl->html = true; return true;
         default: return false;
     }
 }
@@ -233,7 +360,10 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
             std::printf("callrouter %s\n", CALLROUTER_VERSION);
             return 0;
         }
-        if (!take_option(id, optarg ? optarg : "", cl)) return usage_error(value_error(id));
+        std::string value = optarg ? optarg : "";
+        // --week takes the next word as its DATE unless it is an option.
+        if (id == kWeek && optind < argc && argv[optind][0] != '-') value = argv[optind++];
+        if (!take_option(id, value, cl)) return usage_error(value_error(id));
     }
 }
 
@@ -242,16 +372,27 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
 int main(int argc, char** argv) {
     CommandLine cl;
     if (const int status = parse_command_line(argc, argv, &cl); status >= 0) return status;
-    if (cl.check && cl.test) return usage_error("--check and --test exclude each other");
+    if (cl.check + cl.test + cl.calls + cl.week > 1)
+        return usage_error("--check, --test, --calls and --week exclude each other");
+    if (!cl.week && cl.has_from) return usage_error("--from goes with --week");
+    if (!cl.week && cl.has_to) return usage_error("--to goes with --week");
+    if (!cl.week && cl.html) return usage_error("--html goes with --week");
+    if (cl.from_hour >= cl.to_hour) return usage_error("--from must be an hour before --to");
     if (!cl.at.empty() && !cl.test) return usage_error("--at goes with --test");
     if (cl.has_signature && !cl.test) return usage_error("--signature goes with --test");
-    if ((cl.check || cl.test) && !cl.listen.empty()) return usage_error("--listen does not go with --check or --test");
-    if ((cl.check || cl.test) && !cl.opt.user.empty()) return usage_error("--user does not go with --check or --test");
+    if (cl.has_query && !cl.test) return usage_error("--query goes with --test");
+    if (!cl.since.empty() && !cl.calls) return usage_error("--since goes with --calls");
+    if ((cl.check || cl.test || cl.calls || cl.week) && !cl.listen.empty())
+        return usage_error("--listen does not go with --check, --test, --calls or --week");
+    if ((cl.check || cl.test || cl.calls || cl.week) && !cl.opt.user.empty())
+        return usage_error("--user does not go with --check, --test, --calls or --week");
 
     cr::answer_init();
     std::string path = find_config(cl.config);
     if (cl.check) return run_check(path);
-    if (cl.test) return run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr);
+    if (cl.test) return run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr, cl.query);
+    if (cl.calls) return run_calls(path, cl.since);
+    if (cl.week) return run_week(path, cl.week_date, cl.from_hour, cl.to_hour, cl.html);
 
     cl.opt.config_path = path;
     cl.opt.listen = cl.listen;

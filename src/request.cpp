@@ -6,6 +6,7 @@
 #include "form.h"
 #include "log.h"
 #include "rules.h"
+#include "journal.h"
 #include "signature.h"
 
 namespace cr {
@@ -93,6 +94,7 @@ std::string cgi_response(const Response& r) {
 
 bool check_head(const Config& config, const HttpHead& head, BodyPlan* plan, Response* resp) {
     *plan = BodyPlan();
+    plan->query = head.query;
     if (head.method != "POST") {
         *resp = error_response(405, "method not allowed: sipgate.io POSTs");
         resp->allow_post = true;
@@ -241,7 +243,7 @@ Response route(const Config& config, Form& form, std::int64_t now, std::vector<s
     r.to = call.to.text;
     r.rule = "none";
     r.action = "none";
-    r.body = empty_answer();
+    r.body = no_action(config);
     const Rule* rule = decide(config, call, trace);
     if (!rule) return r;
     r.rule = rule->name;
@@ -254,6 +256,106 @@ Response route(const Config& config, Form& form, std::int64_t now, std::vector<s
     r.body = std::move(xml);
     r.action = rule->action_text;
     return r;
+}
+
+// The keys of a menu (event=dtmf, with menu=NAME in the query string, as the menu's
+// <Gather onData> asked): the menu's choice for them. Anything it cannot follow (no
+// menu named, a menu the rules no longer have, keys the menu says nothing for) is
+// answered with no action, so that the call goes on as the account is set up.
+Response menu_answer(const Config& config, const std::string& query, const Form& form,
+                     std::vector<std::string>* trace, Response r) {
+    const std::string* typed = form.field("dtmf");
+    r.dtmf = typed ? *typed : std::string();
+    r.body = no_action(config);
+    r.action = "none";
+    Fields q;
+    std::string err;
+    if (!decode_form(query, &q, &err)) q.clear();
+    for (const auto& [k, v] : q)
+        if (k == "menu") r.menu = v;
+    r.detail = (r.menu.empty() ? std::string() : "menu=" + r.menu + " ") + "dtmf=" + r.dtmf;
+    const Menu* m = r.menu.empty() ? nullptr : config.find_menu(r.menu);
+    if (!m) {
+        r.detail += r.menu.empty() ? "; no menu=NAME in the query string" : "; no such menu (any more)";
+        if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
+        return r;
+    }
+    const MenuChoice* c = m->choose(r.dtmf);
+    r.choice = !c ? "" : c == m->none.get() ? "none" : c == m->other.get() ? "other" : c->keys;
+    if (!c) {
+        r.detail += r.dtmf.empty() ? "; the menu has no 'none'" : "; the menu has no 'other'";
+        if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
+        return r;
+    }
+    r.detail += " choice=" + r.choice;
+    r.action = c->action_text;
+    r.body = c->answer.empty() ? no_action(config) : c->answer[0];
+    if (trace)
+        trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf + "' -> " +
+                         r.choice + " (line " + std::to_string(c->line) + ") -> " + c->action_text);
+    return r;
+}
+
+// An answer or hangup event: taken note of, answered with <Response/>.
+void note_event(const Config& config, Form& form, std::vector<std::string>* trace, Response* r) {
+    auto value = [&](const char* name) {
+        const std::string* v = form.field(name);
+        return v ? *v : std::string();
+    };
+    if (r->event == "hangup") r->detail = "cause=" + value("cause");
+    if (r->event == "answer") {
+        r->detail = "user=" + value("user");
+        if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
+            Number n;
+            std::string err;
+            if (parse_number(*a, config.settings.country_code, false, &n, &err)) {
+                r->detail += " answeringNumber=" + n.text;
+                r->answering = n.text;
+            } else {
+                ignore(r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
+            }
+        }
+    }
+    r->body = empty_answer();
+    r->action = "none";
+    if (trace) trace->push_back("event " + r->event + ": answered with <Response/>");
+}
+
+// The journal's record of an event answered 200.
+JournalEvent journal_event(const Response& r, const Fields& fields, const Form& form, std::int64_t now) {
+    JournalEvent e;
+    e.time = now;
+    auto add = [&](const char* k, const std::string& v) {
+        if (!v.empty()) e.fields.emplace_back(k, v);
+    };
+    auto field = [&](const char* name) {
+        const std::string* v = form.field(name);
+        return v ? *v : std::string();
+    };
+    add("event", r.event);
+    add("callId", r.call_id);
+    if (r.event == "newCall") {
+        add("direction", r.direction);
+        add("from", r.from);
+        add("to", r.to);
+        add("diversion", field("diversion"));
+        add("rule", r.rule);
+        add("action", r.action);
+        for (const auto& [k, v] : fields)
+            if (k == "user[]") e.users.push_back(v);
+    } else if (r.event == "dtmf") {
+        add("menu", r.menu);
+        e.fields.emplace_back("dtmf", r.dtmf);
+        add("choice", r.choice);
+        add("action", r.action);
+    } else if (r.event == "answer") {
+        add("user", field("user"));
+        add("userId", field("userId"));
+        add("answeringNumber", r.answering);
+    } else if (r.event == "hangup") {
+        add("cause", field("cause"));
+    }
+    return e;
 }
 
 }  // namespace
@@ -298,24 +400,13 @@ Response answer(const Config& config, std::string_view body, const BodyPlan& pla
     }
     r.status = 200;
     r.content_type = kXml;
-    if (r.event == "newCall") return route(config, form, now, trace, std::move(r));
-    // Only newCall is routed; the others are taken note of.
-    if (r.event == "hangup") r.detail = "cause=" + value("cause");
-    if (r.event == "dtmf") r.detail = "dtmf=" + value("dtmf");
-    if (r.event == "answer") {
-        r.detail = "user=" + value("user");
-        if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
-            Number n;
-            std::string err;
-            if (parse_number(*a, config.settings.country_code, false, &n, &err))
-                r.detail += " answeringNumber=" + n.text;
-            else
-                ignore(&r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
-        }
-    }
-    r.body = empty_answer();
-    r.action = "none";
-    if (trace) trace->push_back("event " + r.event + ": answered with <Response/>");
+    if (r.event == "newCall")
+        r = route(config, form, now, trace, std::move(r));
+    else if (r.event == "dtmf")
+        r = menu_answer(config, plan.query, form, trace, std::move(r));
+    else
+        note_event(config, form, trace, &r);
+    if (r.status == 200 && !config.settings.journal.empty()) r.journal = journal_line(journal_event(r, fields, form, now));
     return r;
 }
 

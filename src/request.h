@@ -22,6 +22,7 @@ struct HttpHead {
     std::string remote_user;
     bool has_signature = false;        // X-Sipgate-Signature (HTTP_X_SIPGATE_SIGNATURE)
     std::string signature;
+    std::string query;                 // QUERY_STRING: menu=NAME for the keys of a menu
     // The transport can read a body of unknown length to its end (FastCGI: the
     // empty STDIN record); CGI cannot (RFC 3875), so there it is a 411.
     bool body_to_end = false;
@@ -47,6 +48,7 @@ HttpHead read_head(Param param) {
     copy("CONTENT_LENGTH", &head.has_content_length, &head.content_length);
     copy("REMOTE_USER", &head.has_remote_user, &head.remote_user);
     copy("HTTP_X_SIPGATE_SIGNATURE", &head.has_signature, &head.signature);
+    copy("QUERY_STRING", nullptr, &head.query);
     return head;
 }
 
@@ -59,6 +61,11 @@ struct Response {
     std::string event, direction, from, to, call_id, rule, action, detail;
     std::string signature;      // "ok", "missing", "bad"; empty when signature = off
     std::string ignored;        // optional fields treated as absent, comma separated
+    std::string menu, dtmf, choice;  // a dtmf event: the menu, the keys, the entry chosen
+    std::string answering;      // an answer event: answeringNumber, normalised
+    // With [settings] journal: the event's line for the call journal (JSON, no newline),
+    // for the caller to append once the answer is on its way (journal.h).
+    std::string journal;
 };
 
 // What check_head decided about the body, for answer().
@@ -71,6 +78,7 @@ struct BodyPlan {
     // With signature = require: the X-Sipgate-Signature header to check the body against.
     bool check_signature = false;
     std::string signature;
+    std::string query;          // the request's query string (menus)
 };
 
 // The first step: everything that can be decided before reading the body. Returns

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <vector>
 
+#include "journal.h"
 #include "log.h"
 #include "request.h"
 
@@ -43,10 +44,11 @@ void Responder::on_abort() {
     log_line(LogLevel::Info, "fastcgi: request aborted by the web server");
 }
 
-// Logs the request and gives its answer as a CGI response.
+// Logs the request, appends its journal line, and gives its answer as a CGI response.
 std::string Responder::finish(const Response& r, const std::vector<std::string>& trace) {
-    config_.reset();
     log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace);
+    if (!r.journal.empty() && config_) journal_append(config_->settings.journal, r.journal);
+    config_.reset();
     return cgi_response(r);
 }
 

@@ -237,6 +237,7 @@ def _install_check_purge(run, deb, files, existed, created_private):
               "/usr/share/man/man8/callrouter.8.gz", "/usr/share/man/man5/callrouter.ini.5.gz",
               "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
               "/etc/nginx/snippets/callrouter-allow-sipgate.conf", "/etc/apache2/callrouter-require-sipgate.conf",
+              "/etc/logrotate.d/callrouter", "/usr/share/doc/callrouter/examples/menu.ini",
               "/usr/share/doc/callrouter/copyright", "/usr/share/doc/callrouter/examples/callrouter.ini", CONF):
         expect(os.path.isfile(p), "not installed: " + p)
     expect(os.access("/usr/sbin/callrouter", os.X_OK), "binary not executable")
@@ -302,5 +303,6 @@ def _install_check_purge(run, deb, files, existed, created_private):
     expect(_group(PKG) is None, "group callrouter left by the purge")
     eq(_systemd_state(), [], "deb-systemd-helper state left by the purge")
     eq(glob.glob("/etc/callrouter*") + glob.glob("/etc/nginx/snippets/callrouter*") +
-       glob.glob("/etc/apache2/conf-*/callrouter*") + glob.glob("/etc/apache2/callrouter*"), [],
+       glob.glob("/etc/apache2/conf-*/callrouter*") + glob.glob("/etc/apache2/callrouter*") +
+       glob.glob("/etc/logrotate.d/callrouter*"), [],
        "configuration left by the purge")

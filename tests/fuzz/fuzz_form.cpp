@@ -5,6 +5,8 @@
 //   at most the body's;
 // - answer() gives 200 with XML, or 4xx with one text/plain line;
 // - the log line of any request is one line of printable ASCII;
+// - the journal line of an answer, and any line the journal reader takes, read back
+//   the same: journal_line(parse(journal_line(e))) == journal_line(e);
 // - with signature = require (sipgate.io's key), the first line as the header never
 //   gets a 200: nobody can forge a signature.
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include "fixed_rules.h"
 #include "config.h"
 #include "form.h"
+#include "journal.h"
 #include "log.h"
 #include "request.h"
 
@@ -28,6 +31,19 @@ namespace {
 const char kRules[] = R"([settings]
 country_code = 49
 max_body = 4096
+public_url = https://u:p@example.com/cr?x=1
+journal = /nonexistent/calls.jsonl
+[menu main]
+prompt = https://example.com/m.wav
+1 = dial 4915799912345
+2 = menu pin
+hash = menu main
+none = voicemail
+[menu pin]
+prompt = https://example.com/p.wav
+digits = 4
+4711 = hangup
+other = menu main
 [list vip]
 numbers = +49 151 12345678, 4930*, 123456e0
 [hours office]
@@ -49,6 +65,9 @@ anonymous = false
 [rule outgoing]
 direction = out
 action = dial $to
+[rule menu]
+to = 4921199*
+action = menu main
 [rule rest]
 action = play https://example.com/x.wav then voicemail
 )";
@@ -58,6 +77,13 @@ std::shared_ptr<const cr::Config> g_config, g_signed;
 void fail(const char* what) {
     std::fprintf(stderr, "property violated: %s\n", what);
     std::abort();
+}
+
+void check_journal(const std::string& line) {
+    if (line.empty()) return;
+    cr::JournalEvent e;
+    if (!cr::parse_journal_line(line, &e)) fail("a journal line does not read back");
+    if (cr::journal_line(e) != line) fail("a journal line reads back as another");
 }
 
 void check_log_line(const cr::Response& r) {
@@ -103,6 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     head.has_content_length = true;
     head.content_length = std::to_string(body.size());
+    head.query = head.content_type;  // "menu=main" as a first line walks the menus
     std::vector<std::string> trace;
     cr::Response r = cr::handle(*g_config, head, body, 1764230400 + static_cast<std::int64_t>(size) * 3600, &trace);
     if (r.status == 200) {
@@ -113,6 +140,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (r.body.empty() || r.body.find('\n') != r.body.size() - 1) fail("error answer not one line");
     }
     check_log_line(r);
+    check_journal(r.journal);
+    cr::JournalEvent e;
+    if (cr::parse_journal_line(in, &e)) check_journal(cr::journal_line(e));
 
     // The same request with the first line as its X-Sipgate-Signature header.
     head.has_signature = true;

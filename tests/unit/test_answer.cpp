@@ -245,12 +245,13 @@ TEST_CASE("answer: caller_id and anonymous are attributes of <Dial>") {
 
 TEST_CASE("answer: build_answer splits where `to` goes") {
     cr::answer_init();
+    cr::Config c;
     cr::Rule r;
     r.steps.resize(1);
     r.steps[0].kind = cr::Step::Dial;
     r.steps[0].numbers = {"$to", "4930123456", "$to"};
     r.caller_id = "4921112345678";
-    std::vector<std::string> parts = cr::build_answer(r);
+    std::vector<std::string> parts = cr::build_answer(c, r);
     CHECK(parts == std::vector<std::string>{kHead + "<Response>\n  <Dial callerId=\"4921112345678\">\n    <Number>",
                                             "</Number>\n    <Number>4930123456</Number>\n    <Number>",
                                             "</Number>\n  </Dial>\n</Response>\n"});
@@ -261,7 +262,7 @@ TEST_CASE("answer: build_answer splits where `to` goes") {
     h.steps[0].url = "https://example.com/a.wav?a=1&b=<2>";
     h.steps[1].kind = cr::Step::Reject;
     h.steps[1].reason = "rejected";
-    CHECK(cr::build_answer(h) == std::vector<std::string>{kHead +
+    CHECK(cr::build_answer(c, h) == std::vector<std::string>{kHead +
                                                           "<Response>\n"
                                                           "  <Play>\n"
                                                           "    <Url>https://example.com/a.wav?a=1&amp;b=&lt;2&gt;</Url>\n"
@@ -270,7 +271,7 @@ TEST_CASE("answer: build_answer splits where `to` goes") {
                                                           "</Response>\n"});
 
     cr::Rule none;
-    CHECK(cr::build_answer(none) == std::vector<std::string>{kEmpty});
+    CHECK(cr::build_answer(c, none) == std::vector<std::string>{kEmpty});
 }
 
 TEST_CASE("answer: the same config answers each call with its own `to`") {
@@ -315,5 +316,5 @@ TEST_CASE("load_rules_text: a rule file given as text, its list files beside the
     errors.clear();
     CHECK(cr::load_rules_text("text.ini", "[rule r]\naction = ring\n", &errors) == nullptr);
     CHECK(errors == std::vector<std::string>{"text.ini:2: unknown action 'ring' (expected dial, voicemail, play, "
-                                             "reject, hangup or pass)"});
+                                             "reject, hangup, pass or menu)"});
 }

@@ -321,17 +321,17 @@ TEST_CASE("request: answer, hangup and dtmf events get <Response/>") {
     r = post(*c, "event=dtmf&callId=123&dtmf=12");
     check_xml(r, kEmpty);
     CHECK(r.event == "dtmf");
-    CHECK(r.detail == "dtmf=12");
+    CHECK(r.detail == "dtmf=12; no menu=NAME in the query string");
 
     r = post(*c, "event=dtmf&callId=123&dtmf=");   // empty
     check_xml(r, kEmpty);
-    CHECK(r.detail == "dtmf=");
+    CHECK(r.detail == "dtmf=; no menu=NAME in the query string");
     r = post(*c, "event=dtmf&callId=123&dtmf");    // without '='
     check_xml(r, kEmpty);
-    CHECK(r.detail == "dtmf=");
+    CHECK(r.detail == "dtmf=; no menu=NAME in the query string");
     r = post(*c, "event=dtmf&callId=123");         // missing
     check_xml(r, kEmpty);
-    CHECK(r.detail == "dtmf=");
+    CHECK(r.detail == "dtmf=; no menu=NAME in the query string");
 
     std::vector<std::string> trace;
     cr::BodyPlan plan;
@@ -539,5 +539,5 @@ TEST_CASE("request_log_line: one line, request bytes escaped") {
 
     // A 200 without a detail leaves it out; an event's detail is logged.
     Response ev = post(*c, "event=dtmf&callId=1&dtmf=1%0A2");
-    CHECK(cr::request_log_line(ev, 2) == "status=200 event=dtmf callId=1 action=none detail=\"dtmf=1\\x0a2\" time=2.000ms");
+    CHECK(cr::request_log_line(ev, 2) == "status=200 event=dtmf callId=1 action=none detail=\"dtmf=1\\x0a2; no menu=NAME in the query string\" time=2.000ms");
 }
