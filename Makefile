@@ -19,8 +19,9 @@ CR_LDLIBS   := -lxml2 -linih -lcrypto -pthread
 
 # What build/callrouter carries in itself. As CGI, every request starts a process, and
 # each shared library costs its loading: Debian's libxml2 brings ICU (a C++ library and
-# 30 MB of data), lzma, z, and with ICU libstdc++ (bench/README.md, "CGI": 3.0 times the
-# bare C CGI with all of them shared, 1.5 with these two in). EMBED names the ones linked in:
+# 30 MB of data), lzma, z, and with ICU libstdc++ (bench/README.md, "CGI": 2.3 to 2.4 times
+# the bare C CGI's time with all of them shared, 1.4 to 1.5 with these two in). EMBED names
+# the ones linked in:
 #   xml2  libxml2.a, with src/static/icu-stub.c for the ICU calls (as make static does:
 #         the same libxml2 code writes every document; no ICU, lzma or z library loaded)
 #   cxx   libstdc++ and libgcc (-static-libstdc++ -static-libgcc)
