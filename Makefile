@@ -14,8 +14,33 @@ HARDEN    := -fstack-protector-strong -fPIE
 CR_CPPFLAGS := -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) -D_FORTIFY_SOURCE=2 \
                -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
 CR_CXXFLAGS := -std=c++17 $(WARN) $(HARDEN)
-CR_LDFLAGS  := -pie -Wl,-z,relro,-z,now
+CR_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,-O1 -Wl,--as-needed
 CR_LDLIBS   := -lxml2 -linih -lcrypto -pthread
+
+# What build/callrouter carries in itself. As CGI, every request starts a process, and
+# each shared library costs its loading: Debian's libxml2 brings ICU (a C++ library and
+# 30 MB of data), lzma, z, and with ICU libstdc++ (bench/README.md, "CGI": 2.3 to 2.4 times
+# the bare C CGI's time with all of them shared, 1.4 to 1.5 with these two in). EMBED names
+# the ones linked in:
+#   xml2  libxml2.a, with src/static/icu-stub.c for the ICU calls (as make static does:
+#         the same libxml2 code writes every document; no ICU, lzma or z library loaded)
+#   cxx   libstdc++ and libgcc (-static-libstdc++ -static-libgcc)
+# `make EMBED=` links every library shared, from Debian, as a distribution package would
+# (a security update of a library then reaches callrouter without a rebuild). libcrypto,
+# inih and the C library stay shared either way; with --as-needed a library nothing calls
+# is not loaded at all. The hardening flags stay: PIE, full RELRO (-z now; lazy binding
+# measured no faster), -D_FORTIFY_SOURCE=2, -fstack-protector-strong.
+EMBED       ?= xml2 cxx
+BIN_LDLIBS  := $(CR_LDLIBS)
+BIN_EXTRA   :=
+BIN_LDFLAGS :=
+ifneq ($(filter xml2,$(EMBED)),)
+BIN_LDLIBS  := -Wl,-Bstatic -lxml2 -lz -llzma -Wl,-Bdynamic -linih -lcrypto -lm -pthread
+BIN_EXTRA   := $(BUILD)/obj/static/icu-stub.o
+endif
+ifneq ($(filter cxx,$(EMBED)),)
+BIN_LDFLAGS := -static-libstdc++ -static-libgcc
+endif
 COMPILE   = $(CXX) $(CR_CPPFLAGS) $(CPPFLAGS) $(CR_CXXFLAGS) $(CXXFLAGS)
 LINK      = $(CXX) $(CR_LDFLAGS) $(LDFLAGS)
 
@@ -24,14 +49,14 @@ DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium \
-                debhelper dpkg-dev lintian
+                debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap
 
 CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
 CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/*.cpp)
 UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
 
-.PHONY: all deps run check bench clean
+.PHONY: all deps run check bench bench-cgi clean
 
 all: $(BUILD)/callrouter
 
@@ -55,8 +80,12 @@ deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
 	fi
 
-$(BUILD)/callrouter: $(CORE_OBJ) $(BUILD)/obj/main.o
-	$(LINK) -o $@ $^ $(CR_LDLIBS) $(LDLIBS)
+# EMBED is in the rule's text: `make EMBED=` after `make` links again.
+$(BUILD)/callrouter: $(CORE_OBJ) $(BUILD)/obj/main.o $(BIN_EXTRA) $(BUILD)/embed-$(or $(subst $() ,-,$(strip $(EMBED))),none)
+	$(LINK) $(BIN_LDFLAGS) -o $@ $(filter %.o,$^) $(BIN_LDLIBS) $(LDLIBS)
+
+$(BUILD)/embed-%:
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/embed-* && touch $@
 
 $(BUILD)/unit-tests: $(CORE_OBJ) $(UNIT_OBJ)
 	$(LINK) -o $@ $^ $(CR_LDLIBS) $(LDLIBS)
@@ -90,12 +119,32 @@ $(BUILD)/bench-floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lfcgi
 
-# Benchmarks side by side in one run (ratios, not absolute times); needs wrk,
-# nginx, spawn-fcgi and libfcgi-dev (DEB_PACKAGES). SECONDS: each wrk run (10).
+# The floor of the CGI rows: a bare C CGI program; and the driver that times CGI
+# programs started as a web server starts them (bench/cgi-time.c).
+$(BUILD)/bench-cgi-floor: bench/cgi-floor.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bench-cgi-time: bench/cgi-time.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+BENCH_BINS := all static $(BUILD)/bench-lookup $(BUILD)/bench-floor $(BUILD)/bench-signature $(BUILD)/bench-cgi-floor \
+              $(BUILD)/bench-cgi-time
+
+# Benchmarks side by side in one run (ratios, not absolute times); needs wrk, nginx,
+# spawn-fcgi, libfcgi-dev, php8.2-fpm, nodejs and fcgiwrap (DEB_PACKAGES). SECONDS: each
+# wrk run (10).
 bench: deps
 	@command -v wrk >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq wrk; }
-	@$(MAKE) --no-print-directory all $(BUILD)/bench-lookup $(BUILD)/bench-floor $(BUILD)/bench-signature
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@bench/run.sh $(BUILD) $(or $(SECONDS),10)
+
+# Only the CGI comparison: callrouter (this build and make static) against the bare C
+# CGI, each started per request with the sample rules, taking turns; REQUESTS (300).
+bench-cgi: deps
+	@$(MAKE) --no-print-directory all static $(BUILD)/bench-cgi-floor $(BUILD)/bench-cgi-time
+	@bench/cgi.sh $(BUILD) $(or $(REQUESTS),300)
 
 clean:
 	rm -rf $(BUILD)

@@ -9,7 +9,13 @@
 #   - callrouter with the sample rules, with 1,000 rules where the last matches, and
 #     with a 1,000,000-number list, each without keep-alive (fastcgi_pass to the unix
 #     socket, a new connection per request) and with keep-alive (an upstream with
-#     `keepalive 32` and `fastcgi_keep_conn on`).
+#     `keepalive 32` and `fastcgi_keep_conn on`);
+#   - the same rules in PHP (bench/lookup.php, PHP-FPM, 2 workers) without and with
+#     keep-alive, and in Node.js (bench/lookup.js, its http module, 2 workers) with
+#     keep-alive (HTTP/1.1 to an upstream with `keepalive 32`);
+#   - CGI, a process per request (fcgiwrap, 4 processes): the bare C CGI
+#     (bench/cgi-floor.c), callrouter (make) and callrouter-static;
+# and the CGI programs without a web server (bench/cgi.sh), taking turns.
 # Everything runs in a temporary folder and is stopped by the PIDs started here,
 # also on failure or Ctrl-C. The table is printed and written to BUILD_DIR/bench.md.
 # Ratios matter; absolute figures depend on the machine and on what else runs on it.
@@ -20,6 +26,7 @@ conns=64
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$build/callrouter
 floor=$build/bench-floor
+bdir=$(cd "$build" && pwd)
 threads=$(nproc)
 body="from=492111234567&to=4915791234567&direction=in"   # the seed's POST (bench/post.lua)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/callrouter-bench.XXXXXX")
@@ -42,7 +49,7 @@ cleanup() {
     trap - EXIT INT TERM
     [ -f "$dir/nginx.pid.started" ] && stop "$(cat "$dir/nginx.pid.started")"
     for p in $pids; do stop "$p"; done
-    for f in "$dir"/floor*.pid; do      # spawn-fcgi's children are not ours
+    for f in "$dir"/floor*.pid "$dir"/fcgiwrap.pid; do   # spawn-fcgi's children are not ours
         [ -f "$f" ] || continue
         for p in $(cat "$f"); do stop "$p"; done
     done
@@ -102,6 +109,10 @@ for i in 1 2 3; do "$bin" --config "$dir/big.ini" --check; done 2>&1 | sed "s|$d
 "$bin" --config "$dir/rules1000.ini" --check >/dev/null 2>&1 || fail "the 1,000 rules do not load"
 
 echo
+echo "== CGI without a web server: a process per request"
+"$root/bench/cgi.sh" "$build" 300 | tee "$dir/cgi.out"
+
+echo
 echo "== wrk through nginx: $conns connections, ${secs}s each; callrouter --threads $threads"
 
 xml=$("$bin" --config "$root/etc/callrouter.ini" --test "$body" 2>/dev/null | tr -d '\n')
@@ -121,6 +132,38 @@ for name in sample rules1000 big; do
     pids="$pids $pid"
     wait_socket "$dir/$name.sock" "$pid" "$dir/$name.log"
 done
+
+# PHP-FPM with a config of its own, 2 workers (pm = static), in the foreground.
+user_lines=""
+[ "$(id -u)" -eq 0 ] && user_lines="user = $(id -un)
+group = $(id -gn)"
+cat > "$dir/php-fpm.conf" <<EOF
+[global]
+pid = $dir/php-fpm.pid
+error_log = $dir/php-fpm.log
+daemonize = no
+[bench]
+$user_lines
+listen = $dir/php.sock
+pm = static
+pm.max_children = 2
+EOF
+fpm=$(command -v php-fpm8.2 || command -v php-fpm) || fail "no php-fpm (make deps installs php8.2-fpm)"
+"$fpm" -R -y "$dir/php-fpm.conf" 2>"$dir/php-fpm.err" &
+pid=$!
+pids="$pids $pid"
+wait_socket "$dir/php.sock" "$pid" "$dir/php-fpm.err"
+
+# Node.js, 2 workers (the cluster module) on one unix socket.
+command -v node >/dev/null || fail "no node (make deps installs nodejs)"
+node "$root/bench/lookup.js" "$dir/node.sock" 2 2>"$dir/node.log" &
+pid=$!
+pids="$pids $pid"
+wait_socket "$dir/node.sock" "$pid" "$dir/node.log"
+
+# CGI: fcgiwrap, 4 processes on one socket, starts the program nginx names per request.
+spawn-fcgi -s "$dir/fcgiwrap.sock" -F 4 -P "$dir/fcgiwrap.pid" -- "$(command -v fcgiwrap || echo /usr/sbin/fcgiwrap)" \
+    2>"$dir/fcgiwrap.log" >&2 || { cat "$dir/fcgiwrap.log" >&2; fail "spawn-fcgi did not start fcgiwrap"; }
 
 # The snippet as shipped (keep_conn on) for the keep-alive rows, and a copy with
 # keep_conn off for the others.
@@ -148,6 +191,8 @@ http {
     upstream sample_ka    { server unix:$dir/sample.sock;    keepalive 32; }
     upstream rules1000_ka { server unix:$dir/rules1000.sock; keepalive 32; }
     upstream big_ka       { server unix:$dir/big.sock;       keepalive 32; }
+    upstream php_ka       { server unix:$dir/php.sock;       keepalive 32; }
+    upstream node_ka      { server unix:$dir/node.sock;      keepalive 32; }
     server {
         listen 127.0.0.1:$port;
         server_name localhost;
@@ -160,6 +205,19 @@ http {
         location = /sample-ka    { fastcgi_pass sample_ka;    include $snippet; }
         location = /rules1000-ka { fastcgi_pass rules1000_ka; include $snippet; }
         location = /big-ka       { fastcgi_pass big_ka;       include $snippet; }
+        location = /php          { fastcgi_pass unix:$dir/php.sock; include $dir/fastcgi-nka.conf;
+                                   fastcgi_param SCRIPT_FILENAME $root/bench/lookup.php; }
+        location = /php-ka       { fastcgi_pass php_ka; include $snippet;
+                                   fastcgi_param SCRIPT_FILENAME $root/bench/lookup.php; }
+        location = /node-ka      { proxy_pass http://node_ka; proxy_http_version 1.1; proxy_set_header Connection ""; }
+        location = /cgi-floor    { fastcgi_pass unix:$dir/fcgiwrap.sock; include $dir/fastcgi-nka.conf;
+                                   fastcgi_param SCRIPT_FILENAME $bdir/bench-cgi-floor; }
+        location = /cgi-dynamic  { fastcgi_pass unix:$dir/fcgiwrap.sock; include $dir/fastcgi-nka.conf;
+                                   fastcgi_param SCRIPT_FILENAME $bdir/callrouter;
+                                   fastcgi_param CALLROUTER_CONFIG $root/etc/callrouter.ini; }
+        location = /cgi-static   { fastcgi_pass unix:$dir/fcgiwrap.sock; include $dir/fastcgi-nka.conf;
+                                   fastcgi_param SCRIPT_FILENAME $bdir/callrouter-static;
+                                   fastcgi_param CALLROUTER_CONFIG $root/etc/callrouter.ini; }
     }
 }
 EOF
@@ -179,6 +237,11 @@ run() {  # KEY LABEL
     code=$(curl -s -o "$dir/$1.answer" -w '%{http_code}' --max-time 10 --data "$body" "$url" || true)
     grep -q '<Response' "$dir/$1.answer" 2>/dev/null ||
         echo "warning: /$1 answered $code before the run: $(head -c 200 "$dir/$1.answer" 2>/dev/null)" >&2
+    case $1 in    # the other programs must answer as callrouter does with the sample rules
+        php* | node* | cgi-dynamic | cgi-static)
+            cmp -s "$dir/$1.answer" "$dir/sample.answer" ||
+                echo "warning: /$1 answers otherwise than /sample: $(head -c 300 "$dir/$1.answer" 2>/dev/null)" >&2 ;;
+    esac
     for p in $(cat "$dir/nginx.pid.started") $pids; do
         alive "$p" || fail "process $p (nginx or callrouter) is gone: $(tail -n 3 "$dir/nginx-error.log")"
     done
@@ -213,6 +276,12 @@ run rules1000    "callrouter, 1,000 rules, the last matches"
 run rules1000-ka "callrouter, 1,000 rules, keep-alive"
 run big          "callrouter, 1,000,000-number list"
 run big-ka       "callrouter, 1,000,000-number list, keep-alive"
+run php          "PHP-FPM, 2 workers, the same rules (bench/lookup.php)"
+run php-ka       "PHP-FPM, 2 workers, keep-alive"
+run node-ka      "Node.js http, 2 workers, keep-alive (bench/lookup.js)"
+run cgi-floor    "CGI: bare C CGI (fcgiwrap, 4 processes)"
+run cgi-dynamic  "CGI: callrouter (make)"
+run cgi-static   "CGI: callrouter-static (make static)"
 
 # Which engine answered: the start line of callrouter's log says.
 if grep -q 'event loops' "$dir/sample.log"; then engine="its own FastCGI engine (event loops)"
@@ -233,17 +302,21 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
     echo "- machine: $(nproc) cores (nproc), ${cpu:-unknown CPU}, Linux $(uname -r); wrk, nginx and the FastCGI programs share these cores; load average at the start: $load"
     echo "- load: wrk -t2 -c$conns -d${secs}s --latency, each request a POST of the seed body (${#body} bytes), to nginx $nginx_version (1 worker) on 127.0.0.1"
     echo "- callrouter: --threads $threads (the core count), $engine; keep-alive = nginx \`upstream { keepalive 32; }\` + \`fastcgi_keep_conn on\`, else a new unix-socket connection per request"
-    echo "- errors: non-2xx answers + socket errors (connect, read, write, timeout) as wrk counts them; ratio: requests/s over the floor with 4 processes"
+    echo "- PHP-FPM $("$fpm" -v | awk 'NR == 1 { print $2 }') (pm = static, 2 workers, opcache as Debian ships it) and Node.js $(node --version) (2 workers, cluster module; nginx keeps HTTP/1.1 connections to it, \`keepalive 32\`) answer the seed request from the sample rules written out in their language, without the public holidays, the log line and the checks of the head"
+    echo "- CGI: nginx → fcgiwrap (4 processes, spawn-fcgi) → a process per request; callrouter (make) links $(sed -n 's/^EMBED *?= *//p' "$root/Makefile" | sed 's/ /, /g') in itself (EMBED), callrouter-static everything but the C library"
+    echo "- errors: non-2xx answers + socket errors (connect, read, write, timeout) as wrk counts them; ratio: requests/s over the floor with 4 processes; for the CGI rows also the time per request over the bare C CGI's (its requests/s over the row's)"
     echo
     awk -F '\t' '
         function commas(n,   s) { s = sprintf("%.0f", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
-        { key[NR] = $1; label[NR] = $2; rps[NR] = $3; p50[NR] = $4; p99[NR] = $5; err[NR] = $6 + $7; if ($1 == "floor4") floor = $3 }
+        { key[NR] = $1; label[NR] = $2; rps[NR] = $3; p50[NR] = $4; p99[NR] = $5; err[NR] = $6 + $7
+          if ($1 == "floor4") floor = $3; if ($1 == "cgi-floor") cgi = $3 }
         END {
-            print "| setup | requests/s | p50 | p99 | errors | ratio to floor ×4 |"
-            print "| --- | ---: | ---: | ---: | ---: | ---: |"
+            print "| setup | requests/s | p50 | p99 | errors | ratio to floor ×4 | CGI: time per request / bare C CGI |"
+            print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
             for (i = 1; i <= NR; i++)
-                printf "| %s | %s | %s | %s | %s | %s |\n", label[i], commas(rps[i]), p50[i], p99[i], commas(err[i]),
-                       (floor > 0 ? sprintf("%.2f", rps[i] / floor) : "-")
+                printf "| %s | %s | %s | %s | %s | %s | %s |\n", label[i], commas(rps[i]), p50[i], p99[i], commas(err[i]),
+                       (floor > 0 ? sprintf("%.2f", rps[i] / floor) : "-"),
+                       (key[i] ~ /^cgi-/ && rps[i] > 0 ? sprintf("%.2f", cgi / rps[i]) : "")
         }' "$dir/results"
     # Where there were errors: what wrk and nginx said.
     awk -F '\t' '$6 + $7 > 0 { print $1 "\t" $2 "\t" $6 "\t" $8 "\t" $9 }' "$dir/results" | while IFS='	' read -r key label non2xx total detail; do
@@ -252,6 +325,12 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
         sed -e 's/^[0-9/]* [0-9:]* \[[a-z]*\] [0-9#]*: \(\*[0-9]* \)\{0,1\}//' -e 's/, client:.*//' "$dir/$key.nginx" |
             sort | uniq -c | sort -rn | head -n 3 | sed 's/^ *\([0-9]*\) \(.*\)/  - nginx error log: `\2` (×\1)/'
     done
+    echo
+    echo "CGI without a web server, the same run (bench/cgi.sh: fork, exec, the body on stdin, the answer read; ms per request; ratio: the median over the bare C CGI's):"
+    echo
+    echo '```'
+    cat "$dir/cgi.out"
+    echo '```'
     echo
     echo "Number lookups, list load and the cost of signature = require, of the same run:"
     echo

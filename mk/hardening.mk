@@ -60,7 +60,9 @@ fuzz: deps
 # Every sanitizer report (also a leak at exit of a CGI or FastCGI process) is written
 # to $(SAN_DIR)/reports/; any file there fails the target.
 # The report folder is also compiled in (__asan_default_options), so that a process
-# started with a clean environment (CGI) still writes its reports there.
+# started with a clean environment (CGI) still writes its reports there. EMBED= links
+# every library shared there: AddressSanitizer's operator new and delete take the place
+# of a shared libstdc++'s, not of one linked in.
 SAN_REPORTS   := $(abspath $(SAN_DIR))/reports
 
 $(SAN_DIR)/san_options.o: mk/hardening.mk
@@ -75,7 +77,7 @@ $(SAN_DIR)/san_options.o: mk/hardening.mk
 sanitize: deps
 	@$(MAKE) --no-print-directory $(SAN_DIR)/san_options.o
 	@CXXFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined $(abspath $(SAN_DIR))/san_options.o" \
-	  $(MAKE) --no-print-directory BUILD=$(SAN_DIR) $(SAN_DIR)/callrouter $(SAN_DIR)/unit-tests
+	  $(MAKE) --no-print-directory BUILD=$(SAN_DIR) EMBED= $(SAN_DIR)/callrouter $(SAN_DIR)/unit-tests
 	@rm -rf $(SAN_DIR)/reports && mkdir -p $(SAN_DIR)/reports
 	@rm -rf $(SAN_DIR)-run && mkdir -p $(SAN_DIR)-run && cp $(SAN_DIR)/unit-tests $(SAN_DIR)-run/
 	@rc=0; \
