@@ -1,9 +1,6 @@
 #include "signature.h"
 
-#include <openssl/decoder.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
+#include "crypto.h"
 
 #include <new>
 #include <stdexcept>
@@ -34,6 +31,14 @@ M+TfPtOUumI/NHMTvsRW9+ECAwEAAQ==
 constexpr int kMinBits = 2048;
 
 EVP_PKEY* pkey_of(void* p) { return static_cast<EVP_PKEY*>(p); }
+
+// libcrypto, loaded by the first key (crypto.h); every PublicKey holds one.
+const cr_crypto_table& lib() {
+    std::string err;
+    const cr_crypto_table* t = crypto(&err);
+    if (!t) throw std::runtime_error(err);
+    return *t;
+}
 
 int b64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -76,23 +81,29 @@ std::shared_ptr<const PublicKey> PublicKey::from_pem(std::string_view pem, std::
         *err = "holds a certificate; give its public key (openssl x509 -in CERT -pubkey -noout)";
         return nullptr;
     }
+    std::string load_err;
+    const cr_crypto_table* c = crypto(&load_err);
+    if (!c) {
+        *err = load_err;
+        return nullptr;
+    }
     // Both PEM forms of a public key: SubjectPublicKeyInfo and PKCS#1 "RSA PUBLIC KEY".
     EVP_PKEY* pkey = nullptr;
-    OSSL_DECODER_CTX* dctx =
-        OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, nullptr, nullptr);
+    OSSL_DECODER_CTX* dctx = c->OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr,
+                                                              OSSL_KEYMGMT_SELECT_PUBLIC_KEY, nullptr, nullptr);
     if (!dctx) throw std::bad_alloc();
     const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
     std::size_t left = pem.size();
-    if (OSSL_DECODER_from_data(dctx, &data, &left) != 1) pkey = nullptr;
-    OSSL_DECODER_CTX_free(dctx);
-    ERR_clear_error();
+    if (c->OSSL_DECODER_from_data(dctx, &data, &left) != 1) pkey = nullptr;
+    c->OSSL_DECODER_CTX_free(dctx);
+    c->ERR_clear_error();
     if (!pkey) {
         *err = "not a public key in PEM form (-----BEGIN PUBLIC KEY-----)";
         return nullptr;
     }
     std::shared_ptr<PublicKey> key(new PublicKey(pkey));
-    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-        const char* type = EVP_PKEY_get0_type_name(pkey);
+    if (c->EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+        const char* type = c->EVP_PKEY_get0_type_name(pkey);
         *err = std::string("the key is ") + (type ? type : "of another kind") + ", not RSA: sipgate.io signs with RSA";
         return nullptr;
     }
@@ -110,20 +121,21 @@ std::shared_ptr<const PublicKey> PublicKey::sipgate() {
     return key;
 }
 
-PublicKey::~PublicKey() { EVP_PKEY_free(pkey_of(pkey_)); }
+PublicKey::~PublicKey() { lib().EVP_PKEY_free(pkey_of(pkey_)); }
 
-int PublicKey::bits() const { return EVP_PKEY_get_bits(pkey_of(pkey_)); }
+int PublicKey::bits() const { return lib().EVP_PKEY_get_bits(pkey_of(pkey_)); }
 
 bool PublicKey::verify(std::string_view body, std::string_view sig) const {
-    if (sig.size() != static_cast<std::size_t>(EVP_PKEY_get_size(pkey_of(pkey_)))) return false;
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    const cr_crypto_table& c = lib();
+    if (sig.size() != static_cast<std::size_t>(c.EVP_PKEY_get_size(pkey_of(pkey_)))) return false;
+    EVP_MD_CTX* ctx = c.EVP_MD_CTX_new();
     if (!ctx) throw std::bad_alloc();
     EVP_PKEY_CTX* pctx = nullptr;
-    bool ok = EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), nullptr, pkey_of(pkey_)) == 1 &&
-              EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
-              EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                               reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
-    EVP_MD_CTX_free(ctx);
+    bool ok = c.EVP_DigestVerifyInit(ctx, &pctx, c.EVP_sha256(), nullptr, pkey_of(pkey_)) == 1 &&
+              c.EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
+              c.EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                                 reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
+    c.EVP_MD_CTX_free(ctx);
     return ok;
 }
 
