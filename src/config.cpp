@@ -55,6 +55,12 @@ bool is_name(std::string_view s) {
     });
 }
 
+// An action as written, its continuation lines joined with spaces, trimmed.
+std::string one_line(std::string text) {
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return std::string(trim(text));
+}
+
 bool is_digits(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -530,9 +536,7 @@ private:
 
     void action(Rule* r, const IniEntry& e, RuleKeys* at) {
         at->action_line = e.line;
-        r->action_text = e.value;
-        std::replace(r->action_text.begin(), r->action_text.end(), '\n', ' ');
-        r->action_text = std::string(trim(r->action_text));
+        r->action_text = one_line(e.value);
         std::string err;
         if (!parse_action(r->action_text, c_->settings.country_code, &r->steps, &err)) {
             error(e.line, err);
@@ -604,9 +608,7 @@ private:
         auto c = std::make_unique<MenuChoice>();
         c->keys = keys;
         c->line = e.line;
-        c->action_text = e.value;
-        std::replace(c->action_text.begin(), c->action_text.end(), '\n', ' ');
-        c->action_text = std::string(trim(c->action_text));
+        c->action_text = one_line(e.value);
         std::string err;
         if (!parse_action(c->action_text, c_->settings.country_code, &c->steps, &err)) {
             error(e.line, err);

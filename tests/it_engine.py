@@ -883,11 +883,14 @@ def _(run):
             c = Conn(crp.listen, timeout=1)
             c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the answers pile up at the server
             c.sock.setblocking(False)
+            # Until the server stops reading: 0.2 s in which nothing more could be sent
+            # (at most 2 s for a peer).
             sent = 0
-            t0 = time.monotonic()
-            while sent < len(unknown) and time.monotonic() - t0 < 2:
+            t0 = last = time.monotonic()
+            while sent < len(unknown) and time.monotonic() - t0 < 2 and time.monotonic() - last < 0.2:
                 try:
                     sent += c.sock.send(unknown[sent:])
+                    last = time.monotonic()
                 except BlockingIOError:
                     time.sleep(0.005)
             clients.append((c, sent))

@@ -16,8 +16,21 @@
 #include "answer.h"
 #include "config.h"
 #include "rules.h"
+#include "tz.h"
 
 namespace test {
+
+// A local time as the [hours] checks see it: the date, hour and minute, and its weekday.
+inline cr::LocalTime at(int y, int mo, int d, int h, int mi) {
+    cr::LocalTime t{};
+    t.year = y;
+    t.month = mo;
+    t.day = d;
+    t.hour = h;
+    t.minute = mi;
+    t.wday = cr::weekday_from_days(cr::days_from_civil(y, mo, d));
+    return t;
+}
 
 // Makes the n-th allocation through operator new from now on fail (1: the next one);
 // 0 makes none fail. Counts are not per thread: for single-threaded code.

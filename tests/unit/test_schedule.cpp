@@ -16,6 +16,7 @@
 using cr::Hours;
 using cr::LocalTime;
 using cr::TimeZone;
+using test::at;
 
 // Counts heap allocations while g_count_allocations is set, to prove the hot path makes
 // none; and fails one when asked (test::fail_allocation, support.h).
@@ -58,16 +59,6 @@ __attribute__((noinline)) void operator delete[](void* p, const std::nothrow_t&)
 
 namespace {
 
-LocalTime at(int y, int mo, int d, int h, int mi) {
-    LocalTime t{};
-    t.year = y;
-    t.month = mo;
-    t.day = d;
-    t.hour = h;
-    t.minute = mi;
-    t.wday = cr::weekday_from_days(cr::days_from_civil(y, mo, d));
-    return t;
-}
 
 struct Line {
     const char* key;

@@ -1,5 +1,5 @@
 // --week: the call it shows, the day notes, DST minutes, the spans and the page's escaping.
-#include <doctest/doctest.h>
+#include "support.h"
 
 #include <memory>
 #include <string>
@@ -8,6 +8,8 @@
 #include "answer.h"
 #include "rules.h"
 #include "week.h"
+
+using test::at;
 
 namespace {
 
@@ -51,16 +53,6 @@ std::shared_ptr<const cr::Config> load(const std::string& text) {
     return c;
 }
 
-cr::LocalTime at(int y, int mo, int d, int h, int mi) {
-    cr::LocalTime t{};
-    t.year = y;
-    t.month = mo;
-    t.day = d;
-    t.hour = h;
-    t.minute = mi;
-    t.wday = cr::weekday_from_days(cr::days_from_civil(y, mo, d));
-    return t;
-}
 
 const std::string& name_at(const cr::WeekDay& d, int minute) {
     static const std::string none = "none";
