@@ -11,7 +11,6 @@
 int main(int argc, char **argv) {
     const char *xml = argc > 1 && argv[1][0] == '<' ? argv[1]
                       : "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>\n"
-                        "  <Play>\n    <Url>https://example.com/sounds/closed.wav</Url>\n  </Play>\n"
                         "  <Dial>\n    <Voicemail/>\n  </Dial>\n</Response>\n";
     const char *cl = getenv("CONTENT_LENGTH");
     long want = cl ? strtol(cl, NULL, 10) : 0;

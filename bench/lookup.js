@@ -58,8 +58,7 @@ function answer(body) {
     return xml(dial(['4921112345601', '4921112345602', '4921112345603'],
                     ' callerId="4915791234567" anonymous="false"'));
   if (direction === 'in' && to === '4915791234567')
-    return xml('  <Play>\n    <Url>https://example.com/sounds/closed.wav</Url>\n  </Play>\n' +
-               '  <Dial>\n    <Voicemail/>\n  </Dial>\n');
+    return xml('  <Dial>\n    <Voicemail/>\n  </Dial>\n');
   if (direction === 'out') return xml(dial([to], ' callerId="4915791234567"'));
   return xml('');
 }

@@ -60,8 +60,7 @@ if ($direction === 'in' && isset(VIP[$from])) {
     echo xml(dial(['4921112345601', '4921112345602', '4921112345603'],
                   ' callerId="4915791234567" anonymous="false"'));
 } elseif ($direction === 'in' && $to === '4915791234567') {
-    echo xml("  <Play>\n    <Url>https://example.com/sounds/closed.wav</Url>\n  </Play>\n" .
-             "  <Dial>\n    <Voicemail/>\n  </Dial>\n");
+    echo xml("  <Dial>\n    <Voicemail/>\n  </Dial>\n");
 } elseif ($direction === 'out') {
     echo xml(dial([$to], ' callerId="4915791234567"'));
 } else {
