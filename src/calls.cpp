@@ -63,11 +63,28 @@ std::string cut(const std::string& s, std::size_t n) {
     return s.substr(0, i) + "\xe2\x80\xa6";
 }
 
-// Printable for a terminal: control characters become '?'.
-std::string printable(std::string s) {
-    for (char& c : s)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return s;
+// Printable for a terminal: C0 and C1 control characters (U+0080-U+009F; U+009B is a
+// CSI to some terminals) and the bidirectional overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069) become '?', since the fields are the requester's to choose.
+std::string printable(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        auto next = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+        if (c < 0x20 || c == 0x7f) {
+            out += '?';
+        } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) {
+            out += '?';
+            i += 1;
+        } else if (c == 0xe2 && ((next(1) == 0x80 && next(2) >= 0xaa && next(2) <= 0xae) ||
+                                 (next(1) == 0x81 && next(2) >= 0xa6 && next(2) <= 0xa9))) {
+            out += '?';
+            i += 2;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
 }
 
 }  // namespace

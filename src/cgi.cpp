@@ -92,7 +92,10 @@ int run_cgi(const std::string& config_path) {
                    log_level() >= LogLevel::Debug ? &trace : nullptr);
     write_all(cgi_response(r));
     log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);
-    if (!r.journal.empty()) journal_append(config->settings.journal, r.journal);  // the answer is out
+    if (!r.journal.empty()) {
+        ::close(1);  // the answer is complete for the web server before the journal is written
+        journal_append(config->settings.journal, r.journal);
+    }
     drain();
     return 0;
 }

@@ -2,17 +2,19 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <mutex>
+#include <type_traits>
 
 namespace cr {
 
 namespace {
 
 cr_crypto_table g_table;
-const cr_crypto_table* g_loaded = nullptr;
+std::atomic<const cr_crypto_table*> g_loaded{nullptr};
 std::string g_error;
 
-// Opens libcrypto.so.3 and fills g_table; sets g_loaded or g_error.
+// Opens libcrypto.so.3 and fills g_table; sets g_loaded or g_error (and closes it again).
 void open_libcrypto() {
     void* h = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
     if (!h) {
@@ -46,17 +48,25 @@ void open_libcrypto() {
     CR_GET(OSSL_DECODER_CTX_free);
     CR_GET(ERR_clear_error);
 #undef CR_GET
-    if (ok) g_loaded = &g_table;  // the handle stays open for the life of the process
+    if (ok)
+        g_loaded.store(&g_table, std::memory_order_release);  // the handle stays open for the life of the process
+    else
+        ::dlclose(h);
 }
 
 }  // namespace
 
 const cr_crypto_table* crypto(std::string* err) {
     if (&cr_crypto_linked) return &cr_crypto_linked;
-    static std::once_flag once;
-    std::call_once(once, open_libcrypto);
-    if (!g_loaded) *err = g_error;
-    return g_loaded;
+    if (const cr_crypto_table* t = g_loaded.load(std::memory_order_acquire)) return t;
+    // Tried again at each load of a rule file while it fails: libssl3 may be
+    // installed after the process started.
+    static std::mutex m;
+    std::lock_guard<std::mutex> lock(m);
+    if (!g_loaded.load()) open_libcrypto();
+    const cr_crypto_table* t = g_loaded.load();
+    if (!t) *err = g_error;
+    return t;
 }
 
 }  // namespace cr

@@ -45,8 +45,9 @@ extern const struct cr_crypto_table cr_crypto_linked __attribute__((weak));
 namespace cr {
 
 // libcrypto's functions: the linked table, else libcrypto.so.3 opened on the first
-// call (once per process, from any thread). Returns null with *err ("cannot load
-// libcrypto.so.3: ...") when it cannot be opened or lacks a function.
+// call that finds it (from any thread; a failure is tried again at the next call).
+// Returns null with *err ("cannot load libcrypto.so.3 ...") when it cannot be opened
+// or lacks a function.
 const cr_crypto_table* crypto(std::string* err);
 
 }  // namespace cr

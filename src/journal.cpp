@@ -6,7 +6,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
 #include <cstdio>
+#include <chrono>
 #include <cstring>
 
 #include "log.h"
@@ -157,6 +163,28 @@ struct Reader {
 
 std::atomic<bool> g_failing{false};
 
+// The writer thread's queue (journal_post): lines with their journal's path.
+constexpr std::size_t kMaxWaiting = 10000;
+std::mutex g_mutex;
+std::condition_variable g_wake, g_done;
+std::deque<std::pair<std::string, std::string>> g_queue;
+bool g_writer = false, g_writing = false, g_dropping = false;
+
+void writer_loop() {
+    std::unique_lock<std::mutex> lock(g_mutex);
+    for (;;) {
+        g_wake.wait(lock, [] { return !g_queue.empty(); });
+        std::pair<std::string, std::string> item = std::move(g_queue.front());
+        g_queue.pop_front();
+        g_writing = true;
+        lock.unlock();
+        journal_append(item.first, item.second);
+        lock.lock();
+        g_writing = false;
+        if (g_queue.empty()) g_done.notify_all();
+    }
+}
+
 }  // namespace
 
 const std::string* JournalEvent::field(std::string_view name) const {
@@ -222,6 +250,35 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
     return have_time && r.i == line.size();
 }
 
+void journal_post(const std::string& path, std::string_view line) {
+    bool dropped = false;
+    try {
+        std::lock_guard<std::mutex> lock(g_mutex);
+        if (!g_writer) {
+            std::thread(writer_loop).detach();  // lives as long as the process
+            g_writer = true;
+        }
+        if (g_queue.size() >= kMaxWaiting) {
+            dropped = !g_dropping;
+            g_dropping = true;
+        } else {
+            g_queue.emplace_back(path, std::string(line));
+            g_dropping = false;
+            g_wake.notify_one();
+        }
+    } catch (...) {
+        dropped = true;  // no memory or no thread: the call is answered all the same
+    }
+    if (dropped)
+        log_line(LogLevel::Error, "journal " + log_text(path) + ": " + std::to_string(kMaxWaiting) +
+                                      " lines wait to be written; lines are dropped until they are");
+}
+
+void journal_flush() {
+    std::unique_lock<std::mutex> lock(g_mutex);
+    g_done.wait_for(lock, std::chrono::seconds(10), [] { return g_queue.empty() && !g_writing; });
+}
+
 bool journal_append(const std::string& path, std::string_view line) {
     std::string buf;
     int fd = -1, err = 0;
@@ -230,11 +287,15 @@ bool journal_append(const std::string& path, std::string_view line) {
         buf.append(line);
         buf += '\n';
         const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-        fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640);
-        if (fd >= 0)
-            (void)::fchmod(fd, 0640);  // a new journal is 0640 whatever the umask
-        else if (errno == EEXIST)
-            fd = ::open(path.c_str(), flags);
+        // Twice: a rotation may rename the journal between "it exists" and the open.
+        for (int attempt = 0; attempt < 2 && fd < 0; ++attempt) {
+            fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640);
+            if (fd >= 0)
+                (void)::fchmod(fd, 0640);  // a new journal is 0640 whatever the umask
+            else if (errno == EEXIST)
+                fd = ::open(path.c_str(), flags);
+            if (fd < 0 && errno != ENOENT) break;
+        }
         if (fd < 0) {
             err = errno;
         } else {
@@ -246,8 +307,10 @@ bool journal_append(const std::string& path, std::string_view line) {
                 err = EINVAL;  // a FIFO or a device is no journal
             else if ((n = ::write(fd, buf.data(), buf.size())) < 0)
                 err = errno;
-            else if (static_cast<std::size_t>(n) != buf.size())
-                err = ENOSPC;
+            else if (static_cast<std::size_t>(n) != buf.size()) {
+                err = ENOSPC;  // end the torn line, so that the next one stands alone
+                if (::write(fd, "\n", 1) < 0) err = ENOSPC;
+            }
             if (::close(fd) != 0 && !err) err = errno;
         }
     } catch (...) {

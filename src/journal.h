@@ -32,7 +32,16 @@ bool parse_journal_line(std::string_view line, JournalEvent* out);
 // Appends `line` and a newline to the file at `path` (created mode 0640) with one
 // write(2). Never blocks on a FIFO, never throws. Returns false when the line was not
 // written whole; the first failure after a success is logged (error level), the
-// first success after a failure too, so that a broken journal logs once, not per call.
+// first success after a failure too, so that a broken journal logs once per process, not
+// per call (as CGI, every call is a process of its own: one line each).
 bool journal_append(const std::string& path, std::string_view line);
+
+// For the FastCGI event loops, which must never wait for a disk: hands the line to one
+// writer thread (started by the first line), which appends it with journal_append.
+// When 10,000 lines wait, the line is dropped, logged once. Never blocks, never throws.
+void journal_post(const std::string& path, std::string_view line);
+
+// Waits until the lines posted so far are written (at the stop of a FastCGI process).
+void journal_flush();
 
 }  // namespace cr

@@ -179,9 +179,9 @@ bool check_length(std::string_view body, const BodyPlan& plan, std::string_view*
     return true;
 }
 
-// Decodes the body and takes the fields sipgate.io sends once. A second copy of a field
-// routing needs (event, from, to, direction) is a 400; of any other, ambiguous, it is
-// treated as absent and named in r->ignored.
+// Decodes the body and takes the fields sipgate.io sends once. A second event, or a
+// second from, to or direction of a newCall (what routing needs), is a 400; a second
+// copy of any other field, ambiguous, is treated as absent and named in r->ignored.
 bool read_form(std::string_view body, Fields* fields, Form* form, Response* r, std::vector<std::string>* trace) {
     std::string err;
     if (!decode_form(body, fields, &err)) {
@@ -192,14 +192,19 @@ bool read_form(std::string_view body, Fields* fields, Form* form, Response* r, s
     for (const auto& [name, value] : *fields) {
         for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
             if (name != kSingleFields[i]) continue;
-            if (form->get[i]) {
-                if (i < kRoutingFields) {
-                    *r = error_response(400, "field '" + name + "' given more than once");
-                    return false;
-                }
-                twice[i] = true;
-            }
+            if (form->get[i]) twice[i] = true;
             form->get[i] = &value;
+        }
+    }
+    // A second event is a 400 (nothing can be decided); a second from, to or direction
+    // too, but only for a newCall, whose routing needs them.
+    const std::string* event = form->field("event");
+    const bool routed = !twice[0] && (!event || *event == "newCall");
+    for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
+        if (!twice[i]) continue;
+        if (i == 0 || (i < kRoutingFields && routed)) {
+            *r = error_response(400, std::string("field '") + kSingleFields[i] + "' given more than once");
+            return false;
         }
     }
     for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)

@@ -44,10 +44,11 @@ void Responder::on_abort() {
     log_line(LogLevel::Info, "fastcgi: request aborted by the web server");
 }
 
-// Logs the request, appends its journal line, and gives its answer as a CGI response.
+// Logs the request, hands its journal line to the writer thread (the loop never waits
+// for a disk), and gives its answer as a CGI response.
 std::string Responder::finish(const Response& r, const std::vector<std::string>& trace) {
     log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace);
-    if (!r.journal.empty() && config_) journal_append(config_->settings.journal, r.journal);
+    if (!r.journal.empty() && config_) journal_post(config_->settings.journal, r.journal);
     config_.reset();
     return cgi_response(r);
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "fastcgi.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "privilege.h"
@@ -547,6 +548,7 @@ int run_fastcgi(const ServerOptions& opt) {
         log_line(LogLevel::Warn, "stopped with requests still unanswered");
         std::_Exit(0);
     }
+    journal_flush();  // the lines of the last calls (at most 10 s)
     log_line(LogLevel::Info, "stopped");
     return 0;
 }

@@ -91,7 +91,11 @@ std::shared_ptr<const PublicKey> PublicKey::from_pem(std::string_view pem, std::
     EVP_PKEY* pkey = nullptr;
     OSSL_DECODER_CTX* dctx = c->OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr,
                                                               OSSL_KEYMGMT_SELECT_PUBLIC_KEY, nullptr, nullptr);
-    if (!dctx) throw std::bad_alloc();
+    if (!dctx) {
+        c->ERR_clear_error();
+        *err = "libcrypto offers no decoder for PEM public keys (a broken OPENSSL_CONF or openssl.cnf?)";
+        return nullptr;
+    }
     const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
     std::size_t left = pem.size();
     if (c->OSSL_DECODER_from_data(dctx, &data, &left) != 1) pkey = nullptr;

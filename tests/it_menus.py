@@ -104,6 +104,19 @@ def post(base, body, on_data=None):
     return text
 
 
+def lines_of(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def wait_lines(path, n):
+    """A FastCGI process writes its journal from a thread of its own: waits for n lines."""
+    wait_for(lambda: lines_of(path) >= n, timeout=10, what=f"{n} lines in {path}")
+
+
 def on_data(xml):
     m = re.search(r'<Gather onData="([^"]+)"', xml)
     expect(m, "no <Gather onData> in " + xml)
@@ -206,6 +219,7 @@ def _(run):
     for t in threads:
         t.join()
     eq(errors, [], "errors of the writers")
+    wait_lines(journal, 1000)
     with open(journal, "rb") as f:
         data = f.read()
     expect(data.endswith(b"\n"), "the journal does not end with a newline")
@@ -232,6 +246,7 @@ def _(run):
     post(base, "event=answer&callId=w1&user=Alice&userId=w0&answeringNumber=4921112345601")
     time.sleep(2.2)
     post(base, "event=hangup&callId=w1&cause=normalClearing")
+    wait_lines(journal, 4)
     r = subprocess.run([run.bin, "--config", ini, "--calls"], capture_output=True, text=True)
     eq(r.returncode, 0, "--calls: " + r.stderr)
     rows = r.stdout.splitlines()
@@ -257,10 +272,12 @@ def _(run):
     from harness import fcgi_request
     for i in range(5):
         eq(fcgi_request(cr2.listen, f"from=0211123456&to=4921199999&direction=in&callId=x{i}")[0], 200, "answered")
+    wait_for(lambda: "cannot append" in cr2.output(), timeout=10, what="the error line")
+    time.sleep(0.5)
     eq(cr2.output().count("cannot append"), 1, "errors logged: " + cr2.output())
     os.makedirs(d)
     eq(fcgi_request(cr2.listen, "event=hangup&callId=x1&cause=normalClearing")[0], 200, "answered")
-    expect("appending again" in cr2.output(), cr2.output())
+    wait_for(lambda: "appending again" in cr2.output(), timeout=10, what="appending again")
     expect(os.path.exists(os.path.join(d, "calls.jsonl")), "no journal once the folder is back")
 
 

@@ -86,3 +86,12 @@ TEST_CASE("menu: the choice for the keys typed") {
     CHECK(m->answer[0].find("<Gather onData=\"https://example.com/cr?menu=m\" maxDigits=\"4\" timeout=\"5000\">") !=
           std::string::npos);
 }
+
+TEST_CASE("calls: what a requester chose reaches the terminal without control characters") {
+    cr::CallRow c;
+    c.call_id = "x";
+    c.start = 0;
+    c.cause = std::string("a\x1b[2Jb\xc2\x9b" "31mc\xe2\x80\xae" "d\xe2\x81\xa6" "e\xc3\xa4");
+    std::string table = cr::calls_table({c}, cr::TimeZone(), 0);
+    CHECK(table.find("a?[2Jb?31mc?d?e\xc3\xa4" "\n") != std::string::npos);
+}

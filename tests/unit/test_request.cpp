@@ -272,6 +272,12 @@ TEST_CASE("request: a repeated field is refused") {
     check_xml(r, kBusy);
     CHECK(r.ignored == "callId,diversion");
     CHECK(r.call_id.empty());
+    // An event other than newCall does not need from, to or direction: a second copy of
+    // one of them is ignored there, not a 400.
+    r = post(*c, "event=hangup&callId=1&from=4930123456&from=4930123457&cause=normalClearing");
+    check_xml(r, kEmpty);
+    CHECK(r.ignored == "from");
+    check_error(post(*c, "event=hangup&event=answer&callId=1"), 400, "field 'event' given more than once");
     // user[] and friends repeat, one per ringing user; unknown fields are ignored.
     check_xml(post(*c, "from=4930123456&to=4921112345678&direction=in&user%5B%5D=Alice+Smith&user%5B%5D=Bob"
                        "&userId%5B%5D=w0&userId%5B%5D=w1&fullUserId%5B%5D=1w0&fullUserId%5B%5D=1w1&x=1&x=2"),
