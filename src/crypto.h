@@ -1,7 +1,7 @@
 /* What the signature takes from OpenSSL's libcrypto, as a table of its functions.
  * The binary of `make` opens libcrypto.so.3 only when a rule file asks for a key
  * (signature = require, or signature_key), so that a CGI process that verifies
- * nothing neither loads nor relocates it (callrouter(8), LIMITS); the binary of
+ * nothing neither loads nor relocates it (callrouter(8), SIGNATURE); the binary of
  * `make static` links the table in (src/static/crypto-linked.c). C, for that file. */
 #ifndef CALLROUTER_CRYPTO_H
 #define CALLROUTER_CRYPTO_H
