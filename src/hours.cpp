@@ -119,17 +119,6 @@ bool Hours::add_holidays(const std::vector<std::string>& items, const std::strin
                "': expected DE or DE-XX for a state (BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH)";
         return false;
     }
-    std::vector<HolidayDay> days;
-    Holiday buf[kMaxHolidays];
-    for (int y = kFirstHolidayYear; y <= kLastHolidayYear; ++y) {
-        const int n = std::min(german_holidays(region, y, buf, kMaxHolidays), kMaxHolidays);
-        for (int i = 0; i < n; ++i)
-            days.push_back(HolidayDay{static_cast<std::int32_t>(days_from_civil(y, buf[i].month, buf[i].day)),
-                                      buf[i].name});
-    }
-    std::stable_sort(days.begin(), days.end(),
-                     [](const HolidayDay& a, const HolidayDay& b) { return a.day < b.day; });
-    holidays_ = std::move(days);
     region_ = region;
     region_line_ = line;
     any_key_ = true;
@@ -240,12 +229,19 @@ bool Hours::open_at(const LocalTime& t, std::string* why) const {
             return false;
         }
     }
-    if (!holidays_.empty()) {
-        auto it = std::lower_bound(holidays_.begin(), holidays_.end(), day,
-                                   [](const HolidayDay& h, std::int64_t d) { return h.day < d; });
-        if (it != holidays_.end() && it->day == day) {
-            if (why) *why = name_ + ": closed, holiday " + holiday_region_name(region_) + " " + it->name;
-            return false;
+    if (region_ >= 0) {
+        // The year's holidays, computed when asked (a few hundred nanoseconds, no
+        // allocation) rather than for every year at each load, which a CGI process paid.
+        std::int64_t y;
+        int m, d;
+        civil_from_days(day, &y, &m, &d);
+        Holiday buf[kMaxHolidays];
+        const int n = std::min(german_holidays(region_, static_cast<int>(y), buf, kMaxHolidays), kMaxHolidays);
+        for (int i = 0; i < n; ++i) {
+            if (buf[i].month == m && buf[i].day == d) {
+                if (why) *why = name_ + ": closed, holiday " + holiday_region_name(region_) + " " + buf[i].name;
+                return false;
+            }
         }
     }
     const int wd = weekday_from_days(day);

@@ -57,10 +57,6 @@ private:
         Range range;
         std::string text;
     };
-    struct HolidayDay {
-        std::int32_t day;
-        const char* name;
-    };
 
     // add() for each kind of key, given the value's items; false with *err, unchanged.
     bool add_day_key(const std::string& raw_key, const std::string& key, const std::vector<std::string>& items,
@@ -79,8 +75,7 @@ private:
     int week_[7] = {-1, -1, -1, -1, -1, -1, -1};  // index into keys_ per weekday, Sunday first
     std::vector<Closed> closed_;
     std::vector<Extra> open_;
-    std::vector<HolidayDay> holidays_;  // sorted, 1990..2100
-    int region_ = -1;
+    int region_ = -1;                   // holidays of this region (holidays.h), or -1
     int region_line_ = 0;
     bool any_key_ = false;
 };
