@@ -303,7 +303,7 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
     echo "- load: wrk -t2 -c$conns -d${secs}s --latency, each request a POST of the seed body (${#body} bytes), to nginx $nginx_version (1 worker) on 127.0.0.1"
     echo "- callrouter: --threads $threads (the core count), $engine; keep-alive = nginx \`upstream { keepalive 32; }\` + \`fastcgi_keep_conn on\`, else a new unix-socket connection per request"
     echo "- PHP-FPM $("$fpm" -v | awk 'NR == 1 { print $2 }') (pm = static, 2 workers, opcache as Debian ships it) and Node.js $(node --version) (2 workers, cluster module; nginx keeps HTTP/1.1 connections to it, \`keepalive 32\`) answer the seed request from the sample rules written out in their language, without the public holidays, the log line and the checks of the head"
-    echo "- CGI: nginx → fcgiwrap (4 processes, spawn-fcgi) → a process per request; callrouter (make) links $(sed -n 's/^EMBED *?= *//p' "$root/Makefile" | sed 's/ /, /g') in itself (EMBED), callrouter-static everything but the C library"
+    echo "- CGI: nginx → fcgiwrap (4 processes, spawn-fcgi) → a process per request; callrouter (make) links $(sed -n 's/^EMBED *?= *//p' "$root/Makefile" | sed 's/ /, /g') in itself (EMBED), callrouter-static every library, the C library too (no dynamic loader)"
     echo "- errors: non-2xx answers + socket errors (connect, read, write, timeout) as wrk counts them; ratio: requests/s over the floor with 4 processes; for the CGI rows also the time per request over the bare C CGI's (its requests/s over the row's)"
     echo
     awk -F '\t' '

@@ -57,7 +57,6 @@ void open_libcrypto() {
 }  // namespace
 
 const cr_crypto_table* crypto(std::string* err) {
-    if (&cr_crypto_linked) return &cr_crypto_linked;
     if (const cr_crypto_table* t = g_loaded.load(std::memory_order_acquire)) return t;
     // Tried again at each load of a rule file while it fails: libssl3 may be
     // installed after the process started.

@@ -1,8 +1,9 @@
 /* What the signature takes from OpenSSL's libcrypto, as a table of its functions.
  * The binary of `make` opens libcrypto.so.3 only when a rule file asks for a key
- * (signature = require, or signature_key), so that a CGI process that verifies
- * nothing neither loads nor relocates it (callrouter(8), SIGNATURE); the binary of
- * `make static` links the table in (src/static/crypto-linked.c). C, for that file. */
+ * (signature = require, or signature_key; src/crypto.cpp), so that a CGI process that
+ * verifies nothing neither loads nor relocates it (callrouter(8), SIGNATURE); the
+ * binary of `make static` links src/static/crypto-linked.cpp instead, with the
+ * functions from libcrypto.a. */
 #ifndef CALLROUTER_CRYPTO_H
 #define CALLROUTER_CRYPTO_H
 
@@ -11,9 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include <string>
 
 struct cr_crypto_table {
     void (*EVP_PKEY_free)(EVP_PKEY*);
@@ -34,23 +33,14 @@ struct cr_crypto_table {
     void (*ERR_clear_error)(void);
 };
 
-/* The table linked into the static binary; absent (null) elsewhere. */
-extern const struct cr_crypto_table cr_crypto_linked __attribute__((weak));
-
-#ifdef __cplusplus
-}
-
-#include <string>
-
 namespace cr {
 
-// libcrypto's functions: the linked table, else libcrypto.so.3 opened on the first
-// call that finds it (from any thread; a failure is tried again at the next call).
+// libcrypto's functions: libcrypto.so.3 opened on the first call (from any thread; a
+// failure is tried again at the next call), or in the static binary the linked ones.
 // Returns null with *err ("cannot load libcrypto.so.3 ...") when it cannot be opened
 // or lacks a function.
 const cr_crypto_table* crypto(std::string* err);
 
 }  // namespace cr
-#endif
 
 #endif
