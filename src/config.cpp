@@ -315,14 +315,8 @@ private:
     }
 
     void max_body(const IniEntry& e, const std::string& v) {
-        std::size_t n = 0;
-        bool ok = !v.empty() && v.size() <= 8 && is_digits(v);
-        if (ok) n = std::stoul(v);
-        if (!ok || n < 64 || n > kMaxBodyLimit)
-            error(e.line, "max_body must be a number of bytes from 64 to " + std::to_string(kMaxBodyLimit) +
-                              ", not " + quote(v));
-        else
-            c_->settings.max_body = n;
+        if (long n = bounded_number(e, v, 64, static_cast<long>(kMaxBodyLimit), "bytes"); n > 0)
+            c_->settings.max_body = static_cast<std::size_t>(n);
     }
 
     void log_level(const IniEntry& e, const std::string& v) {
@@ -592,10 +586,12 @@ private:
         return !out->empty();
     }
 
-    // A small whole number from `lo` to `hi` for `key`; reports a problem and returns -1 when it is not.
-    int small_number(const IniEntry& e, const std::string& v, int lo, int hi, const char* unit) {
-        if (!v.empty() && v.size() <= 3 && is_digits(v)) {
-            int n = std::stoi(v);
+    // A whole number of `unit`s from `lo` (at least 0) to `hi` for the entry's key, in
+    // digits only and no more of them than `hi` has; reports a problem and returns -1
+    // when it is not one.
+    long bounded_number(const IniEntry& e, const std::string& v, long lo, long hi, const char* unit) {
+        if (!v.empty() && v.size() <= std::to_string(hi).size() && is_digits(v)) {
+            long n = std::stol(v);
             if (n >= lo && n <= hi) return n;
         }
         error(e.line, e.key + " must be a number of " + unit + " from " + std::to_string(lo) + " to " +
@@ -657,9 +653,9 @@ private:
                     error(e.line, "prompt must be an http:// or https:// URL of a sound, not " + quote(v));
             } else if (e.key == "digits") {
                 digits_line = e.line;
-                if (int n = small_number(e, v, 1, 20, "keys"); n > 0) m->digits = n;
+                if (long n = bounded_number(e, v, 1, 20, "keys"); n > 0) m->digits = static_cast<int>(n);
             } else if (e.key == "timeout") {
-                if (int n = small_number(e, v, 1, 60, "seconds"); n > 0) m->timeout = n;
+                if (long n = bounded_number(e, v, 1, 60, "seconds"); n > 0) m->timeout = static_cast<int>(n);
             } else if (auto c = choice(e, keys)) {
                 if (e.key == "none")
                     m->none = std::move(c);

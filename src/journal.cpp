@@ -68,29 +68,6 @@ void put_string(std::string* out, std::string_view v) {
     *out += '"';
 }
 
-std::string iso_utc(std::int64_t t) {
-    std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
-    std::int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(y), m, d,
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
-    return buf;
-}
-
-// "2026-11-30T09:15:02Z" to UTC seconds; false when it is not that.
-bool parse_iso_utc(std::string_view s, std::int64_t* t) {
-    int y, mo, d, h, mi, se;
-    char z;
-    std::string str(s);
-    if (s.size() != 20 || std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
-        z != 'Z' || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
-        return false;
-    *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-    return true;
-}
-
 // A small JSON reader for the journal's own lines: an object of strings and arrays of strings.
 struct Reader {
     std::string_view s;
@@ -194,7 +171,7 @@ const std::string* JournalEvent::field(std::string_view name) const {
 }
 
 std::string journal_line(const JournalEvent& e) {
-    std::string out = "{\"time\":\"" + iso_utc(e.time) + "\"";
+    std::string out = "{\"time\":\"" + utc_stamp(e.time) + "\"";
     for (const auto& [k, v] : e.fields) {
         out += ',';
         put_string(&out, k);
@@ -238,7 +215,7 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
             }
             if (!r.string(&value)) return false;
             if (key == "time") {
-                if (!parse_iso_utc(value, &out->time)) return false;
+                if (!parse_utc_stamp(value, &out->time)) return false;
                 have_time = true;
             } else {
                 out->fields.emplace_back(key, value);

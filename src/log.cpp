@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "text.h"
+#include "tz.h"
 
 namespace cr {
 
@@ -33,12 +34,8 @@ LogLevel log_level() { return static_cast<LogLevel>(g_level.load()); }
 void log_line(LogLevel level, std::string_view message) {
     if (static_cast<int>(level) > g_level.load()) return;
     char head[96];
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    std::snprintf(head, sizeof head, "%s callrouter[%ld]: %s: ", stamp, static_cast<long>(getpid()), level_name(level));
+    std::snprintf(head, sizeof head, "%s callrouter[%ld]: %s: ", utc_stamp(std::time(nullptr)).c_str(),
+                  static_cast<long>(getpid()), level_name(level));
     std::string line = head;
     line.append(message);
     line += '\n';

@@ -30,6 +30,11 @@ struct Form {
             if (std::string_view(kSingleFields[i]) == name) return get[i];
         return nullptr;
     }
+    // The field's value, empty when it is absent (or was ignored).
+    std::string value(const char* name) const {
+        const std::string* v = field(name);
+        return v ? *v : std::string();
+    }
     void drop(const char* name) {
         for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
             if (std::string_view(kSingleFields[i]) == name) get[i] = nullptr;
@@ -303,13 +308,9 @@ Response menu_answer(const Config& config, const std::string& query, const Form&
 
 // An answer or hangup event: taken note of, answered with <Response/>.
 void note_event(const Config& config, Form& form, std::vector<std::string>* trace, Response* r) {
-    auto value = [&](const char* name) {
-        const std::string* v = form.field(name);
-        return v ? *v : std::string();
-    };
-    if (r->event == "hangup") r->detail = "cause=" + value("cause");
+    if (r->event == "hangup") r->detail = "cause=" + form.value("cause");
     if (r->event == "answer") {
-        r->detail = "user=" + value("user");
+        r->detail = "user=" + form.value("user");
         if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
             Number n;
             std::string err;
@@ -333,17 +334,13 @@ JournalEvent journal_event(const Response& r, const Fields& fields, const Form& 
     auto add = [&](const char* k, const std::string& v) {
         if (!v.empty()) e.fields.emplace_back(k, v);
     };
-    auto field = [&](const char* name) {
-        const std::string* v = form.field(name);
-        return v ? *v : std::string();
-    };
     add("event", r.event);
     add("callId", r.call_id);
     if (r.event == "newCall") {
         add("direction", r.direction);
         add("from", r.from);
         add("to", r.to);
-        add("diversion", field("diversion"));
+        add("diversion", form.value("diversion"));
         add("rule", r.rule);
         add("action", r.action);
         for (const auto& [k, v] : fields)
@@ -354,11 +351,11 @@ JournalEvent journal_event(const Response& r, const Fields& fields, const Form& 
         add("choice", r.choice);
         add("action", r.action);
     } else if (r.event == "answer") {
-        add("user", field("user"));
-        add("userId", field("userId"));
+        add("user", form.value("user"));
+        add("userId", form.value("userId"));
         add("answeringNumber", r.answering);
     } else if (r.event == "hangup") {
-        add("cause", field("cause"));
+        add("cause", form.value("cause"));
     }
     return e;
 }
@@ -386,15 +383,11 @@ Response answer(const Config& config, std::string_view body, const BodyPlan& pla
         r.signature = sig;
         return r;
     }
-    auto value = [&](const char* name) -> std::string {
-        const std::string* v = form.field(name);
-        return v ? *v : std::string();
-    };
-    r.event = form.field("event") ? value("event") : "newCall";
-    r.call_id = value("callId");
-    r.direction = value("direction");
-    r.from = value("from");
-    r.to = value("to");
+    r.event = form.field("event") ? form.value("event") : "newCall";
+    r.call_id = form.value("callId");
+    r.direction = form.value("direction");
+    r.from = form.value("from");
+    r.to = form.value("to");
     bool known_event = false;
     for (const char* e : kEvents) known_event = known_event || r.event == e;
     if (!known_event) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -208,6 +209,28 @@ int days_in_month(std::int64_t y, int m) {
     static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12) return 0;
     return m == 2 && is_leap_year(y) ? 29 : kDays[m - 1];
+}
+
+std::string utc_stamp(std::int64_t t) {
+    std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
+    std::int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(y), m, d,
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+    return buf;
+}
+
+bool parse_utc_stamp(std::string_view s, std::int64_t* t) {
+    int y, mo, d, h, mi, se;
+    char z;
+    std::string str(s);
+    if (s.size() != 20 || std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
+        z != 'Z' || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
+        return false;
+    *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    return true;
 }
 
 bool parse_posix_tz(const std::string& text, PosixTz* out) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cr {
@@ -20,6 +21,11 @@ void civil_from_days(std::int64_t days, std::int64_t* y, int* m, int* d);
 int weekday_from_days(std::int64_t days);  // 0 = Sunday
 bool is_leap_year(std::int64_t y);
 int days_in_month(std::int64_t y, int m);
+
+// UTC seconds as "2026-11-30T09:15:02Z" (the log line's and the journal's time), and
+// back: false when `s` is not exactly that form or names no such time.
+std::string utc_stamp(std::int64_t t);
+bool parse_utc_stamp(std::string_view s, std::int64_t* t);
 
 // One rule of a POSIX TZ string: when in the year a change happens.
 struct TzRuleDate {

@@ -98,6 +98,23 @@ TEST_CASE("calendar helpers") {
     CHECK(cr::days_in_month(2000, 2) == 29);
 }
 
+TEST_CASE("UTC stamps: written as the log line and the journal write them, read back strictly") {
+    CHECK(cr::utc_stamp(0) == "1970-01-01T00:00:00Z");
+    CHECK(cr::utc_stamp(-1) == "1969-12-31T23:59:59Z");
+    CHECK(cr::utc_stamp(1796030102) == "2026-11-30T09:15:02Z");
+    for (std::int64_t t = -2000000000; t <= 4000000000; t += 7777777) {
+        std::int64_t back = 0;
+        REQUIRE(cr::parse_utc_stamp(cr::utc_stamp(t), &back));
+        REQUIRE(back == t);
+    }
+    std::int64_t t = 0;
+    CHECK(cr::parse_utc_stamp("2024-02-29T12:00:00Z", &t));
+    for (const char* bad : {"2026-02-29T12:00:00Z", "2026-11-30T24:00:00Z", "2026-13-01T00:00:00Z",
+                            "2026-11-30 09:15:02Z", "2026-11-30T09:15:02", "2026-11-30T09:15:02+01", "",
+                            "2026-11-30T09:15:02Zx"})
+        CHECK_MESSAGE(!cr::parse_utc_stamp(bad, &t), bad);
+}
+
 TEST_CASE("Europe/Berlin: last Sunday of March and of October 2026") {
     TimeZone tz = zone("Europe/Berlin");
     CHECK(tz.name() == "Europe/Berlin");
