@@ -153,4 +153,5 @@ clean:
 
 include mk/deploy.mk mk/hardening.mk
 
--include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d
+-include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d \
+         $(BUILD)/obj/static/crypto-linked.d

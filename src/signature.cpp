@@ -93,7 +93,7 @@ std::shared_ptr<const PublicKey> PublicKey::from_pem(std::string_view pem, std::
                                                               OSSL_KEYMGMT_SELECT_PUBLIC_KEY, nullptr, nullptr);
     if (!dctx) {
         c->ERR_clear_error();
-        *err = "libcrypto offers no decoder for PEM public keys (a broken OPENSSL_CONF or openssl.cnf?)";
+        *err = "libcrypto offers no decoder for PEM public keys (with the binary of make: a broken OPENSSL_CONF or openssl.cnf?)";
         return nullptr;
     }
     const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
@@ -121,6 +121,9 @@ std::shared_ptr<const PublicKey> PublicKey::from_pem(std::string_view pem, std::
 std::shared_ptr<const PublicKey> PublicKey::sipgate() {
     std::string err;
     std::shared_ptr<const PublicKey> key = from_pem(kSipgatePushKey, &err);
+    // The key is a good one: when libcrypto cannot decode it, libcrypto is set up wrong.
+    if (!key && err.rfind("not a public key", 0) == 0)
+        err = "libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf broken?)";
     if (!key) throw std::runtime_error("the built-in sipgate.io key: " + err);
     return key;
 }
