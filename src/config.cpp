@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -279,7 +280,14 @@ private:
         Settings& st = c_->settings;
         if (signature_key_file_.empty()) {
             if (st.signature_required && !signature_key_line_) {
-                st.signature_key = PublicKey::sipgate();
+                // Only libcrypto can fail here (not loadable, or set up wrong): said at
+                // the line that asks for the key.
+                try {
+                    st.signature_key = PublicKey::sipgate();
+                } catch (const std::runtime_error& ex) {
+                    error(signature_line_, ex.what());
+                    return;
+                }
                 st.signature_key_name = "sipgate.io's key";
             }
             return;

@@ -416,8 +416,8 @@ def _(run):
                        capture_output=True, text=True, timeout=10, env=env)
     expect(r.returncode != 0 and "signature=ok" not in r.stderr,
            f"the binary of make read the same OPENSSL_CONF and still verified: {r.stderr[-400:]}")
-    expect("the built-in sipgate.io key: libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf broken?)"
-           in r.stderr, r.stderr[-400:])
+    expect(sig_ini + ":2: the built-in sipgate.io key: libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf "
+           "broken?)" in r.stderr, r.stderr[-400:])
     # glibc linked in looks the user up (NSS files) and drops to it.
     if os.geteuid() == 0:
         port = free_port()
