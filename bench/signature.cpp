@@ -54,7 +54,12 @@ int main(int argc, char** argv) {
     std::string body = slurp(argv[1]), sig = slurp(argv[2]);
     while (!sig.empty() && (sig.back() == '\n' || sig.back() == '\r')) sig.pop_back();
     cr::answer_init();
-    auto key = cr::PublicKey::sipgate();
+    std::string err;
+    auto key = cr::PublicKey::sipgate(&err);
+    if (!key) {
+        std::fprintf(stderr, "bench-signature: the built-in sipgate.io key: %s\n", err.c_str());
+        return 1;
+    }
     auto off = rules(""), on = rules("signature = require\n");
     if (!off || !on) return 1;
     cr::HttpHead head = cr::form_post(body);

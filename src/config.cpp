@@ -5,7 +5,6 @@
 #include <cstring>
 #include <exception>
 #include <map>
-#include <stdexcept>
 
 #include <unistd.h>
 
@@ -280,12 +279,10 @@ private:
         Settings& st = c_->settings;
         if (signature_key_file_.empty()) {
             if (st.signature_required && !signature_key_line_) {
-                // Only libcrypto can fail here (not loadable, or set up wrong): said at
-                // the line that asks for the key.
-                try {
-                    st.signature_key = PublicKey::sipgate();
-                } catch (const std::runtime_error& ex) {
-                    error(signature_line_, ex.what());
+                std::string err;
+                st.signature_key = PublicKey::sipgate(&err);
+                if (!st.signature_key) {
+                    error(signature_line_, "the built-in sipgate.io key: " + err);
                     return;
                 }
                 st.signature_key_name = "sipgate.io's key";

@@ -118,13 +118,12 @@ std::shared_ptr<const PublicKey> PublicKey::from_pem(std::string_view pem, std::
     return key;
 }
 
-std::shared_ptr<const PublicKey> PublicKey::sipgate() {
-    std::string err;
-    std::shared_ptr<const PublicKey> key = from_pem(kSipgatePushKey, &err);
-    // The key is a good one: when libcrypto cannot decode it, libcrypto is set up wrong.
-    if (!key && err.rfind("not a public key", 0) == 0)
-        err = "libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf broken?)";
-    if (!key) throw std::runtime_error("the built-in sipgate.io key: " + err);
+std::shared_ptr<const PublicKey> PublicKey::sipgate(std::string* err) {
+    if (!crypto(err)) return nullptr;
+    std::string why;
+    std::shared_ptr<const PublicKey> key = from_pem(kSipgatePushKey, &why);
+    // The key is a good one: when a loaded libcrypto cannot read it, it is set up wrong.
+    if (!key) *err = "libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf broken?)";
     return key;
 }
 

@@ -15,8 +15,9 @@ public:
     // "BEGIN RSA PUBLIC KEY", PKCS#1). Returns null with *err set ("not a PEM public
     // key", "an EC key, not RSA", ...) when it holds no RSA public key.
     static std::shared_ptr<const PublicKey> from_pem(std::string_view pem, std::string* err);
-    // sipgate.io's own key (4096 bit), built into the binary.
-    static std::shared_ptr<const PublicKey> sipgate();
+    // sipgate.io's own key (4096 bit), built into the binary. Returns null with *err
+    // only when libcrypto cannot be loaded or cannot read that key (set up wrong).
+    static std::shared_ptr<const PublicKey> sipgate(std::string* err);
 
     ~PublicKey();
     PublicKey(const PublicKey&) = delete;
