@@ -145,12 +145,14 @@ constexpr std::size_t kMaxWaiting = 10000;
 std::mutex g_mutex;
 std::condition_variable g_wake, g_done;
 std::deque<std::pair<std::string, std::string>> g_queue;
-bool g_writer = false, g_writing = false, g_dropping = false;
+bool g_writer = false, g_writing = false, g_dropping = false, g_quit = false;
+std::thread g_thread;  // joined by journal_stop: no thread may outlive the globals above
 
 void writer_loop() {
     std::unique_lock<std::mutex> lock(g_mutex);
     for (;;) {
-        g_wake.wait(lock, [] { return !g_queue.empty(); });
+        g_wake.wait(lock, [] { return !g_queue.empty() || g_quit; });
+        if (g_queue.empty()) return;  // told to quit, and nothing left
         std::pair<std::string, std::string> item = std::move(g_queue.front());
         g_queue.pop_front();
         g_writing = true;
@@ -232,7 +234,7 @@ void journal_post(const std::string& path, std::string_view line) {
     try {
         std::lock_guard<std::mutex> lock(g_mutex);
         if (!g_writer) {
-            std::thread(writer_loop).detach();  // lives as long as the process
+            g_thread = std::thread(writer_loop);  // joined by journal_stop
             g_writer = true;
         }
         if (g_queue.size() >= kMaxWaiting) {
@@ -251,9 +253,18 @@ void journal_post(const std::string& path, std::string_view line) {
                                       " lines wait to be written; lines are dropped until they are");
 }
 
-void journal_flush() {
+bool journal_stop() {
     std::unique_lock<std::mutex> lock(g_mutex);
-    g_done.wait_for(lock, std::chrono::seconds(10), [] { return g_queue.empty() && !g_writing; });
+    if (!g_writer) return true;
+    bool drained = g_done.wait_for(lock, std::chrono::seconds(10), [] { return g_queue.empty() && !g_writing; });
+    g_quit = true;
+    g_queue.clear();  // what 10 s did not write (a hung disk) is given up
+    g_wake.notify_all();
+    if (!drained && g_writing) return false;  // stuck in write(2): cannot be joined
+    lock.unlock();
+    g_thread.join();
+    g_writer = false;
+    return true;
 }
 
 bool journal_append(const std::string& path, std::string_view line) {

@@ -41,7 +41,11 @@ bool journal_append(const std::string& path, std::string_view line);
 // When 10,000 lines wait, the line is dropped, logged once. Never blocks, never throws.
 void journal_post(const std::string& path, std::string_view line);
 
-// Waits until the lines posted so far are written (at the stop of a FastCGI process).
-void journal_flush();
+// At the stop of a FastCGI process: waits until the lines posted so far are written
+// (10 s at most), then ends the writer thread and joins it, so that no thread waits on
+// the queue while exit() destroys it. Returns false when the thread is still inside
+// a write after 10 s (a hung disk) and cannot be joined: the caller must then end the
+// process with _Exit. No line may be posted after it.
+bool journal_stop();
 
 }  // namespace cr

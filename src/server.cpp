@@ -548,7 +548,10 @@ int run_fastcgi(const ServerOptions& opt) {
         log_line(LogLevel::Warn, "stopped with requests still unanswered");
         std::_Exit(0);
     }
-    journal_flush();  // the lines of the last calls (at most 10 s)
+    if (!journal_stop()) {  // the lines of the last calls (at most 10 s)
+        log_line(LogLevel::Warn, "stopped with journal lines still being written (the disk does not answer)");
+        std::_Exit(0);
+    }
     log_line(LogLevel::Info, "stopped");
     return 0;
 }

@@ -5,6 +5,7 @@ closes the CGI program's stdout early are harmless.
 Each load is bounded in requests and in time. Figures measured on the way are printed
 as "figures: ..." lines."""
 
+import json
 import signal
 import socket
 import time
@@ -12,6 +13,76 @@ import time
 from fixtures import GOOD, TEAM, TEAM_RULES, dial_xml
 from harness import (FcgiClient, Load, case, eq, expect, fcgi_params, fcgi_request, figures, status_lines,
                      terminate, wait_for)
+
+# A rule file that journals every call (callrouter.ini(5), JOURNAL).
+JOURNAL_RULES = """[settings]
+country_code = 49
+public_url = https://example.com/callrouter
+journal = {journal}
+[rule office]
+to = 4921112345
+action = voicemail
+"""
+
+
+def journal_ids(path):
+    """The callIds of the journal's lines; every line must be whole JSON."""
+    with open(path, "rb") as f:
+        data = f.read()
+    expect(not data or data.endswith(b"\n"), "the journal ends in a torn line")
+    return [json.loads(line)["callId"] for line in data.decode().splitlines()]
+
+
+def stop_journalling(run, sig, under_load):
+    """A FastCGI process with a journal answers calls (one at a time, or under load),
+    gets `sig`, and must exit 0 within 2 s, with one journal line for every call it
+    answered: the stop that hung in exit() while the writer thread waited."""
+    journal = run.path("calls.jsonl")
+    ini = run.write("rules.ini", JOURNAL_RULES.format(journal=journal))
+    crp = run.callrouter(ini, threads=2)
+    answered = []
+    for i in range(20):
+        s, _, b = fcgi_request(crp.listen, f"{GOOD}&event=newCall&callId=one{i}")
+        eq(s, 200, "status")
+        answered.append(f"one{i}")
+    load = None
+    if under_load:
+        load = Load(crp.listen, threads=4, body=GOOD + "&event=newCall&callId=load")
+        wait_for(lambda: load.count() > 300, timeout=20, what="300 answers under load")
+    t0 = time.monotonic()
+    crp.send_signal(sig)
+    try:
+        crp.proc.wait(2)
+    except Exception:
+        raise AssertionError(f"still running 2 s after {sig.name} (the journal writer holds the exit)")
+    took = time.monotonic() - t0
+    eq(crp.proc.returncode, 0, f"exit code after {sig.name}")
+    results = load.stop() if load else []
+    ids = journal_ids(journal)
+    missing = [i for i in answered if i not in ids]
+    expect(not missing, f"answered calls without a journal line: {missing[:5]}")
+    ok = sum(1 for r in results if r[2] == 200)
+    n = ids.count("load")
+    expect(ok <= n <= len(results), f"{n} journal lines for {ok} calls answered under load ({len(results)} sent)")
+    out = crp.output()
+    expect(out.rstrip().endswith("stopped"), out[-500:])
+    figures(f"{sig.name}{' under load' if under_load else ''}: exit 0 after {took * 1000:.0f} ms, "
+            f"{len(ids)} journal lines for {len(answered) + ok} answered calls")
+
+
+@case("faults: FastCGI with a journal: SIGTERM after answered calls exits 0 within 2 s, every line on disk")
+def _(run):
+    stop_journalling(run, signal.SIGTERM, under_load=False)
+
+
+@case("faults: FastCGI with a journal: SIGTERM under load exits 0 within 2 s, every answered call journalled")
+def _(run):
+    stop_journalling(run, signal.SIGTERM, under_load=True)
+
+
+@case("faults: FastCGI with a journal: SIGINT (Ctrl-C of make run) exits 0 within 2 s, every line on disk")
+def _(run):
+    stop_journalling(run, signal.SIGINT, under_load=True)
 
 
 @case("faults: SIGTERM under load: requests in progress finish, then exit 0")
