@@ -64,17 +64,46 @@ def wait_for(pred, timeout=5.0, what="condition"):
     raise Failure(f"timed out waiting for {what}")
 
 
-class Process:
-    """A server process started by a test, stopped by its PID."""
+# How each kind of server a test starts is stopped, and how it must end: the signal, the
+# exit status that server documents for it, and the time it may take. A process that is
+# still running after that time is killed, and its test fails: a stop that hangs is a
+# fault (a harness that quietly kills hides it). callrouter: callrouter(8) SIGNALS, at
+# most 10 s for a request in progress, 2 s for its connection to close, and the journal
+# lines still waiting; the others as their manuals say (a plain SIGTERM ends a Python or
+# Node.js server with that signal, -15).
+STOPS = {
+    "callrouter": (signal.SIGTERM, 0, 15),
+    "callrouter-static": (signal.SIGTERM, 0, 15),
+    "spawn-fcgi": (signal.SIGTERM, 0, 15),   # spawn-fcgi -n execs callrouter
+    "valgrind": (signal.SIGTERM, 0, 120),    # callrouter under memcheck
+    "nginx": (signal.SIGTERM, 0, 10),
+    "apache": (signal.SIGTERM, 0, 10),
+    "lighttpd": (signal.SIGTERM, 0, 10),
+    "caddy": (signal.SIGTERM, 0, 10),
+    "h2o": (signal.SIGTERM, 0, 10),
+    "www": (signal.SIGTERM, -signal.SIGTERM, 5),
+    "node": (signal.SIGTERM, -signal.SIGTERM, 5),
+}
 
-    def __init__(self, run, argv, name, env=None, stdin=None):
+# Signals that end a process that crashed: a test fails when a server it started ended
+# with one of them, unless the test sent it.
+CRASHES = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGKILL}
+
+
+class Process:
+    """A server process started by a test, stopped by its PID. `stop_as` (signal, exit
+    status, seconds) says how it is stopped and must end; by default its name's STOPS."""
+
+    def __init__(self, run, argv, name, env=None, stdin=None, stop_as=None):
         self.name = name
+        self.stop_as = stop_as or STOPS[name]
         self.log_path = os.path.join(run.dir, f"{name}-{len(run.procs)}.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      stdin=stdin if stdin is not None else subprocess.DEVNULL,
                                      start_new_session=True)
         self.pid = self.proc.pid
+        self.sent = set()  # the signals the test sent
         run.procs.append(self)
 
     def alive(self):
@@ -88,19 +117,49 @@ class Process:
 
     def send_signal(self, sig):
         if self.alive():
+            self.sent.add(sig)
             os.kill(self.pid, sig)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        """Stops the process and returns its exit code."""
+    def stop(self, sig=None, timeout=None):
+        """Sends `sig` (default: its stop signal) and returns the exit status. Raises
+        Failure when it has not ended within `timeout` (default: its bound); it is then
+        killed, so that nothing is left behind."""
+        sig = sig or self.stop_as[0]
+        timeout = timeout or self.stop_as[2]
         if self.alive():
-            os.kill(self.pid, sig)
+            self.send_signal(sig)
+            t0 = time.monotonic()
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.kill(self.pid, signal.SIGKILL)
                 self.proc.wait()
+                self.log.close()
+                raise Failure(f"{self.name} (pid {self.pid}) still running {timeout} s after "
+                              f"{signal.Signals(sig).name}; killed")
+            self.took = time.monotonic() - t0
         self.log.close()
         return self.proc.returncode
+
+    def end(self):
+        """Stops it as its stop_as says, if it still runs, and returns what is wrong with how
+        it ended (None when nothing): not within the bound, an exit status other than the
+        documented one, or a crash the test did not cause."""
+        sig, status, bound = self.stop_as
+        if not self.alive():
+            self.log.close()
+            rc = self.proc.returncode
+            if rc < 0 and -rc in CRASHES and -rc not in self.sent:
+                return f"{self.name} (pid {self.pid}) ended by {signal.Signals(-rc).name}"
+            return None
+        try:
+            rc = self.stop(sig, bound)
+        except Failure as e:
+            return str(e)
+        if rc != status:
+            return (f"{self.name} (pid {self.pid}) ended with status {rc} on {signal.Signals(sig).name}, "
+                    f"want {status}")
+        return None
 
 
 class Run:
@@ -110,7 +169,26 @@ class Run:
         self.dir = tempfile.mkdtemp(prefix="callrouter-test.")
         os.chmod(self.dir, 0o755)
         self.procs = []
+        self.started = []  # every process, for the output of a failed case
         self.counter = 0
+
+    def stop_all(self):
+        """Stops every server still running, the last started first, each as its stop_as
+        says; returns what went wrong, one line a process (empty: all ended as they must)."""
+        problems = []
+        for p in reversed(list(self.procs)):
+            why = p.end()
+            if why:
+                problems.append(why)
+        self.started += self.procs
+        self.procs = []
+        return problems
+
+    def close(self):
+        """Stops every server and removes the folder; returns stop_all's problems."""
+        problems = self.stop_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return problems
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -124,18 +202,6 @@ class Run:
         with open(p, mode) as f:
             f.write(text)
         return p
-
-    def stop_all(self):
-        for p in reversed(self.procs):
-            try:
-                p.stop(signal.SIGKILL if p.name == "nginx-hung" else signal.SIGTERM, timeout=5)
-            except Exception:
-                pass
-        self.procs = []
-
-    def close(self):
-        self.stop_all()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     # --- servers ---------------------------------------------------------
 
@@ -496,10 +562,8 @@ def status_lines(text):
 
 
 def terminate(proc, timeout=15):
-    """SIGTERM, then the exit code; the log stays readable (Process.stop closes it)."""
-    proc.send_signal(signal.SIGTERM)
-    proc.proc.wait(timeout)
-    return proc.proc.returncode
+    """SIGTERM, then the exit code; Failure when it has not ended within `timeout`."""
+    return proc.stop(signal.SIGTERM, timeout)
 
 
 def replace(run, name, text):

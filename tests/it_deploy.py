@@ -519,7 +519,9 @@ def _(run):
     eq(s, 200)
     expect("<Voicemail/>" in b, "the reloaded rules did not answer: " + b)
     eq(svc["KillSignal"], ["SIGTERM"], "KillSignal")
-    eq(p.stop(signal.SIGTERM), 0, "exit code on SIGTERM")
+    # Within the unit's TimeoutStopSec, as systemd would wait before its SIGKILL.
+    stop_sec = int(svc["TimeoutStopSec"][0].rstrip("s"))
+    eq(p.stop(signal.SIGTERM, timeout=stop_sec), 0, f"exit code on SIGTERM, within TimeoutStopSec={stop_sec}s")
 
 
 # --- make install / uninstall ----------------------------------------------

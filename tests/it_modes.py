@@ -316,23 +316,28 @@ def _(run):
     eq(rc, 2)
 
 
-@case("make run: serves the seed curl through nginx; Ctrl-C leaves no process behind")
-def _(run):
+def make_run(run, ini, body):
+    """nginx/run-local.sh (what make run starts) serving `ini`: the seed's curl with `body`
+    answers XML; Ctrl-C (SIGINT to the whole process group) ends it with exit 0 within
+    15 s and leaves no process. Returns the run's output."""
     from harness import ROOT
     port = free_port()
-    p = subprocess.Popen([os.path.join(ROOT, "nginx", "run-local.sh"), run.bin,
-                          os.path.join(ROOT, "etc", "callrouter.ini"), str(port)],
+    p = subprocess.Popen([os.path.join(ROOT, "nginx", "run-local.sh"), run.bin, ini, str(port)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(lambda: _listening(port), timeout=10, what="make run's nginx")
-        s, h, b = curl(f"http://localhost:{port}", data="from=492111234567&to=4915791234567&direction=in")
+        s, h, b = curl(f"http://localhost:{port}", data=body)
         eq(s, 200)
         eq(h.get("content-type"), XML)
-        expect(b.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Response>'), b)
+        expect(b.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Response'), b)
         # Ctrl-C: SIGINT to the whole foreground process group.
         os.killpg(p.pid, signal.SIGINT)
-        p.wait(10)
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("make run still running 15 s after Ctrl-C")
         out = p.stdout.read().decode()
+        eq(p.returncode, 0, "make run's exit status after Ctrl-C: " + out[-600:])
         expect("stopped" in out, out)
         # Exited processes may linger as zombies until their parent reaps them.
         def group_empty():
@@ -341,11 +346,33 @@ def _(run):
             return all(line.split()[1].startswith("Z") for line in ps.splitlines() if line.strip())
         wait_for(group_empty, timeout=5, what="no live process left in the group")
         expect(not _listening(port), "port still open")
+        return out
     finally:
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        p.wait()
+
+
+@case("make run: serves the seed curl through nginx; Ctrl-C exits 0 and leaves no process behind")
+def _(run):
+    from harness import ROOT
+    make_run(run, os.path.join(ROOT, "etc", "callrouter.ini"), "from=492111234567&to=4915791234567&direction=in")
+
+
+@case("make run with a journal (etc/menu.ini): Ctrl-C exits 0 within 15 s, the call's line on disk")
+def _(run):
+    from harness import ROOT
+    journal = run.path("calls.jsonl")
+    with open(os.path.join(ROOT, "etc", "menu.ini")) as f:
+        text = f.read()
+    expect("journal = /var/lib/callrouter/calls.jsonl" in text, "etc/menu.ini: no journal line; update the test")
+    ini = run.write("menu.ini", text.replace("/var/lib/callrouter/calls.jsonl", journal))
+    make_run(run, ini, "event=newCall&callId=makerun&from=492111234567&to=4915791234567&direction=in")
+    with open(journal) as f:
+        lines = f.read().splitlines()
+    expect(len(lines) == 1 and '"callId":"makerun"' in lines[0], f"journal: {lines}")
 
 
 def _listening(port):

@@ -68,22 +68,31 @@ def main():
             continue
         run = harness.Run(args.build)
         t0 = time.monotonic()
+        detail = None
         try:
             fn(run)
+        except Exception as e:  # a failed case, whatever it raised
+            detail = str(e) if isinstance(e, harness.Failure) else traceback.format_exc()
+        # Every server the case started is stopped, and must end as it documents.
+        try:
+            problems = run.stop_all()
+        except Exception:  # the harness itself broke: the case cannot be trusted
+            problems = [traceback.format_exc()]
+        if problems:
+            detail = (detail + "\n     " if detail else "") + "stopping: " + "; ".join(problems)
+        if detail is None:
             passed += 1
             print(f"ok   {name} ({time.monotonic() - t0:.2f}s)")
-        except Exception as e:  # a failed case, whatever it raised
+        else:
             failed += 1
-            detail = str(e) if isinstance(e, harness.Failure) else traceback.format_exc()
             failures.append(name)
             print(f"FAIL {name}: {detail}")
-            for p in run.procs:
+            for p in run.started:
                 out = p.output()[-1500:]
                 if out:
                     print(f"     --- {p.name} (pid {p.pid}) output, last lines ---\n" +
                           "\n".join("     " + line for line in out.splitlines()))
-        finally:
-            run.close()
+        run.close()
         sys.stdout.flush()
 
     if failures:
