@@ -52,9 +52,11 @@ DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium \
                 debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap
 
-CORE_SRC  := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
+# src/ holds a folder per layer (README.md, "Source layout"); objects mirror the tree.
+CORE_SRC  := $(sort $(filter-out src/cli/main.cpp,$(shell find src -name '*.cpp' -not -path 'src/static/*')))
 CORE_OBJ  := $(CORE_SRC:src/%.cpp=$(BUILD)/obj/%.o)
-UNIT_SRC  := $(wildcard tests/unit/*.cpp)
+MAIN_OBJ  := $(BUILD)/obj/cli/main.o
+UNIT_SRC  := $(sort $(shell find tests/unit -name '*.cpp'))
 UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
 
 .PHONY: all deps run check bench bench-cgi clean
@@ -82,7 +84,7 @@ deps:
 	fi
 
 # EMBED is in the rule's text: `make EMBED=` after `make` links again.
-$(BUILD)/callrouter: $(CORE_OBJ) $(BUILD)/obj/main.o $(BIN_EXTRA) $(BUILD)/embed-$(or $(subst $() ,-,$(strip $(EMBED))),none)
+$(BUILD)/callrouter: $(CORE_OBJ) $(MAIN_OBJ) $(BIN_EXTRA) $(BUILD)/embed-$(or $(subst $() ,-,$(strip $(EMBED))),none)
 	$(LINK) $(BIN_LDFLAGS) -o $@ $(filter %.o,$^) $(BIN_LDLIBS) $(LDLIBS)
 
 $(BUILD)/embed-%:
@@ -98,7 +100,7 @@ $(BUILD)/obj/%.o: src/%.cpp
 
 $(BUILD)/obj/unit/%.o: tests/unit/%.cpp
 	@mkdir -p $(dir $@)
-	$(COMPILE) -c -o $@ $<
+	$(COMPILE) -Itests/unit -c -o $@ $<
 
 # Serves etc/callrouter.ini through a real nginx on 127.0.0.1:$(PORT) until Ctrl-C.
 run: deps
@@ -109,7 +111,7 @@ check: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests fuzz-build
 	@python3 tests/run.py --build $(BUILD)
 
-$(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/number.o
+$(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/rules/number.o
 	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)
 
 # The cost of signature = require (bench/signature.cpp), on the core's objects.
@@ -153,5 +155,5 @@ clean:
 
 include mk/deploy.mk mk/hardening.mk
 
--include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/obj/main.d $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d \
+-include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d \
          $(BUILD)/obj/static/crypto-linked.d

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "number.h"
+#include "rules/number.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "answer.h"
-#include "request.h"
-#include "rules.h"
-#include "signature.h"
+#include "rules/xml.h"
+#include "webhook/answer.h"
+#include "rules/decide.h"
+#include "signature/signature.h"
 
 namespace {
 

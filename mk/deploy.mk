@@ -68,7 +68,7 @@ uninstall:
 # seven ICU functions (for encodings iconv does not know, which callrouter never uses);
 # src/static/icu-stub.c answers them "unsupported", so that ICU's 30 MB data library
 # stays out. STATIC_ICU=full links the real ICU instead. libcrypto comes from
-# libcrypto.a through src/static/crypto-linked.cpp, in place of src/crypto.cpp.
+# libcrypto.a through src/static/crypto-linked.cpp, in place of src/signature/crypto.cpp.
 STATIC_ICU  ?= stub
 STATIC_LIBS := -linih -lcrypto
 ifeq ($(STATIC_ICU),full)
@@ -79,7 +79,7 @@ STATIC_LIBS += -lxml2 -lz -llzma -lm
 STATIC_STUB := $(BUILD)/obj/static/icu-stub.o
 endif
 STATIC_LIBS += -pthread
-STATIC_OBJ  := $(filter-out $(BUILD)/obj/crypto.o,$(CORE_OBJ)) $(BUILD)/obj/main.o \
+STATIC_OBJ  := $(filter-out $(BUILD)/obj/signature/crypto.o,$(CORE_OBJ)) $(MAIN_OBJ) \
                $(BUILD)/obj/static/crypto-linked.o $(STATIC_STUB)
 
 static: $(BUILD)/callrouter-static

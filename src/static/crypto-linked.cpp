@@ -1,7 +1,7 @@
 // The static binary's libcrypto: the functions the signature takes, linked in from
 // libcrypto.a, so that the binary opens no shared library. `make static` links this
 // file instead of src/crypto.cpp (which opens libcrypto.so.3 with dlopen).
-#include "crypto.h"
+#include "signature/crypto.h"
 
 #include <openssl/crypto.h>
 

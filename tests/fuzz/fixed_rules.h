@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "answer.h"
-#include "config.h"
-#include "rules.h"
+#include "rules/xml.h"
+#include "rules/model.h"
+#include "rules/decide.h"
 
 namespace fuzz {
 

@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "answer.h"
+#include "rules/xml.h"
 #include "fixed_rules.h"
-#include "config.h"
-#include "fastcgi.h"
-#include "log.h"
-#include "responder.h"
+#include "rules/model.h"
+#include "fastcgi/protocol.h"
+#include "base/log.h"
+#include "fastcgi/responder.h"
 
 namespace {
 

@@ -18,13 +18,13 @@
 #include <string>
 #include <vector>
 
-#include "answer.h"
+#include "rules/xml.h"
 #include "fixed_rules.h"
-#include "config.h"
-#include "form.h"
-#include "journal.h"
-#include "log.h"
-#include "request.h"
+#include "rules/model.h"
+#include "webhook/form.h"
+#include "journal/journal.h"
+#include "base/log.h"
+#include "webhook/answer.h"
 
 namespace {
 

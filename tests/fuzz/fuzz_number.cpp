@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "number.h"
+#include "rules/number.h"
 
 namespace {
 

@@ -13,10 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "answer.h"
-#include "config.h"
-#include "rules.h"
-#include "tz.h"
+#include "base/civil.h"
+#include "rules/decide.h"
+#include "rules/model.h"
+#include "rules/xml.h"
+#include "time/hours.h"
+#include "time/tz.h"
 
 namespace test {
 
@@ -30,6 +32,29 @@ inline cr::LocalTime at(int y, int mo, int d, int h, int mi) {
     t.minute = mi;
     t.wday = cr::weekday_from_days(cr::days_from_civil(y, mo, d));
     return t;
+}
+
+// Counts the allocations through operator new while on (to prove a path makes none).
+void count_allocations(bool on);
+long allocations();
+void reset_allocations();
+
+struct Line {
+    const char* key;
+    const char* value;
+};
+
+// Builds an [hours] section from key/value lines numbered from 10 on; fails the test on error.
+inline cr::Hours make(const std::string& name, std::initializer_list<Line> lines) {
+    cr::Hours h(name);
+    int n = 10;
+    std::string err;
+    for (const Line& l : lines) {
+        INFO(l.key << " = " << l.value);
+        REQUIRE_MESSAGE(h.add(l.key, l.value, n++, &err), err);
+    }
+    REQUIRE_MESSAGE(h.finish(&err), err);
+    return h;
 }
 
 // Makes the n-th allocation through operator new from now on fail (1: the next one);

@@ -1,0 +1,73 @@
+#include "base/file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace cr {
+
+namespace {
+
+// Closes the descriptor when the read ends, however it ends.
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+FileRead failed(FileRead::Step step, int error) {
+    FileRead r;
+    r.failed = step;
+    r.error = error;
+    return r;
+}
+
+}  // namespace
+
+FileStamp file_stamp(const struct stat& st) {
+    FileStamp s;
+    s.exists = true;
+    s.dev = static_cast<std::uint64_t>(st.st_dev);
+    s.ino = static_cast<std::uint64_t>(st.st_ino);
+    s.type = static_cast<std::uint32_t>(st.st_mode & S_IFMT);
+    if (S_ISREG(st.st_mode)) {
+        s.size = static_cast<std::int64_t>(st.st_size);
+        s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+    }
+    return s;
+}
+
+FileStamp file_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return FileStamp();
+    return file_stamp(st);
+}
+
+bool is_passing(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
+
+FileRead read_file(const std::string& path, std::size_t limit, std::string* out, FileStamp* stamp) {
+    if (stamp) *stamp = file_stamp(path);
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+    if (f.fd < 0) return failed(FileRead::Open, errno);
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0) return failed(FileRead::Stat, errno);
+    if (stamp) *stamp = file_stamp(st);
+    if (!S_ISREG(st.st_mode)) return failed(FileRead::NotRegular, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+    if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > limit) return failed(FileRead::TooLarge, EFBIG);
+    out->resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < out->size()) {
+        ssize_t n = ::read(f.fd, out->data() + got, out->size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return failed(FileRead::Read, errno);
+        if (n == 0) break;  // shrank while we read: take what is there
+        got += static_cast<std::size_t>(n);
+    }
+    out->resize(got);
+    return FileRead();
+}
+
+}  // namespace cr

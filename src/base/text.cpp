@@ -1,0 +1,75 @@
+#include "base/text.h"
+
+namespace cr {
+
+bool is_space(char c) { return kSpace.find(c) != std::string_view::npos; }
+
+std::string_view trim(std::string_view s, std::string_view chars) {
+    while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
+    while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+    return s;
+}
+
+std::string trim_blanks(std::string_view s) { return std::string(trim(s, kBlanks)); }
+
+bool split_list(const std::string& value, std::vector<std::string>* items, std::string* err) {
+    items->clear();
+    if (trim_blanks(value).empty()) return true;
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t comma = value.find(',', start);
+        std::string item =
+            trim_blanks(std::string_view(value).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (item.empty()) {
+            *err = "empty item in the list '" + value + "'";
+            return false;
+        }
+        items->push_back(item);
+        if (comma == std::string::npos) return true;
+        start = comma + 1;
+    }
+}
+
+bool all_digits(std::string_view s, std::size_t pos, std::size_t n) {
+    if (pos > s.size() || n > s.size() - pos) return false;
+    for (std::size_t i = pos; i < pos + n; ++i)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+int digits_value(std::string_view s, std::size_t pos, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = lower(c);
+    return out;
+}
+
+std::string escape(std::string_view s, std::size_t max, Backslash backslash) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (char ch : s.substr(0, max)) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if (c == '\\' && backslash == Backslash::Doubled) {
+            out += "\\\\";
+        } else if (c < 0x20 || c >= 0x7f || c == '\\') {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (s.size() > max) out += "...";
+    return out;
+}
+
+std::string quote(std::string_view s) { return "'" + escape(s, 80, Backslash::Hex) + "'"; }
+
+}  // namespace cr

@@ -1,0 +1,103 @@
+#include "cgi/cgi.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <vector>
+
+#include "journal/journal.h"
+#include "base/log.h"
+#include "webhook/answer.h"
+#include "rules/decide.h"
+
+namespace cr {
+
+namespace {
+
+// Reads up to n bytes from fd 0, retrying on EINTR. Returns bytes read, 0 at the end, -1 on error.
+long read_some(char* buf, std::size_t n) {
+    for (;;) {
+        ssize_t k = ::read(0, buf, n);
+        if (k < 0 && errno == EINTR) continue;
+        return static_cast<long>(k);
+    }
+}
+
+// Reads at most n bytes of the body, looping over short reads; fewer when stdin ends.
+std::string read_body(std::size_t n) {
+    std::string body(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        long k = read_some(body.data() + got, n - got);
+        if (k <= 0) break;
+        got += static_cast<std::size_t>(k);
+    }
+    body.resize(got);
+    return body;
+}
+
+void write_all(const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(1, s.data() + off, s.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // the web server went away: the log line is still written
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+// After an answer given without reading the body (403, 405, 413, 500 ...), reads
+// and drops the rest (at most 1 MiB, and only while it comes within a second):
+// Apache's mod_cgid has stdin and stdout on one socket, and a body left unread
+// turns the answer into a reset connection.
+void drain() {
+    char sink[4096];
+    for (std::size_t total = 0; total < (std::size_t{1} << 20);) {
+        pollfd p{0, POLLIN, 0};
+        if (::poll(&p, 1, 1000) <= 0) break;
+        long k = read_some(sink, sizeof sink);
+        if (k <= 0) break;
+        total += static_cast<std::size_t>(k);
+    }
+}
+
+}  // namespace
+
+int run_cgi(const std::string& config_path) {
+    // The web server may close the pipe early: the log line is still written.
+    ::signal(SIGPIPE, SIG_IGN);
+    std::vector<std::string> errors;
+    std::shared_ptr<const Config> config = load_rules(config_path, &errors);
+    if (!config) {
+        for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
+        Response r = error_response(500, "rule file cannot be loaded; see the server's error log");
+        write_all(cgi_response(r));
+        log_request(r, 0, {});
+        drain();
+        return 0;
+    }
+    log_set_level(config->settings.log);
+    auto t0 = std::chrono::steady_clock::now();
+    HttpHead head = read_head([](const char* name) -> const char* { return std::getenv(name); });
+    BodyPlan plan;
+    Response r;
+    std::vector<std::string> trace;
+    if (check_head(*config, head, &plan, &r))
+        r = answer(*config, read_body(plan.length), plan, std::time(nullptr),
+                   log_level() >= LogLevel::Debug ? &trace : nullptr);
+    write_all(cgi_response(r));
+    log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);
+    if (!r.journal.empty()) {
+        ::close(1);  // the answer is complete for the web server before the journal is written
+        journal_append(config->settings.journal, r.journal);
+    }
+    drain();
+    return 0;
+}
+
+}  // namespace cr

@@ -1,0 +1,152 @@
+#include "rules/action.h"
+
+#include "rules/number.h"
+#include "base/text.h"
+
+namespace cr {
+
+namespace {
+
+constexpr std::size_t kMaxDialNumbers = 5;
+
+}  // namespace
+
+bool is_url(std::string_view u) {
+    std::size_t scheme;
+    auto starts = [&](std::string_view pre) {
+        if (u.size() < pre.size()) return false;
+        for (std::size_t i = 0; i < pre.size(); ++i)
+            if ((u[i] | 0x20) != pre[i] && u[i] != pre[i]) return false;
+        return true;
+    };
+    if (starts("https://"))
+        scheme = 8;
+    else if (starts("http://"))
+        scheme = 7;
+    else
+        return false;
+    if (u.size() <= scheme || u[scheme] == '/' || u.size() > 2000) return false;
+    // RFC 3986 characters only: no white space, quotes, '<', '>', '{', '}', '|', '\', '^', '`'.
+    static constexpr std::string_view kAllowed =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&'()*+,;=%";
+    return u.find_first_not_of(kAllowed) == std::string_view::npos;
+}
+
+namespace {
+
+std::vector<std::string> words_of(const std::string& text) {
+    std::vector<std::string> w;
+    for (std::size_t i = 0; i < text.size();) {
+        while (i < text.size() && is_space(text[i])) ++i;
+        std::size_t j = i;
+        while (j < text.size() && !is_space(text[j])) ++j;
+        if (j > i) w.push_back(text.substr(i, j - i));
+        i = j;
+    }
+    return w;
+}
+
+bool parse_dial(const std::vector<std::string>& words, const std::string& country_code, Step* st,
+                std::string* err) {
+    st->kind = Step::Dial;
+    // "dial +49 157 99912345" is one number written in groups, as in patterns.
+    std::string joined;
+    for (const std::string& a : words) joined += (joined.empty() ? "" : " ") + a;
+    std::vector<std::string> args = split_patterns(joined);
+    if (args.empty() || args.size() > kMaxDialNumbers) {
+        *err = "dial takes 1 to 5 numbers, not " + std::to_string(args.size());
+        return false;
+    }
+    for (const std::string& a : args) {
+        if (a == "$to") {
+            st->numbers.push_back(a);
+            continue;
+        }
+        std::string d = normalise_digits(a, country_code, err);
+        if (d.empty()) {
+            *err = "dial: " + quote(a) + ": " + *err;
+            return false;
+        }
+        st->numbers.push_back(d);
+    }
+    return true;
+}
+
+// One step: `verb` with its arguments (the words up to the next `then`), after `before`.
+bool parse_step(const std::string& verb, const std::vector<std::string>& args, const std::string& country_code,
+                const std::vector<Step>& before, Step* st, std::string* err) {
+    if (verb == "dial") return parse_dial(args, country_code, st, err);
+    if (verb == "voicemail" || verb == "hangup" || verb == "pass") {
+        st->kind = verb == "voicemail" ? Step::Voicemail : verb == "hangup" ? Step::Hangup : Step::Pass;
+        if (!args.empty()) *err = verb + " takes no argument, found " + quote(args[0]);
+        return args.empty();
+    }
+    if (verb == "reject") {
+        st->kind = Step::Reject;
+        if (args.size() > 1 || (args.size() == 1 && args[0] != "busy" && args[0] != "rejected")) {
+            *err = "reject takes nothing, 'busy' or 'rejected'";
+            return false;
+        }
+        if (!args.empty()) st->reason = args[0];
+        return true;
+    }
+    if (verb == "play") {
+        st->kind = Step::Play;
+        if (args.size() != 1 || !is_url(args[0])) {
+            *err = args.size() == 1 ? "play: " + quote(args[0]) + " is not an http:// or https:// URL"
+                                    : "play takes one URL";
+            return false;
+        }
+        if (!before.empty()) {
+            *err = "only one 'play' per action";
+            return false;
+        }
+        st->url = args[0];
+        return true;
+    }
+    if (verb == "menu") {
+        st->kind = Step::Menu;
+        if (args.size() != 1) {
+            *err = "menu takes the name of one [menu NAME]";
+            return false;
+        }
+        if (!before.empty()) {
+            *err = "a menu plays its own prompt: 'menu NAME' stands alone, not after 'play URL then'";
+            return false;
+        }
+        st->menu = args[0];
+        return true;
+    }
+    *err = "unknown action " + quote(verb) + " (expected dial, voicemail, play, reject, hangup, pass or menu)";
+    return false;
+}
+
+}  // namespace
+
+bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
+                  std::string* err) {
+    std::vector<std::string> w = words_of(text);
+    steps->clear();
+    std::size_t i = 0;
+    while (true) {
+        if (i >= w.size()) {
+            *err = steps->empty() ? "action is empty" : "'then' must be followed by an action";
+            return false;
+        }
+        const std::string& verb = w[i++];
+        std::vector<std::string> args;
+        while (i < w.size() && w[i] != "then") args.push_back(w[i++]);
+        Step st;
+        if (!parse_step(verb, args, country_code, *steps, &st, err)) return false;
+        steps->push_back(std::move(st));
+        if (i >= w.size()) break;
+        ++i;  // "then"
+        if (steps->back().kind != Step::Play) {
+            *err = "only 'play URL' may be followed by 'then'";
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace cr

@@ -1,0 +1,30 @@
+// The action grammar: what follows `action =` in a [rule NAME] section, e.g.
+// "play URL then dial 0211 123456" (callrouter.ini(5)).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cr {
+
+struct Menu;
+
+// One step of an action: `play URL then ACTION` has two.
+struct Step {
+    enum Kind { Dial, Voicemail, Play, Reject, Hangup, Pass, Menu } kind = Pass;
+    std::vector<std::string> numbers;  // Dial: normalised numbers, or "$to"
+    std::string url;                   // Play
+    std::string reason;                // Reject: "", "busy" or "rejected"
+    std::string menu;                  // Menu: its name
+    const cr::Menu* target = nullptr;  // Menu: points into Config::menus, set once all are read
+};
+
+// Whether `u` is an http:// or https:// URL of at most 2000 characters of RFC 3986.
+bool is_url(std::string_view u);
+
+// Parses an action as written after `action =` (e.g. "play URL then hangup") into its
+// steps, numbers normalised with `country_code`. Returns false with *err set.
+bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
+                  std::string* err);
+
+}  // namespace cr

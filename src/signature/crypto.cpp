@@ -1,0 +1,71 @@
+#include "signature/crypto.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <mutex>
+#include <type_traits>
+
+namespace cr {
+
+namespace {
+
+cr_crypto_table g_table;
+std::atomic<const cr_crypto_table*> g_loaded{nullptr};
+std::string g_error;
+
+// Opens libcrypto.so.3 and fills g_table; sets g_loaded or g_error (and closes it again).
+void open_libcrypto() {
+    void* h = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char* e = ::dlerror();
+        g_error = std::string("cannot load libcrypto.so.3 (OpenSSL 3, Debian's libssl3): ") + (e ? e : "unknown");
+        return;
+    }
+    bool ok = true;
+    auto get = [&](auto* fn, const char* name) {
+        void* p = ::dlsym(h, name);
+        if (!p && ok) {
+            ok = false;
+            g_error = std::string("libcrypto.so.3 has no ") + name;
+        }
+        *fn = reinterpret_cast<std::remove_pointer_t<decltype(fn)>>(p);
+    };
+#define CR_GET(f) get(&g_table.f, #f)
+    CR_GET(EVP_PKEY_free);
+    CR_GET(EVP_PKEY_get_base_id);
+    CR_GET(EVP_PKEY_get_bits);
+    CR_GET(EVP_PKEY_get_size);
+    CR_GET(EVP_PKEY_get0_type_name);
+    CR_GET(EVP_MD_CTX_new);
+    CR_GET(EVP_MD_CTX_free);
+    CR_GET(EVP_sha256);
+    CR_GET(EVP_DigestVerifyInit);
+    CR_GET(EVP_DigestVerify);
+    CR_GET(EVP_PKEY_CTX_set_rsa_padding);
+    CR_GET(OSSL_DECODER_CTX_new_for_pkey);
+    CR_GET(OSSL_DECODER_from_data);
+    CR_GET(OSSL_DECODER_CTX_free);
+    CR_GET(ERR_clear_error);
+#undef CR_GET
+    if (ok)
+        g_loaded.store(&g_table, std::memory_order_release);  // the handle stays open for the life of the process
+    else
+        ::dlclose(h);
+}
+
+}  // namespace
+
+const cr_crypto_table* crypto(std::string* err) {
+    if (const cr_crypto_table* t = g_loaded.load(std::memory_order_acquire)) return t;
+    // Tried again at each load of a rule file while it fails: libssl3 may be
+    // installed after the process started.
+    static std::mutex m;
+    std::lock_guard<std::mutex> lock(m);
+    if (!g_loaded.load()) open_libcrypto();
+    const cr_crypto_table* t = g_loaded.load();
+    if (!t) *err = g_error;
+    return t;
+}
+
+}  // namespace cr
