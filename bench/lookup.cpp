@@ -101,11 +101,14 @@ int main() {
     std::printf("building a set of 1,000,000 exact numbers: %.0f ms\n", build_ms);
     std::printf("%-34s %10s %10s %8s\n", "lookup (half hits, half misses)", "10 entries", "1,000,000", "1M / 10");
     std::printf("%-34s %8.1fns %8.1fns %7.2fx\n", "exact numbers (hash table)", exact10, exact1m, exact1m / exact10);
-    std::printf("%-34s %8.1fns %8.1fns %7.2fx\n", "prefixes (a probe per length)", prefix10, prefix1m, prefix1m / prefix10);
+    std::printf("%-34s %8.1fns %8.1fns %7.2fx\n", "prefixes (a probe per length)", prefix10, prefix1m,
+                prefix1m / prefix10);
     std::printf("%-34s %8.1fns %8.1fns %7.2fx\n", "exact, 1,000 numbers asked again", warm10, warm1m, warm1m / warm10);
     std::printf("%-34s %8.1fns %8.1fns %7.2fx\n", "alternative: sorted array", sorted10, sorted1m, sorted1m / sorted10);
     std::printf("%-34s %10s %8.0fns\n", "alternative: linear scan", "", scan1m);
-    std::printf("in the list of 1,000,000 the hash table is %.1fx faster than the sorted array and %.0fx faster "
-                "than a scan\n", sorted1m / exact1m, scan1m / exact1m);
+    std::printf(
+        "in the list of 1,000,000 the hash table is %.1fx faster than the sorted array and %.0fx faster "
+        "than a scan\n",
+        sorted1m / exact1m, scan1m / exact1m);
     return 0;
 }

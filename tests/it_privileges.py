@@ -79,7 +79,7 @@ def _(run):
     expect(out.index("running as user nobody") < out.index("serving FastCGI"), out)
 
 
-@case("privileges: --user refuses an unknown user, root, and goes not with --check")
+@case("privileges: --user refuses an unknown user and root (the socket's file removed again), and goes not with --check")
 def _(run):
     ini = run.write("rules.ini", TEAM_RULES.format(action="hangup"))
     run.write("team.txt", TEAM)
@@ -89,6 +89,8 @@ def _(run):
                            capture_output=True, text=True, timeout=10)
         eq(r.returncode, 1, f"--user {user}: exit code")
         expect(msg in r.stderr and "not started" in r.stderr, r.stderr)
+        # It was bound before the user was looked up: a failed start removes it, as a stop does.
+        expect(not os.path.exists(sock), f"--user {user}: the socket file {sock} is left behind")
     r = subprocess.run([run.bin, "--config", ini, "--check", "--user", "nobody"], capture_output=True, text=True,
                        timeout=10)
     eq(r.returncode, 2, "--check --user: exit code")

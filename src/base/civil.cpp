@@ -27,13 +27,9 @@ void civil_from_days(std::int64_t z, std::int64_t* y, int* m, int* d) {
     *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
 }
 
-int weekday_from_days(std::int64_t z) {
-    return static_cast<int>(z >= -4 ? (z + 4) % 7 : (z + 5) % 7 + 6);
-}
+int weekday_from_days(std::int64_t z) { return static_cast<int>(z >= -4 ? (z + 4) % 7 : (z + 5) % 7 + 6); }
 
-bool is_leap_year(std::int64_t y) {
-    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
+bool is_leap_year(std::int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
 
 int days_in_month(std::int64_t y, int m) {
     static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -62,7 +58,7 @@ bool parse_utc_stamp(std::string_view s, std::int64_t* t) {
     const std::string str(s);
     const int y = digits_value(str, 0, 4), mo = digits_value(str, 5, 2), d = digits_value(str, 8, 2);
     const int h = digits_value(str, 11, 2), mi = digits_value(str, 14, 2), se = digits_value(str, 17, 2);
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59) return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60) return false;
     *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
     return true;
 }
@@ -75,7 +71,7 @@ const char* const kMonthNames[12] = {"January", "February", "March",     "April"
 }  // namespace
 
 bool parse_date_at(const std::string& s, std::size_t pos, std::int64_t* day, std::string* err) {
-    const std::string text = s.substr(pos, 10);
+    const std::string text = pos <= s.size() ? s.substr(pos, 10) : std::string();
     if (!all_digits(s, pos, 4) || s.size() < pos + 10 || s[pos + 4] != '-' || !all_digits(s, pos + 5, 2) ||
         s[pos + 7] != '-' || !all_digits(s, pos + 8, 2)) {
         *err = "bad date '" + text + "': expected YYYY-MM-DD";

@@ -20,7 +20,8 @@ std::string utc_stamp(std::int64_t t);
 
 // Reads what utc_stamp writes: exactly "YYYY-MM-DDTHH:MM:SSZ", a digit wherever one
 // goes (no sign, no space), a month 01-12, a day the month has, hours 00-23, minutes
-// and seconds 00-59. Returns false, leaving *t alone, for anything else.
+// 00-59, seconds 00-60 (a leap second is read as the first second of the next minute).
+// Returns false, leaving *t alone, for anything else.
 bool parse_utc_stamp(std::string_view s, std::int64_t* t);
 
 // The messages below name the text they refuse ("bad date '2026-02-30': February 2026

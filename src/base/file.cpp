@@ -5,17 +5,11 @@
 
 #include <cerrno>
 
+#include "base/fd.h"
+
 namespace cr {
 
 namespace {
-
-// Closes the descriptor when the read ends, however it ends.
-struct Fd {
-    int fd;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 FileRead failed(FileRead::Step step, int error) {
     FileRead r;
@@ -46,21 +40,21 @@ FileStamp file_stamp(const std::string& path) {
     return file_stamp(st);
 }
 
-bool is_passing(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
+bool is_transient(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EIO || e == EAGAIN || e == EINTR; }
 
 FileRead read_file(const std::string& path, std::size_t limit, std::string* out, FileStamp* stamp) {
     if (stamp) *stamp = file_stamp(path);
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-    if (f.fd < 0) return failed(FileRead::Open, errno);
+    UniqueFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!f) return failed(FileRead::Open, errno);
     struct stat st {};
-    if (::fstat(f.fd, &st) != 0) return failed(FileRead::Stat, errno);
+    if (::fstat(f.get(), &st) != 0) return failed(FileRead::Stat, errno);
     if (stamp) *stamp = file_stamp(st);
     if (!S_ISREG(st.st_mode)) return failed(FileRead::NotRegular, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
     if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > limit) return failed(FileRead::TooLarge, EFBIG);
     out->resize(static_cast<std::size_t>(st.st_size));
     std::size_t got = 0;
     while (got < out->size()) {
-        ssize_t n = ::read(f.fd, out->data() + got, out->size() - got);
+        ssize_t n = ::read(f.get(), out->data() + got, out->size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return failed(FileRead::Read, errno);
         if (n == 0) break;  // shrank while we read: take what is there

@@ -1,4 +1,23 @@
 // Reading a whole file, and what identifies the version read.
+//
+// How callrouter's functions fail, in every layer (stated here, at the bottom of the
+// house, once):
+// - A function that can fail returns bool (true: done) and takes a required
+//   std::string* err, which it fills with a message that stands on its own, without the
+//   "FILE:LINE: " the caller puts before it; its outputs are left alone on failure.
+//   A parser of a fixed shape whose only failure is "not that shape" returns bool alone
+//   (parse_utc_stamp, parse_journal_line).
+// - A failure of the system that the caller must tell apart (a cause that may pass, or
+//   one that lasts) is reported as well: read_file's FileRead {step, errno}, or a
+//   `bool* transient` (is_transient below).
+// - A check that finds many problems at once (the rule file's loader) adds each to a
+//   list of "FILE:LINE: message" lines (rules/problems.h).
+// - The only exception thrown is std::bad_alloc, and it is caught in three places:
+//   rules/load.cpp (the rules are refused in one line), journal/writer.cpp (the line is
+//   dropped and that is logged once), and rules/ini.cpp's C callbacks (kept, and thrown
+//   again once libinih has returned). Anywhere else, running out of memory ends the
+//   process, as it does for nginx's and php-fpm's workers. (Where a thread is started,
+//   std::thread's std::system_error is caught too: journal/writer.cpp, fastcgi/server.cpp.)
 #pragma once
 #include <sys/stat.h>
 
@@ -26,12 +45,12 @@ FileStamp file_stamp(const struct stat& st);
 FileStamp file_stamp(const std::string& path);  // "does not exist" when stat() fails
 
 // An errno that says nothing about the file: trying again later may succeed.
-bool is_passing(int e);
+bool is_transient(int e);
 
 // What read_file() did: the step that failed, if one did, with its errno.
 struct FileRead {
     enum Step { Done, Open, Stat, NotRegular, TooLarge, Read } failed = Done;
-    int error = 0;      // errno of Open, Stat, Read; EISDIR or EINVAL (NotRegular); EFBIG (TooLarge)
+    int error = 0;  // errno of Open, Stat, Read; EISDIR or EINVAL (NotRegular); EFBIG (TooLarge)
     bool ok() const { return failed == Done; }
 };
 

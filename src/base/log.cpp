@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
-#include "base/text.h"
 #include "base/civil.h"
+#include "base/text.h"
 
 namespace cr {
 

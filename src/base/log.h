@@ -1,4 +1,4 @@
-// Logging: one line per event (and per request, see request.h), on stderr, never more
+// Logging: one line per event (and per request, see webhook/outcome.h), on stderr, never more
 // than one line per write, request bytes escaped.
 #pragma once
 #include <string>

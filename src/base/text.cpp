@@ -18,8 +18,8 @@ bool split_list(const std::string& value, std::vector<std::string>* items, std::
     std::size_t start = 0;
     for (;;) {
         std::size_t comma = value.find(',', start);
-        std::string item =
-            trim_blanks(std::string_view(value).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        std::string item = trim_blanks(
+            std::string_view(value).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (item.empty()) {
             *err = "empty item in the list '" + value + "'";
             return false;
@@ -41,6 +41,23 @@ int digits_value(std::string_view s, std::size_t pos, std::size_t n) {
     int v = 0;
     for (std::size_t i = pos; i < pos + n; ++i) v = v * 10 + (s[i] - '0');
     return v;
+}
+
+std::size_t utf8_columns(std::string_view s) {
+    std::size_t n = 0;
+    for (char c : s)
+        if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
+    return n;
+}
+
+std::string utf8_cut(std::string_view s, std::size_t n) {
+    if (utf8_columns(s) <= n) return std::string(s);
+    std::size_t i = 0;
+    for (std::size_t cols = 0; i < s.size() && cols + 1 < n; ++cols) {
+        ++i;
+        while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) ++i;
+    }
+    return std::string(s.substr(0, i)) + "\xe2\x80\xa6";
 }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }

@@ -29,6 +29,12 @@ bool split_list(const std::string& value, std::vector<std::string>* items, std::
 bool all_digits(std::string_view s, std::size_t pos, std::size_t n);
 int digits_value(std::string_view s, std::size_t pos, std::size_t n);
 
+// Display columns of UTF-8 text: one per code point.
+std::size_t utf8_columns(std::string_view s);
+// `s` cut to at most `n` columns (n >= 1), code points kept whole: when it is wider, its
+// first n - 1 code points and an ellipsis ("…").
+std::string utf8_cut(std::string_view s, std::size_t n);
+
 // ASCII lower case; every other byte stays as it is.
 char lower(char c);
 std::string lower(std::string_view s);

@@ -10,10 +10,10 @@
 #include <ctime>
 #include <vector>
 
-#include "journal/journal.h"
 #include "base/log.h"
+#include "journal/journal.h"
+#include "rules/load.h"
 #include "webhook/answer.h"
-#include "rules/decide.h"
 
 namespace cr {
 
@@ -72,29 +72,32 @@ int run_cgi(const std::string& config_path) {
     // The web server may close the pipe early: the log line is still written.
     ::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> errors;
-    std::shared_ptr<const Config> config = load_rules(config_path, &errors);
-    if (!config) {
+    std::shared_ptr<const RuleSet> rules = load_rule_set(config_path, &errors);
+    if (!rules) {
         for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
-        Response r = error_response(500, "rule file cannot be loaded; see the server's error log");
-        write_all(cgi_response(r));
-        log_request(r, 0, {});
+        Outcome o = error_outcome(500, "rule file cannot be loaded; see the server's error log");
+        write_all(cgi_response(o.http));
+        log_request(o, 0, {});
         drain();
         return 0;
     }
-    log_set_level(config->settings.log);
+    log_set_level(rules->settings.log);
     auto t0 = std::chrono::steady_clock::now();
     HttpHead head = read_head([](const char* name) -> const char* { return std::getenv(name); });
     BodyPlan plan;
-    Response r;
+    Outcome o;
     std::vector<std::string> trace;
-    if (check_head(*config, head, &plan, &r))
-        r = answer(*config, read_body(plan.length), plan, std::time(nullptr),
+    if (check_head(*rules, head, &plan, &o))
+        o = answer(*rules, read_body(plan.length), plan, std::time(nullptr),
                    log_level() >= LogLevel::Debug ? &trace : nullptr);
-    write_all(cgi_response(r));
-    log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);
-    if (!r.journal.empty()) {
+    write_all(cgi_response(o.http));
+    log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);
+    if (!o.journal.empty()) {
         ::close(1);  // the answer is complete for the web server before the journal is written
-        journal_append(config->settings.journal, r.journal);
+        std::string err;
+        if (!journal_append(rules->settings.journal, o.journal, &err))  // one call a process: said each time
+            log_line(LogLevel::Error, "journal " + log_text(rules->settings.journal) + ": " + err +
+                                          "; calls are answered but not recorded (said once, until it works again)");
     }
     drain();
     return 0;

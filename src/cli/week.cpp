@@ -35,7 +35,7 @@ bool starts_with(const std::string& s, const std::string& prefix) { return s.com
 
 }  // namespace
 
-const Rule* week_rule(const Config& config, const LocalTime& t) {
+const Rule* week_rule(const RuleSet& config, const LocalTime& t) {
     for (const Rule& r : config.rules) {
         if (r.has_direction && r.direction != Direction::In) continue;
         if (r.diversion) continue;
@@ -82,7 +82,7 @@ std::vector<int> minute_counts(const TimeZone& tz, std::int64_t day) {
     return counts;
 }
 
-Week build_week(const Config& config, std::int64_t first_day, int from_hour, int to_hour) {
+Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour) {
     Week w;
     w.first_day = first_day;
     w.from_hour = from_hour;
@@ -131,8 +131,8 @@ Week build_week(const Config& config, std::int64_t first_day, int from_hour, int
 }
 
 const WeekSpan& span_at(const WeekDay& d, int minute) {
-    auto it = std::upper_bound(d.spans.begin(), d.spans.end(), minute,
-                               [](int m, const WeekSpan& s) { return m < s.start; });
+    auto it =
+        std::upper_bound(d.spans.begin(), d.spans.end(), minute, [](int m, const WeekSpan& s) { return m < s.start; });
     return it == d.spans.begin() ? *it : *(it - 1);
 }
 
@@ -161,12 +161,12 @@ std::string html_escape(const std::string& s) {
     out.reserve(s.size());
     for (const char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
         }
     }
     return out;

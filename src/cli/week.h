@@ -25,25 +25,25 @@ struct WeekSpan {
 };
 
 struct WeekDay {
-    std::int64_t day = 0;             // days since 1970-01-01
-    std::vector<std::string> notes;   // why an [hours] is closed or open that day, by date
-                                      // or holiday: "office: holiday DE-NW 1. Weihnachtstag"
-    std::vector<WeekSpan> spans;      // cover the week's minutes of the day, in order
+    std::int64_t day = 0;            // days since 1970-01-01
+    std::vector<std::string> notes;  // why an [hours] is closed or open that day, by date
+                                     // or holiday: "office: holiday DE-NW 1. Weihnachtstag"
+    std::vector<WeekSpan> spans;     // cover the week's minutes of the day, in order
 };
 
 struct Week {
     std::int64_t first_day = 0;
     int from_hour = 0, to_hour = 24;
-    std::vector<WeekDay> days;             // seven
-    std::vector<int> rows;                 // the start minute of each row of the grid: every
-                                           // whole hour, and every minute where some day changes
-    std::vector<const Rule*> shown;        // the rules met somewhere in the week, in file order
-    std::vector<const Rule*> callers;      // the incoming rules for particular callers, in file order
-    bool no_rule = false;                  // whether some time meets no rule
+    std::vector<WeekDay> days;         // seven
+    std::vector<int> rows;             // the start minute of each row of the grid: every
+                                       // whole hour, and every minute where some day changes
+    std::vector<const Rule*> shown;    // the rules met somewhere in the week, in file order
+    std::vector<const Rule*> callers;  // the incoming rules for particular callers, in file order
+    bool no_rule = false;              // whether some time meets no rule
 };
 
 // The rule the week's call (above) meets at wall-clock time `t`, or null.
-const Rule* week_rule(const Config& config, const LocalTime& t);
+const Rule* week_rule(const RuleSet& config, const LocalTime& t);
 
 // Whether the week's call can never meet rule `r` for its number conditions (a `from`
 // other than `*`, or a `diversion`) while an incoming call can: a rule for particular callers.
@@ -61,7 +61,7 @@ std::vector<int> minute_counts(const TimeZone& tz, std::int64_t day);
 
 // The week of seven days from `first_day`, hours from_hour to to_hour (0 <= from_hour <
 // to_hour <= 24). Never fails.
-Week build_week(const Config& config, std::int64_t first_day, int from_hour, int to_hour);
+Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour);
 
 // The span of `d` holding wall-clock minute `minute` (which must lie in the week's hours).
 const WeekSpan& span_at(const WeekDay& d, int minute);
@@ -76,10 +76,10 @@ const char* weekday_text(std::int64_t day);
 
 // The terminal table (plain text, no colour, at most 100 columns for rule names up to
 // 12 characters) of `week` for the rule file at `path`.
-std::string week_text(const Config& config, const std::string& path, const Week& week);
+std::string week_text(const RuleSet& config, const std::string& path, const Week& week);
 
 // One self-contained HTML page (inline CSS, no script, no external resource) of `week`.
-std::string week_html(const Config& config, const std::string& path, const Week& week);
+std::string week_html(const RuleSet& config, const std::string& path, const Week& week);
 
 // Text escaped for HTML element content and quoted attribute values.
 std::string html_escape(const std::string& s);

@@ -55,7 +55,7 @@ std::string legend_row(const std::string& swatch_class, const std::string& name,
 
 }  // namespace
 
-std::string week_html(const Config& config, const std::string& path, const Week& week) {
+std::string week_html(const RuleSet& config, const std::string& path, const Week& week) {
     const std::string span = day_text(week.first_day) + " to " + day_text(week.first_day + 6);
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     out += "<title>callrouter week " + span + ": " + html_escape(path) + "</title>\n<style>\n";
@@ -64,10 +64,11 @@ std::string week_html(const Config& config, const std::string& path, const Week&
         out += ".r" + std::to_string(i) + "{background:" + kColours[i % kColourCount] + "}\n";
     out += "</style>\n</head>\n<body>\n";
     out += "<h1>" + html_escape(path) + ": the week " + span + "</h1>\n";
-    out += "<p class=\"what\">The rule an incoming call from an ordinary caller (on no list, not withheld) to a "
-           "number the rules route meets, " +
-           clock_text(week.from_hour * 60) + " to " + clock_text(week.to_hour * 60) +
-           ", time zone " + html_escape(config.tz.name()) + ".</p>\n";
+    out +=
+        "<p class=\"what\">The rule an incoming call from an ordinary caller (on no list, not withheld) to a "
+        "number the rules route meets, " +
+        clock_text(week.from_hour * 60) + " to " + clock_text(week.to_hour * 60) + ", time zone " +
+        html_escape(config.tz.name()) + ".</p>\n";
 
     out += "<table class=\"week\">\n<thead><tr><th class=\"time\">time</th>";
     for (const WeekDay& d : week.days) {
@@ -81,15 +82,14 @@ std::string week_html(const Config& config, const std::string& path, const Week&
         const int row = week.rows[i];
         const int end = i + 1 < week.rows.size() ? week.rows[i + 1] : week.to_hour * 60;
         const int height = std::max(20, (end - row) / 2);
-        out += "<tr style=\"height:" + std::to_string(height) + "px\"><th class=\"time\">" +
-               clock_text(row) + "</th>";
+        out += "<tr style=\"height:" + std::to_string(height) + "px\"><th class=\"time\">" + clock_text(row) + "</th>";
         for (const WeekDay& d : week.days) {
             const WeekSpan& s = span_at(d, row);
-            const std::string when = std::string(weekday_text(d.day)) + " " + day_text(d.day) + " " +
-                                     clock_text(row) + "-" + clock_text(end);
+            const std::string when = std::string(weekday_text(d.day)) + " " + day_text(d.day) + " " + clock_text(row) +
+                                     "-" + clock_text(end);
             if (s.occurs == 0) {
-                out += "<td class=\"skipped\" title=\"" + when +
-                       ": skipped, daylight saving time begins\">skipped</td>";
+                out +=
+                    "<td class=\"skipped\" title=\"" + when + ": skipped, daylight saving time begins\">skipped</td>";
                 continue;
             }
             // The name where a stretch begins; the cells it goes on in stay blank.
@@ -107,8 +107,9 @@ std::string week_html(const Config& config, const std::string& path, const Week&
     }
     out += "</tbody>\n</table>\n";
 
-    out += "<h2>Legend</h2>\n<table class=\"legend\">\n<tr><th></th><th>rule</th><th>conditions</th>"
-           "<th>action</th></tr>\n";
+    out +=
+        "<h2>Legend</h2>\n<table class=\"legend\">\n<tr><th></th><th>rule</th><th>conditions</th>"
+        "<th>action</th></tr>\n";
     for (const Rule* r : week.shown)
         out += legend_row(colour_class(week, r), html_escape(r->name), html_escape(rule_conditions(*r)),
                           html_escape(r->action_text));
@@ -116,8 +117,9 @@ std::string week_html(const Config& config, const std::string& path, const Week&
         out += legend_row("norule", "no rule", "none holds", html_escape("<Response/>: the account's own settings"));
     out += "</table>\n";
     if (!week.callers.empty()) {
-        out += "<h2>For particular callers</h2>\n<p>Tried in file order with the rules above; not in the grid.</p>\n"
-               "<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
+        out +=
+            "<h2>For particular callers</h2>\n<p>Tried in file order with the rules above; not in the grid.</p>\n"
+            "<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
         for (const Rule* r : week.callers)
             out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
         out += "</table>\n";

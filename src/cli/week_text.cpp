@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/civil.h"
+#include "base/text.h"
 #include "cli/week.h"
 
 namespace cr {
@@ -17,29 +18,10 @@ std::string rtrim(std::string s) {
     return s;
 }
 
-// Display columns of UTF-8 text: one per code point.
-std::size_t columns(const std::string& s) {
-    std::size_t n = 0;
-    for (const char c : s)
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-    return n;
-}
-
 // `s` cut to at most `width` columns (an ellipsis marks a cut), then padded with spaces.
 std::string fit(const std::string& s, std::size_t width) {
-    std::string out;
-    if (columns(s) <= width) {
-        out = s;
-    } else {
-        std::size_t n = 0;
-        for (const char c : s) {
-            const bool starts = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-            if (starts && ++n == width) break;
-            out += c;
-        }
-        out += "\xE2\x80\xA6";  // …
-    }
-    return out + std::string(width - std::min(width, columns(out)), ' ');
+    std::string out = utf8_cut(s, width);
+    return out + std::string(width - std::min(width, utf8_columns(out)), ' ');
 }
 
 std::string cell_text(const WeekSpan& s) {
@@ -49,12 +31,12 @@ std::string cell_text(const WeekSpan& s) {
 
 }  // namespace
 
-std::string week_text(const Config& config, const std::string& path, const Week& week) {
+std::string week_text(const RuleSet& config, const std::string& path, const Week& week) {
     std::size_t width = kMinCell;
     bool skipped = false, twice = false;
     for (const WeekDay& d : week.days)
         for (const WeekSpan& s : d.spans) {
-            width = std::max(width, columns(cell_text(s)) + (s.occurs == 2 ? 3 : 0));
+            width = std::max(width, utf8_columns(cell_text(s)) + (s.occurs == 2 ? 3 : 0));
             skipped = skipped || s.occurs == 0;
             twice = twice || s.occurs == 2;
         }
@@ -68,8 +50,8 @@ std::string week_text(const Config& config, const std::string& path, const Week&
     std::string line = "time   ";
     for (const WeekDay& d : week.days) {
         const std::string date = day_text(d.day);
-        line += fit(std::string(weekday_text(d.day)) + " " + date.substr(5) + (d.notes.empty() ? "" : " *"), width) +
-                " ";
+        line +=
+            fit(std::string(weekday_text(d.day)) + " " + date.substr(5) + (d.notes.empty() ? "" : " *"), width) + " ";
     }
     out += rtrim(line) + "\n";
     for (const int row : week.rows) {
@@ -102,8 +84,8 @@ std::string week_text(const Config& config, const std::string& path, const Week&
     if (!week.callers.empty()) {
         out += "For particular callers, tried in file order with the rules above (not in the table):\n";
         for (const Rule* r : week.callers)
-            out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) +
-                   "\n      -> " + r->action_text + "\n";
+            out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
+                   r->action_text + "\n";
     }
     return out;
 }

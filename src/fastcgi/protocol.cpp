@@ -64,19 +64,34 @@ void put_pair(std::string* out, std::string_view name, std::string_view value) {
     out->append(value);
 }
 
+RecordHeader decode_header(const unsigned char* b) {
+    RecordHeader h;
+    h.version = b[0];
+    h.type = b[1];
+    h.request_id = static_cast<std::uint16_t>(b[2] << 8 | b[3]);
+    h.content_length = static_cast<std::uint16_t>(b[4] << 8 | b[5]);
+    h.padding_length = b[6];
+    return h;
+}
+
+void encode_header(std::string* out, unsigned char type, std::uint16_t id, std::uint16_t length,
+                   unsigned char padding) {
+    const char head[kHeaderSize] = {1,
+                                    static_cast<char>(type),
+                                    static_cast<char>(id >> 8),
+                                    static_cast<char>(id & 0xff),
+                                    static_cast<char>(length >> 8),
+                                    static_cast<char>(length & 0xff),
+                                    static_cast<char>(padding),
+                                    0};
+    out->append(head, sizeof head);
+}
+
 void put_records(std::string* out, unsigned char type, std::uint16_t id, std::string_view content) {
     do {
         std::size_t n = std::min(content.size(), kMaxChunk);
         std::size_t pad = (8 - n % 8) % 8;
-        const char head[8] = {1,
-                              static_cast<char>(type),
-                              static_cast<char>(id >> 8),
-                              static_cast<char>(id & 0xff),
-                              static_cast<char>(n >> 8),
-                              static_cast<char>(n & 0xff),
-                              static_cast<char>(pad),
-                              0};
-        out->append(head, sizeof head);
+        encode_header(out, type, id, static_cast<std::uint16_t>(n), static_cast<unsigned char>(pad));
         out->append(content.substr(0, n));
         out->append(pad, '\0');
         content.remove_prefix(n);
@@ -86,29 +101,32 @@ void put_records(std::string* out, unsigned char type, std::uint16_t id, std::st
 void Connection::feed(const char* data, std::size_t n) {
     // Once done, only the end of the last request's STDIN is looked for (see input_may_follow).
     while (n > 0 && error_.empty() && !(done_ && !stdin_open_)) {
-        if (head_got_ == sizeof head_ && content_left_ == 0 && padding_left_ == 0) head_got_ = 0;
-        if (head_got_ < sizeof head_) {
-            std::size_t k = std::min(sizeof head_ - head_got_, n);
+        std::size_t k = 0;
+        switch (reading_) {
+        case Reading::Header:
+            k = std::min(sizeof head_ - head_got_, n);
             std::memcpy(head_ + head_got_, data, k);
             head_got_ += k;
-            data += k;
-            n -= k;
-            if (head_got_ < sizeof head_) break;
-            start_record();
-            if (error_.empty() && content_left_ == 0) end_record();
-        } else if (content_left_ > 0) {
-            std::size_t k = std::min(content_left_, n);
-            content(data, k);
+            if (head_got_ == sizeof head_) {
+                head_got_ = 0;
+                start_record();
+                if (error_.empty() && content_left_ == 0) end_record();
+            }
+            break;
+        case Reading::Content:
+            k = std::min(content_left_, n);
+            if (take_) (this->*take_)(data, k);
             content_left_ -= k;
-            data += k;
-            n -= k;
             if (error_.empty() && content_left_ == 0) end_record();
-        } else {
-            std::size_t k = std::min(padding_left_, n);
+            break;
+        case Reading::Padding:
+            k = std::min(padding_left_, n);
             padding_left_ -= k;
-            data += k;
-            n -= k;
+            if (padding_left_ == 0) reading_ = Reading::Header;
+            break;
         }
+        data += k;
+        n -= k;
     }
 }
 
@@ -118,96 +136,47 @@ void Connection::end_of_input() {
     done_ = true;
 }
 
+// A header is in: decides what its content is for.
 void Connection::start_record() {
-    if (head_[0] != 1) return fail("record version " + std::to_string(head_[0]) + ", not 1");
-    type_ = head_[1];
-    id_ = static_cast<std::uint16_t>(head_[2] << 8 | head_[3]);
-    content_left_ = static_cast<std::size_t>(head_[4] << 8 | head_[5]);
-    padding_left_ = head_[6];
+    rec_ = decode_header(head_);
+    if (rec_.version != 1) return fail("record version " + std::to_string(rec_.version) + ", not 1");
+    content_left_ = rec_.content_length;
+    padding_left_ = rec_.padding_length;
+    reading_ = content_left_ ? Reading::Content : Reading::Padding;
     record_.clear();
-    sink_ = Sink::Skip;
+    take_ = nullptr;
+    end_ = nullptr;
     if (done_) {
-        if (type_ == kStdin && id_ == answered_id_ && content_left_ == 0) stdin_open_ = false;
+        // Only the end of the last answered request's STDIN matters now, and an abort of a
+        // request cut off while reading its params (after end_of_input).
+        if (rec_.type == kStdin && rec_.request_id == answered_id_ && rec_.content_length == 0) stdin_open_ = false;
+        if (rec_.type == kAbortRequest && rec_.request_id != 0) end_ = &Connection::on_abort_request;
         return;
     }
-    if (id_ == 0) {
-        sink_ = Sink::Management;
-    } else if (type_ == kBeginRequest) {
-        sink_ = Sink::Begin;
-    } else if (id_ == request_id_ && type_ == kParams && state_ == State::Params) {
-        sink_ = Sink::Params;
-        if (content_left_ == 0) finish_params();
-    } else if (type_ == kStdin && id_ == answered_id_ && state_ == State::Idle && content_left_ == 0) {
-        stdin_open_ = false;
-    } else if (id_ == request_id_ && type_ == kStdin && state_ != State::Idle) {
-        if (state_ == State::Params) return fail("STDIN before the end of the params");
-        sink_ = Sink::Stdin;
-        if (content_left_ == 0) finish_body(true);
+    if (rec_.request_id == 0) {
+        take_ = &Connection::collect;
+        end_ = &Connection::on_management;
+        return;
     }
-    // Anything else (a record for a request that is not active, DATA, a type sent
-    // the wrong way) is skipped: FastCGI 1.0, section 3.3.
-}
-
-void Connection::content(const char* p, std::size_t n) {
-    switch (sink_) {
-    case Sink::Skip: break;
-    case Sink::Begin: record_.append(p, std::min(n, 8 - std::min<std::size_t>(record_.size(), 8))); break;
-    case Sink::Management: record_.append(p, n); break;  // a record holds at most 65,535 bytes
-    case Sink::Params:
-        if (params_.size() + n > kMaxParams) return fail("params longer than 64 KiB");
-        params_.append(p, n);
+    switch (rec_.type) {
+    case kBeginRequest:
+        take_ = &Connection::collect;
+        end_ = &Connection::on_begin_request;
         break;
-    case Sink::Stdin: {
-        std::size_t cap = want_.to_end ? want_.length + 1 : want_.length;
-        body_.append(p, std::min(n, cap - body_.size()));
-        if (body_.size() == cap) finish_body(true);
-        break;
-    }
+    case kParams: on_params_record(); break;
+    case kStdin: on_stdin_record(); break;
+    case kAbortRequest: end_ = &Connection::on_abort_request; break;
+    default: break;  // DATA, a type sent the wrong way, one we do not know
     }
 }
 
+// The record's content is all in (or it had none).
 void Connection::end_record() {
-    switch (sink_) {
-    case Sink::Begin: {
-        if (record_.size() < 8) return fail("BEGIN_REQUEST shorter than 8 bytes");
-        unsigned role = static_cast<unsigned>(static_cast<unsigned char>(record_[0])) << 8 |
-                        static_cast<unsigned char>(record_[1]);
-        bool keep = (static_cast<unsigned char>(record_[2]) & kKeepConn) != 0;
-        if (state_ != State::Idle && id_ == request_id_) return fail("BEGIN_REQUEST for the request in progress");
-        if (state_ != State::Idle) return end_request(id_, 0, kCantMpxConn);
-        if (role != kResponder) {
-            answered_id_ = id_;
-            stdin_open_ = true;
-            end_request(id_, 0, kUnknownRole);
-            if (!keep) done_ = true;
-            return;
-        }
-        state_ = State::Params;
-        request_id_ = id_;
-        keep_conn_ = keep;
-        ++begun_;
-        break;
-    }
-    case Sink::Management: management(); break;
-    case Sink::Skip:
-        if (type_ == kAbortRequest && id_ == request_id_ && state_ != State::Idle) {
-            handler_->on_abort();
-            std::uint16_t id = request_id_;
-            answered_id_ = id;
-            stdin_open_ = true;
-            state_ = State::Idle;
-            request_id_ = 0;
-            std::string().swap(params_);
-            std::string().swap(body_);
-            end_request(id, 1, kRequestComplete);
-            ++ended_;
-            if (!keep_conn_) done_ = true;
-        }
-        break;
-    case Sink::Params:
-    case Sink::Stdin: break;  // an empty one ended its stream in start_record
-    }
-    sink_ = Sink::Skip;
+    reading_ = padding_left_ ? Reading::Padding : Reading::Header;
+    End end = end_;
+    take_ = nullptr;
+    end_ = nullptr;
+    if (end) (this->*end)();
 }
 
 void Connection::fail(std::string why) {
@@ -215,6 +184,85 @@ void Connection::fail(std::string why) {
     done_ = true;
 }
 
+void Connection::collect(const char* p, std::size_t n) {
+    // A BEGIN_REQUEST's body is 8 bytes; what follows them is not kept.
+    if (end_ == &Connection::on_begin_request) n = std::min(n, 8 - std::min<std::size_t>(record_.size(), 8));
+    record_.append(p, n);  // a record holds at most 65,535 bytes
+}
+
+// A request begins: a second one while one is in progress is refused with
+// CANT_MPX_CONN (the same id again breaks the protocol); a role other than responder
+// is answered UNKNOWN_ROLE at once, and its STDIN may still come (answered_id_).
+void Connection::on_begin_request() {
+    if (record_.size() < 8) return fail("BEGIN_REQUEST shorter than 8 bytes");
+    unsigned role =
+        static_cast<unsigned>(static_cast<unsigned char>(record_[0])) << 8 | static_cast<unsigned char>(record_[1]);
+    bool keep = (static_cast<unsigned char>(record_[2]) & kKeepConn) != 0;
+    const std::uint16_t id = rec_.request_id;
+    if (state_ != State::Idle && id == request_id_) return fail("BEGIN_REQUEST for the request in progress");
+    if (state_ != State::Idle) return end_request(id, 0, kCantMpxConn);
+    if (role != kResponder) {
+        answered_id_ = id;
+        stdin_open_ = true;
+        end_request(id, 0, kUnknownRole);
+        if (!keep) done_ = true;
+        return;
+    }
+    state_ = State::Params;
+    request_id_ = id;
+    keep_conn_ = keep;
+    ++begun_;
+}
+
+// PARAMS for the request reading its params; an empty one ends them.
+void Connection::on_params_record() {
+    if (rec_.request_id != request_id_ || state_ != State::Params) return;
+    take_ = &Connection::take_params;
+    if (rec_.content_length == 0) finish_params();
+}
+
+void Connection::take_params(const char* p, std::size_t n) {
+    if (params_.size() + n > kMaxParams) return fail("params longer than " + std::to_string(kMaxParams >> 10) + " KiB");
+    params_.append(p, n);
+}
+
+// STDIN: the end of the last answered request's body (an empty record), or the body
+// of the request in progress, whose params must have ended.
+void Connection::on_stdin_record() {
+    const std::uint16_t id = rec_.request_id;
+    if (id == answered_id_ && state_ == State::Idle && rec_.content_length == 0) {
+        stdin_open_ = false;
+        return;
+    }
+    if (id != request_id_ || state_ == State::Idle) return;
+    if (state_ == State::Params) return fail("STDIN before the end of the params");
+    take_ = &Connection::take_stdin;
+    if (rec_.content_length == 0) finish_body(true);
+}
+
+void Connection::take_stdin(const char* p, std::size_t n) {
+    std::size_t cap = want_.to_end ? want_.length + 1 : want_.length;
+    body_.append(p, std::min(n, cap - body_.size()));
+    if (body_.size() == cap) finish_body(true);
+}
+
+void Connection::on_abort_request() {
+    if (rec_.request_id != request_id_ || state_ == State::Idle) return;
+    handler_->on_abort();
+    std::uint16_t id = request_id_;
+    answered_id_ = id;
+    stdin_open_ = true;
+    state_ = State::Idle;
+    request_id_ = 0;
+    std::string().swap(params_);
+    std::string().swap(body_);
+    end_request(id, 1, kRequestComplete);
+    ++ended_;
+    if (!keep_conn_) done_ = true;
+}
+
+// The params are all in: the handler answers at once (405, 413 ...) or says how much
+// body to read; a body of none is answered here.
 void Connection::finish_params() {
     Pairs pairs;
     std::string err;
@@ -227,13 +275,18 @@ void Connection::finish_params() {
     if (!want_.to_end && want_.length == 0) finish_body(true);
 }
 
+// The body is in (`complete`), or the connection ended first: the handler answers. Called
+// for the empty STDIN record, the body's STDIN has ended; otherwise more of it may come
+// and is skipped (input_may_follow).
 void Connection::finish_body(bool complete) {
-    bool ended = sink_ == Sink::Stdin && content_left_ == 0;  // called for the empty STDIN record
+    bool ended = take_ == &Connection::take_stdin && content_left_ == 0;  // called for the empty STDIN record
     std::string a = handler_->on_body(body_, complete);
     answer(a, 0);
     stdin_open_ = !ended;
 }
 
+// Sends the answer as STDOUT records, the empty one and END_REQUEST, and makes the
+// connection ready for the next request (or done without FCGI_KEEP_CONN).
 void Connection::answer(const std::string& cgi_response, unsigned app_status) {
     std::uint16_t id = request_id_;
     answered_id_ = id;
@@ -245,22 +298,27 @@ void Connection::answer(const std::string& cgi_response, unsigned app_status) {
     ++ended_;
     state_ = State::Idle;
     request_id_ = 0;
-    sink_ = Sink::Skip;
+    take_ = nullptr;
     std::string().swap(params_);
     std::string().swap(body_);
     if (!keep_conn_) done_ = true;
 }
 
 void Connection::end_request(std::uint16_t id, unsigned app_status, unsigned char protocol_status) {
-    const char body[8] = {static_cast<char>(app_status >> 24), static_cast<char>(app_status >> 16),
-                          static_cast<char>(app_status >> 8),  static_cast<char>(app_status),
-                          static_cast<char>(protocol_status),  0, 0, 0};
+    const char body[8] = {static_cast<char>(app_status >> 24),
+                          static_cast<char>(app_status >> 16),
+                          static_cast<char>(app_status >> 8),
+                          static_cast<char>(app_status),
+                          static_cast<char>(protocol_status),
+                          0,
+                          0,
+                          0};
     put_records(&out_, kEndRequest, id, std::string_view(body, sizeof body));
 }
 
-void Connection::management() {
-    if (type_ != kGetValues) {
-        const char body[8] = {static_cast<char>(type_), 0, 0, 0, 0, 0, 0, 0};
+void Connection::on_management() {
+    if (rec_.type != kGetValues) {
+        const char body[8] = {static_cast<char>(rec_.type), 0, 0, 0, 0, 0, 0, 0};
         put_records(&out_, kUnknownType, 0, std::string_view(body, sizeof body));
         return;
     }

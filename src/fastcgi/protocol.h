@@ -18,8 +18,17 @@ namespace cr::fcgi {
 
 // Record types and the values of END_REQUEST's protocolStatus (FastCGI 1.0, section 8).
 enum : unsigned char {
-    kBeginRequest = 1, kAbortRequest = 2, kEndRequest = 3, kParams = 4, kStdin = 5, kStdout = 6,
-    kStderr = 7, kData = 8, kGetValues = 9, kGetValuesResult = 10, kUnknownType = 11,
+    kBeginRequest = 1,
+    kAbortRequest = 2,
+    kEndRequest = 3,
+    kParams = 4,
+    kStdin = 5,
+    kStdout = 6,
+    kStderr = 7,
+    kData = 8,
+    kGetValues = 9,
+    kGetValuesResult = 10,
+    kUnknownType = 11,
 };
 enum : unsigned char { kRequestComplete = 0, kCantMpxConn = 1, kOverloaded = 2, kUnknownRole = 3 };
 constexpr unsigned kResponder = 1;
@@ -37,6 +46,21 @@ bool parse_pairs(std::string_view data, Pairs* out, std::string* err);
 
 // Appends the name-value pair as FastCGI encodes it.
 void put_pair(std::string* out, std::string_view name, std::string_view value);
+
+// A record's header (FastCGI 1.0, section 3.3), decoded once.
+struct RecordHeader {
+    unsigned char version = 1;
+    unsigned char type = 0;
+    std::uint16_t request_id = 0;
+    std::uint16_t content_length = 0;
+    unsigned char padding_length = 0;
+};
+constexpr std::size_t kHeaderSize = 8;
+
+// The header in its 8 bytes.
+RecordHeader decode_header(const unsigned char* bytes);
+// Appends the 8 bytes of a header of version 1.
+void encode_header(std::string* out, unsigned char type, std::uint16_t id, std::uint16_t length, unsigned char padding);
 
 // Appends `content` as records of `type` for request `id`: one record per 65,528
 // bytes (an empty content gives one empty record), each padded to 8 bytes with zeros.
@@ -74,9 +98,8 @@ class Connection {
 public:
     Connection(Handler* handler, Limits limits) : handler_(handler), limits_(limits) {}
 
-    // Consumes `n` bytes from the peer. Answers are appended to the output (take
-    // them with take_output). After a protocol error or once the connection is to
-    // close, further bytes are ignored.
+    // Consumes `n` bytes from the peer. Answers are appended to output(). After a
+    // protocol error or once the connection is to close, further bytes are ignored.
     void feed(const char* data, std::size_t n);
 
     // The peer closed its side (or the time for the request is up): a request that
@@ -107,18 +130,34 @@ public:
     bool input_may_follow() const { return stdin_open_; }
 
 private:
+    // The request in progress: none, reading its params, reading its body.
     enum class State { Idle, Params, Body };
-    enum class Sink { Skip, Begin, Params, Stdin, Management };
+    // Where the reader is within a record.
+    enum class Reading { Header, Content, Padding };
+    // What is done with a record's content as it comes, and once it is complete.
+    using Take = void (Connection::*)(const char* p, std::size_t n);
+    using End = void (Connection::*)();
 
     void start_record();
-    void content(const char* p, std::size_t n);
     void end_record();
     void fail(std::string why);
+
+    // One handler per record type, each checking its own preconditions (slowcgi's
+    // parse_begin_request, parse_params, parse_stdin): what does not apply to the
+    // request in progress is skipped (FastCGI 1.0, section 3.3).
+    void on_begin_request();
+    void on_params_record();
+    void on_stdin_record();
+    void on_abort_request();
+    void on_management();
+    void collect(const char* p, std::size_t n);  // BEGIN_REQUEST (8 bytes) and management records
+    void take_params(const char* p, std::size_t n);
+    void take_stdin(const char* p, std::size_t n);
+
     void finish_params();
     void finish_body(bool complete);
     void answer(const std::string& cgi_response, unsigned app_status);
     void end_request(std::uint16_t id, unsigned app_status, unsigned char protocol_status);
-    void management();
 
     Handler* handler_;
     Limits limits_;
@@ -128,12 +167,13 @@ private:
     unsigned answered_ = 0, begun_ = 0, ended_ = 0;
 
     // The record being read.
-    unsigned char head_[8] = {};
+    Reading reading_ = Reading::Header;
+    unsigned char head_[kHeaderSize] = {};
     std::size_t head_got_ = 0;
-    unsigned char type_ = 0;
-    std::uint16_t id_ = 0;
+    RecordHeader rec_;
     std::size_t content_left_ = 0, padding_left_ = 0;
-    Sink sink_ = Sink::Skip;
+    Take take_ = nullptr;  // null: the content is skipped
+    End end_ = nullptr;
     std::string record_;  // content of a BEGIN_REQUEST or management record (at most 65,535 bytes)
 
     // The request in progress.

@@ -5,15 +5,15 @@
 #include <cstdio>
 
 #include "base/log.h"
-#include "rules/decide.h"
+#include "rules/load.h"
 
 namespace cr {
 
-bool ConfigStore::load(const char* why, bool retry) {
+bool RuleStore::load(const char* why, bool retry) {
     std::vector<std::string> errors;
-    LoadInfo info;
+    LoadReport info;
     auto t0 = Clock::now();
-    std::shared_ptr<const Config> c = load_rules(path_, &errors, &info);
+    std::shared_ptr<const RuleSet> c = load_rule_set(path_, &errors, &info);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     files_ = info.files;
     stamps_ = info.stamps;
@@ -28,7 +28,7 @@ bool ConfigStore::load(const char* why, bool retry) {
         }
         last_errors_ = errors;
         if (!retry) retry_delay_ = kRetryFirst;
-        retrying_ = info.passing;
+        retrying_ = info.transient;
         retry_at_ = Clock::now() + retry_delay_;
         retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
         return false;
@@ -46,7 +46,7 @@ bool ConfigStore::load(const char* why, bool retry) {
     return true;
 }
 
-void ConfigStore::poll(bool force) {
+void RuleStore::poll(bool force) {
     if (force) {
         pending_.clear();
         load("reload on SIGHUP");

@@ -1,9 +1,7 @@
 #include "fastcgi/responder.h"
 
 #include <ctime>
-#include <vector>
 
-#include "journal/journal.h"
 #include "base/log.h"
 #include "webhook/answer.h"
 
@@ -11,16 +9,16 @@ namespace cr {
 
 bool Responder::on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::string* answer) {
     t0_ = std::chrono::steady_clock::now();
-    config_ = rules_();
+    current_ = rules_();
     HttpHead head = read_head([&](const char* name) -> const std::string* {
         for (const auto& p : params)
             if (p.first == name) return &p.second;  // whole, a NUL in it included
         return nullptr;
     });
     head.body_to_end = true;
-    Response r;
-    if (!check_head(*config_, head, &plan_, &r)) {
-        *answer = finish(r, {});
+    Outcome early;
+    if (!check_head(*current_, head, &plan_, &early)) {
+        *answer = finish(early, {});
         return false;
     }
     want->length = plan_.length;
@@ -32,25 +30,25 @@ std::string Responder::on_body(std::string_view body, bool complete) {
     std::vector<std::string> trace;
     // A body of unknown length that did not reach its end is not a body: never route on it.
     if (plan_.to_end && !complete)
-        return finish(error_response(400, "body cut short: the connection ended before the end of the body (" +
-                                              std::to_string(body.size()) + " bytes came)"),
+        return finish(error_outcome(400, "body cut short: the connection ended before the end of the body (" +
+                                             std::to_string(body.size()) + " bytes came)"),
                       trace);
-    Response r = answer(*config_, body, plan_, std::time(nullptr), log_level() >= LogLevel::Debug ? &trace : nullptr);
-    return finish(r, trace);
+    Outcome o = answer(*current_, body, plan_, std::time(nullptr), log_level() >= LogLevel::Debug ? &trace : nullptr);
+    return finish(o, trace);
 }
 
 void Responder::on_abort() {
-    config_.reset();
+    current_.reset();
     log_line(LogLevel::Info, "fastcgi: request aborted by the web server");
 }
 
-// Logs the request, hands its journal line to the writer thread (the loop never waits
-// for a disk), and gives its answer as a CGI response.
-std::string Responder::finish(const Response& r, const std::vector<std::string>& trace) {
-    log_request(r, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace);
-    if (!r.journal.empty() && config_) journal_post(config_->settings.journal, r.journal);
-    config_.reset();
-    return cgi_response(r);
+// Logs the request, hands its journal line to the writer (the loop never waits for a
+// disk), and gives its answer as a CGI response.
+std::string Responder::finish(const Outcome& o, const std::vector<std::string>& trace) {
+    log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace);
+    if (!o.journal.empty() && current_ && journal_) journal_->post(current_->settings.journal, o.journal);
+    current_.reset();
+    return cgi_response(o.http);
 }
 
 }  // namespace cr

@@ -8,17 +8,18 @@ namespace cr {
 
 struct ServerOptions {
     std::string config_path;
-    std::string listen;       // empty: the socket on fd 0
-    int threads = 0;          // event loops; 0: one per online core
+    std::string listen;  // empty: the socket on fd 0
+    int threads = 0;     // event loops; 0: one per online core
     unsigned socket_mode = 0660;
-    std::string user;         // --user: switch to this user after binding; empty: stay
+    std::string user;  // --user: switch to this user after binding; empty: stay
 };
 
-// Serves FastCGI until SIGTERM/SIGINT. Returns the exit code: 0 after a clean
-// stop, 1 when the config or the socket cannot be had at start.
+// Serves FastCGI until SIGTERM/SIGINT: a linear start-up (the rules, the socket, the
+// user, the wake descriptor, the loops), the signals on the main thread, then the stop
+// (callrouter(8), SIGNALS). Returns the exit code: 0 after a stop, 1 when any step of
+// the start-up fails (each logged as it happens, and what was done undone). A stop
+// whose requests are still not done 13 s after the signal logs so and ends the
+// process at once (_Exit(0)): their loops cannot be joined.
 int run_fastcgi(const ServerOptions& opt);
-
-// The number of event loops when --threads is not given: the online cores.
-int default_loops();
 
 }  // namespace cr

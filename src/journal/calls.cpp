@@ -1,7 +1,8 @@
 #include "journal/calls.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+
+#include "base/fd.h"
+#include "base/text.h"
 
 namespace cr {
 
@@ -40,27 +44,8 @@ std::string local_time(const TimeZone& tz, std::int64_t t) {
     if (t < 0) return "-";
     LocalTime l = tz.to_local(t);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", l.year, l.month, l.day, l.hour, l.minute,
-                  l.second);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", l.year, l.month, l.day, l.hour, l.minute, l.second);
     return buf;
-}
-
-std::size_t columns(const std::string& s) {
-    std::size_t n = 0;
-    for (char c : s)
-        if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
-    return n;
-}
-
-// Cuts `s` to `n` display columns (UTF-8 sequences kept whole), ending in "…" when cut.
-std::string cut(const std::string& s, std::size_t n) {
-    if (columns(s) <= n) return s;
-    std::size_t i = 0;
-    for (std::size_t cols = 0; i < s.size() && cols + 1 < n; ++cols) {
-        ++i;
-        while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) ++i;
-    }
-    return s.substr(0, i) + "\xe2\x80\xa6";
 }
 
 // Printable for a terminal: C0 and C1 control characters (U+0080-U+009F; U+009B is a
@@ -130,11 +115,10 @@ std::vector<CallRow> join_calls(const std::vector<JournalEvent>& events) {
 bool read_journal(const std::string& path, std::vector<JournalEvent>* events, std::size_t* skipped, std::string* err) {
     events->clear();
     *skipped = 0;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     struct stat st;
-    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *err = fd < 0 ? std::strerror(errno) : "not a regular file";
-        if (fd >= 0) ::close(fd);
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        *err = !fd ? std::strerror(errno) : "not a regular file";
         return false;
     }
     // A large journal: its last 64 MiB, from the first whole line.
@@ -143,12 +127,12 @@ bool read_journal(const std::string& path, std::vector<JournalEvent>* events, st
     data.resize(static_cast<std::size_t>(st.st_size - from));
     std::size_t got = 0;
     while (got < data.size()) {
-        ssize_t n = ::pread(fd, &data[got], data.size() - got, from + static_cast<off_t>(got));
+        ssize_t n = ::pread(fd.get(), &data[got], data.size() - got, from + static_cast<off_t>(got));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         got += static_cast<std::size_t>(n);
     }
-    ::close(fd);
+    fd.reset();
     data.resize(got);
     std::size_t pos = 0;
     if (from > 0) pos = data.find('\n') == std::string::npos ? data.size() : data.find('\n') + 1;
@@ -168,8 +152,8 @@ bool read_journal(const std::string& path, std::vector<JournalEvent>* events, st
 }
 
 std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, std::int64_t since) {
-    static const char* const head[] = {"start", "dir", "from", "to", "rule", "action", "answered by", "ring", "talk",
-                                       "cause"};
+    static const char* const head[] = {"start",  "dir",         "from", "to",   "rule",
+                                       "action", "answered by", "ring", "talk", "cause"};
     constexpr std::size_t kCols = sizeof head / sizeof head[0];
     std::vector<std::vector<std::string>> table;
     table.emplace_back(std::begin(head), std::end(head));
@@ -182,23 +166,24 @@ std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, s
             action = "[" + walk + "] " + action;
         }
         std::int64_t rang_until = c.answered >= 0 ? c.answered : c.ended;
-        table.push_back({local_time(tz, c.start), c.direction.empty() ? "-" : c.direction, c.from.empty() ? "-" : c.from,
-                         c.to.empty() ? "-" : c.to, c.rule.empty() ? "-" : c.rule, cut(action.empty() ? "-" : action, 40),
-                         cut(c.answered_by.empty() ? "-" : c.answered_by, 32), duration(c.start, rang_until),
+        table.push_back({local_time(tz, c.start), c.direction.empty() ? "-" : c.direction,
+                         c.from.empty() ? "-" : c.from, c.to.empty() ? "-" : c.to, c.rule.empty() ? "-" : c.rule,
+                         utf8_cut(action.empty() ? "-" : action, 40),
+                         utf8_cut(c.answered_by.empty() ? "-" : c.answered_by, 32), duration(c.start, rang_until),
                          duration(c.answered, c.answered >= 0 ? c.ended : -1), c.cause.empty() ? "-" : c.cause});
     }
     std::size_t width[kCols] = {};
     for (auto& row : table)
         for (std::size_t i = 0; i < kCols; ++i) {
             row[i] = printable(row[i]);
-            width[i] = std::max(width[i], columns(row[i]));
+            width[i] = std::max(width[i], utf8_columns(row[i]));
         }
     std::string out;
     for (const auto& row : table) {
         std::string line;
         for (std::size_t i = 0; i < kCols; ++i) {
             bool right = i == 7 || i == 8;  // the durations
-            std::string pad(width[i] - columns(row[i]), ' ');
+            std::string pad(width[i] - utf8_columns(row[i]), ' ');
             line += right ? pad + row[i] : row[i] + (i + 1 < kCols ? pad : "");
             if (i + 1 < kCols) line += "  ";
         }

@@ -12,9 +12,9 @@ namespace cr {
 // One call as its events tell it. A time of -1 means that event is not in the journal.
 struct CallRow {
     std::string call_id;
-    std::int64_t start = -1;      // newCall (else the first event seen)
-    std::int64_t answered = -1;   // answer
-    std::int64_t ended = -1;      // hangup
+    std::int64_t start = -1;     // newCall (else the first event seen)
+    std::int64_t answered = -1;  // answer
+    std::int64_t ended = -1;     // hangup
     std::string direction, from, to, rule, action, answered_by, cause;
     std::vector<std::string> path;  // the menus walked: "main:1", "support:none", ...
 };

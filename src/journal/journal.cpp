@@ -1,22 +1,18 @@
 #include "journal/journal.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-#include <utility>
 #include <cstdio>
-#include <chrono>
 #include <cstring>
+#include <utility>
 
-#include "base/log.h"
 #include "base/civil.h"
+#include "base/fd.h"
 
 namespace cr {
 
@@ -29,7 +25,11 @@ constexpr std::size_t kMaxValue = 200;
 std::size_t utf8_length(std::string_view s, std::size_t i) {
     auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
     unsigned c = b(0);
-    std::size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    std::size_t n = c < 0x80                 ? 1
+                    : c >= 0xc2 && c <= 0xdf ? 2
+                    : c >= 0xe0 && c <= 0xef ? 3
+                    : c >= 0xf0 && c <= 0xf4 ? 4
+                                             : 0;
     if (n == 0 || i + n > s.size()) return 0;
     for (std::size_t k = 1; k < n; ++k)
         if ((b(k) >> 6) != 2) return 0;
@@ -110,7 +110,9 @@ struct Reader {
             if (i >= s.size()) return false;
             char e = s[i++];
             switch (e) {
-            case '"': case '\\': case '/': *out += e; break;
+            case '"':
+            case '\\':
+            case '/': *out += e; break;
             case 'b': *out += '\b'; break;
             case 'f': *out += '\f'; break;
             case 'n': *out += '\n'; break;
@@ -122,10 +124,14 @@ struct Reader {
                 for (int k = 0; k < 4; ++k) {
                     char h = s[i++];
                     cp <<= 4;
-                    if (h >= '0' && h <= '9') cp |= static_cast<unsigned>(h - '0');
-                    else if (h >= 'a' && h <= 'f') cp |= static_cast<unsigned>(h - 'a' + 10);
-                    else if (h >= 'A' && h <= 'F') cp |= static_cast<unsigned>(h - 'A' + 10);
-                    else return false;
+                    if (h >= '0' && h <= '9')
+                        cp |= static_cast<unsigned>(h - '0');
+                    else if (h >= 'a' && h <= 'f')
+                        cp |= static_cast<unsigned>(h - 'a' + 10);
+                    else if (h >= 'A' && h <= 'F')
+                        cp |= static_cast<unsigned>(h - 'A' + 10);
+                    else
+                        return false;
                 }
                 if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;  // the journal writes no surrogate
                 put_utf8(out, cp);
@@ -137,32 +143,6 @@ struct Reader {
         return false;
     }
 };
-
-std::atomic<bool> g_failing{false};
-
-// The writer thread's queue (journal_post): lines with their journal's path.
-constexpr std::size_t kMaxWaiting = 10000;
-std::mutex g_mutex;
-std::condition_variable g_wake, g_done;
-std::deque<std::pair<std::string, std::string>> g_queue;
-bool g_writer = false, g_writing = false, g_dropping = false, g_quit = false;
-std::thread g_thread;  // joined by journal_stop: no thread may outlive the globals above
-
-void writer_loop() {
-    std::unique_lock<std::mutex> lock(g_mutex);
-    for (;;) {
-        g_wake.wait(lock, [] { return !g_queue.empty() || g_quit; });
-        if (g_queue.empty()) return;  // told to quit, and nothing left
-        std::pair<std::string, std::string> item = std::move(g_queue.front());
-        g_queue.pop_front();
-        g_writing = true;
-        lock.unlock();
-        journal_append(item.first, item.second);
-        lock.lock();
-        g_writing = false;
-        if (g_queue.empty()) g_done.notify_all();
-    }
-}
 
 }  // namespace
 
@@ -229,89 +209,42 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
     return have_time && r.i == line.size();
 }
 
-void journal_post(const std::string& path, std::string_view line) {
-    bool dropped = false;
-    try {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        if (!g_writer) {
-            g_thread = std::thread(writer_loop);  // joined by journal_stop
-            g_writer = true;
-        }
-        if (g_queue.size() >= kMaxWaiting) {
-            dropped = !g_dropping;
-            g_dropping = true;
-        } else {
-            g_queue.emplace_back(path, std::string(line));
-            g_dropping = false;
-            g_wake.notify_one();
-        }
-    } catch (...) {
-        dropped = true;  // no memory or no thread: the call is answered all the same
+bool journal_append(const std::string& path, std::string_view line, std::string* err) {
+    // The line and its newline in one writev(2): one write to the file, as atomic for
+    // O_APPEND as write(2), and nothing to allocate for it.
+    char newline = '\n';
+    iovec parts[2] = {{const_cast<char*>(line.data()), line.size()}, {&newline, 1}};
+    const std::size_t whole = line.size() + 1;
+    int e = 0;
+    UniqueFd fd;
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    // Twice: a rotation may rename the journal between "it exists" and the open.
+    for (int attempt = 0; attempt < 2 && !fd; ++attempt) {
+        fd.reset(::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640));
+        if (fd)
+            (void)::fchmod(fd.get(), 0640);  // a new journal is 0640 whatever the umask
+        else if (errno == EEXIST)
+            fd.reset(::open(path.c_str(), flags));
+        if (!fd && errno != ENOENT) break;
     }
-    if (dropped)
-        log_line(LogLevel::Error, "journal " + log_text(path) + ": " + std::to_string(kMaxWaiting) +
-                                      " lines wait to be written; lines are dropped until they are");
-}
-
-bool journal_stop() {
-    std::unique_lock<std::mutex> lock(g_mutex);
-    if (!g_writer) return true;
-    bool drained = g_done.wait_for(lock, std::chrono::seconds(10), [] { return g_queue.empty() && !g_writing; });
-    g_quit = true;
-    g_queue.clear();  // what 10 s did not write (a hung disk) is given up
-    g_wake.notify_all();
-    if (!drained && g_writing) return false;  // stuck in write(2): cannot be joined
-    lock.unlock();
-    g_thread.join();
-    g_writer = false;
-    return true;
-}
-
-bool journal_append(const std::string& path, std::string_view line) {
-    std::string buf;
-    int fd = -1, err = 0;
-    try {
-        buf.reserve(line.size() + 1);
-        buf.append(line);
-        buf += '\n';
-        const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-        // Twice: a rotation may rename the journal between "it exists" and the open.
-        for (int attempt = 0; attempt < 2 && fd < 0; ++attempt) {
-            fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640);
-            if (fd >= 0)
-                (void)::fchmod(fd, 0640);  // a new journal is 0640 whatever the umask
-            else if (errno == EEXIST)
-                fd = ::open(path.c_str(), flags);
-            if (fd < 0 && errno != ENOENT) break;
-        }
-        if (fd < 0) {
-            err = errno;
-        } else {
-            struct stat st;
-            ssize_t n = -1;
-            if (::fstat(fd, &st) != 0)
-                err = errno;
-            else if (!S_ISREG(st.st_mode))
-                err = EINVAL;  // a FIFO or a device is no journal
-            else if ((n = ::write(fd, buf.data(), buf.size())) < 0)
-                err = errno;
-            else if (static_cast<std::size_t>(n) != buf.size()) {
-                err = ENOSPC;  // end the torn line, so that the next one stands alone
-                if (::write(fd, "\n", 1) < 0) err = ENOSPC;
-            }
-            if (::close(fd) != 0 && !err) err = errno;
-        }
-    } catch (...) {
-        err = ENOMEM;
+    struct stat st;
+    ssize_t n = -1;
+    if (!fd)
+        e = errno;
+    else if (::fstat(fd.get(), &st) != 0)
+        e = errno;
+    else if (!S_ISREG(st.st_mode))
+        e = EINVAL;  // a FIFO or a device is no journal
+    else if ((n = ::writev(fd.get(), parts, 2)) < 0)
+        e = errno;
+    else if (static_cast<std::size_t>(n) != whole) {
+        e = ENOSPC;  // end the torn line, so that the next one stands alone
+        if (::write(fd.get(), "\n", 1) < 0) e = ENOSPC;
     }
-    if (err) {
-        if (!g_failing.exchange(true))
-            log_line(LogLevel::Error, "journal " + log_text(path) + ": cannot append: " + std::strerror(err) +
-                                          "; calls are answered but not recorded (said once, until it works again)");
-        return false;
-    }
-    if (g_failing.exchange(false)) log_line(LogLevel::Info, "journal " + log_text(path) + ": appending again");
-    return true;
+    if (fd && ::close(fd.release()) != 0 && !e) e = errno;
+    if (!e) return true;
+    *err = std::string("cannot append: ") + std::strerror(e);
+    return false;
 }
 
 }  // namespace cr

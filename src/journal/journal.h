@@ -15,9 +15,9 @@ namespace cr {
 // order, and the users sipgate.io rang (user[]), if any.
 struct JournalEvent {
     std::int64_t time = 0;
-    std::vector<std::pair<std::string, std::string>> fields;   // "event", "callId", ...
+    std::vector<std::pair<std::string, std::string>> fields;  // "event", "callId", ...
     std::vector<std::string> users;
-    const std::string* field(std::string_view name) const;     // null when absent
+    const std::string* field(std::string_view name) const;  // null when absent
 };
 
 // The event as one line of JSON, without the newline:
@@ -30,22 +30,12 @@ std::string journal_line(const JournalEvent& e);
 bool parse_journal_line(std::string_view line, JournalEvent* out);
 
 // Appends `line` and a newline to the file at `path` (created mode 0640) with one
-// write(2). Never blocks on a FIFO, never throws. Returns false when the line was not
-// written whole; the first failure after a success is logged (error level), the
-// first success after a failure too, so that a broken journal logs once per process, not
-// per call (as CGI, every call is a process of its own: one line each).
-bool journal_append(const std::string& path, std::string_view line);
-
-// For the FastCGI event loops, which must never wait for a disk: hands the line to one
-// writer thread (started by the first line), which appends it with journal_append.
-// When 10,000 lines wait, the line is dropped, logged once. Never blocks, never throws.
-void journal_post(const std::string& path, std::string_view line);
-
-// At the stop of a FastCGI process: waits until the lines posted so far are written
-// (10 s at most), then ends the writer thread and joins it, so that no thread waits on
-// the queue while exit() destroys it. Returns false when the thread is still inside
-// a write after 10 s (a hung disk) and cannot be joined: the caller must then end the
-// process with _Exit. No line may be posted after it.
-bool journal_stop();
+// write(2), so that lines of concurrent processes and threads never interleave. Never
+// blocks on a FIFO. Returns false with *err ("cannot append: No space left on
+// device") when the line was not written whole; a torn line is ended with a newline,
+// so that the next one stands alone. Logs nothing: the caller says when (CGI: each
+// failure; the FastCGI writer: the first after a success, and the recovery). Allocates
+// nothing but the message of a failure.
+bool journal_append(const std::string& path, std::string_view line, std::string* err);
 
 }  // namespace cr

@@ -1,7 +1,7 @@
 #include "rules/action.h"
 
-#include "rules/number.h"
 #include "base/text.h"
+#include "rules/number.h"
 
 namespace cr {
 
@@ -46,15 +46,14 @@ std::vector<std::string> words_of(const std::string& text) {
     return w;
 }
 
-bool parse_dial(const std::vector<std::string>& words, const std::string& country_code, Step* st,
-                std::string* err) {
+bool parse_dial(const std::vector<std::string>& words, const std::string& country_code, Step* st, std::string* err) {
     st->kind = Step::Dial;
     // "dial +49 157 99912345" is one number written in groups, as in patterns.
     std::string joined;
     for (const std::string& a : words) joined += (joined.empty() ? "" : " ") + a;
     std::vector<std::string> args = split_patterns(joined);
     if (args.empty() || args.size() > kMaxDialNumbers) {
-        *err = "dial takes 1 to 5 numbers, not " + std::to_string(args.size());
+        *err = "dial takes 1 to " + std::to_string(kMaxDialNumbers) + " numbers, not " + std::to_string(args.size());
         return false;
     }
     for (const std::string& a : args) {
@@ -62,8 +61,8 @@ bool parse_dial(const std::vector<std::string>& words, const std::string& countr
             st->numbers.push_back(a);
             continue;
         }
-        std::string d = normalise_digits(a, country_code, err);
-        if (d.empty()) {
+        std::string d;
+        if (!normalise_digits(a, country_code, &d, err)) {
             *err = "dial: " + quote(a) + ": " + *err;
             return false;
         }

@@ -16,7 +16,7 @@ struct Step {
     std::string url;                   // Play
     std::string reason;                // Reject: "", "busy" or "rejected"
     std::string menu;                  // Menu: its name
-    const cr::Menu* target = nullptr;  // Menu: points into Config::menus, set once all are read
+    const cr::Menu* target = nullptr;  // Menu: points into RuleSet::menus, set once all are read
 };
 
 // Whether `u` is an http:// or https:// URL of at most 2000 characters of RFC 3986.
@@ -24,7 +24,6 @@ bool is_url(std::string_view u);
 
 // Parses an action as written after `action =` (e.g. "play URL then hangup") into its
 // steps, numbers normalised with `country_code`. Returns false with *err set.
-bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
-                  std::string* err);
+bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps, std::string* err);
 
 }  // namespace cr

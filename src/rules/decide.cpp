@@ -1,7 +1,5 @@
 #include "rules/decide.h"
 
-#include "rules/xml.h"
-
 namespace cr {
 
 namespace {
@@ -17,22 +15,12 @@ bool number_holds(const char* field, const NumberMatch* m, const Number& n, std:
 
 }  // namespace
 
-std::shared_ptr<const Config> load_rules(const std::string& path, std::vector<std::string>* errors,
-                                         LoadInfo* info) {
-    return load_config(path, errors, info, build_answers);
-}
-
-std::shared_ptr<const Config> load_rules_text(const std::string& name, std::string_view text,
-                                              std::vector<std::string>* errors, LoadInfo* info) {
-    return load_config_text(name, text, errors, info, build_answers);
-}
-
-const Rule* decide(const Config& config, const Call& call, std::vector<std::string>* trace) {
+const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::string>* trace) {
     LocalTime local{};
     bool have_local = false;
     std::string why, when_why;
     std::string* w = trace ? &why : nullptr;
-    for (const Rule& r : config.rules) {
+    for (const Rule& r : rules.rules) {
         bool ok = true;
         if (r.has_direction && r.direction != call.direction) {
             ok = false;
@@ -50,7 +38,7 @@ const Rule* decide(const Config& config, const Call& call, std::vector<std::stri
         }
         if (ok && r.when) {
             if (!have_local) {
-                local = config.tz.to_local(call.now);
+                local = rules.tz.to_local(call.now);
                 have_local = true;
             }
             bool open = r.when->open_at(local, trace ? &when_why : nullptr);
@@ -75,14 +63,14 @@ const Rule* decide(const Config& config, const Call& call, std::vector<std::stri
 
 bool render(const Rule& rule, const Call& call, std::string* xml) {
     if (!rule.dials_to) {
-        *xml = rule.answer[0];
+        *xml = rule.xml_parts[0];
         return true;
     }
     if (call.to.kind != NumberKind::Digits) return false;
-    std::string out = rule.answer[0];
-    for (std::size_t i = 1; i < rule.answer.size(); ++i) {
+    std::string out = rule.xml_parts[0];
+    for (std::size_t i = 1; i < rule.xml_parts.size(); ++i) {
         out += call.to.text;
-        out += rule.answer[i];
+        out += rule.xml_parts[i];
     }
     *xml = std::move(out);
     return true;

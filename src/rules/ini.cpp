@@ -1,12 +1,11 @@
 #include "rules/ini.h"
 
+#include <ini.h>
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
 #include <new>
-#include <stdexcept>
-
-#include <ini.h>
 
 #include "base/text.h"
 
@@ -19,12 +18,12 @@ struct Parse {
     std::string_view data;
     std::size_t pos = 0;
     int line = 0;
-    bool continuation = false;   // the line just read continues the previous key
-    bool have_key = false;       // a key was read since the last section header
+    bool continuation = false;  // the line just read continues the previous key
+    bool have_key = false;      // a key was read since the last section header
     IniFile* out;
     Problems* problems;
-    // An exception in the inih callbacks, kept to be thrown again once inih has returned
-    // (it must not unwind through C code); the reader then ends the stream.
+    // Memory running out in the inih callbacks, kept to be thrown again once inih has
+    // returned (it must not unwind through C code); the reader then ends the stream.
     std::exception_ptr failure;
 
     void error(std::string msg) { problems->add(line, std::move(msg)); }
@@ -114,7 +113,7 @@ char* read_line(char* str, int num, void* stream) {
     if (p->failure) return nullptr;
     try {
         return read_line_unguarded(str, num, p);
-    } catch (...) {
+    } catch (const std::bad_alloc&) {  // must not unwind through libinih
         p->failure = std::current_exception();
         return nullptr;
     }
@@ -159,17 +158,13 @@ int on_entry(void* user, const char* /*section*/, const char* name, const char* 
     if (p->failure) return 1;
     try {
         on_entry_unguarded(p, name, value);
-    } catch (...) {
+    } catch (const std::bad_alloc&) {  // must not unwind through libinih
         p->failure = std::current_exception();
     }
     return 1;
 }
 
 }  // namespace
-
-void Problems::add(int line, std::string message, int sub) {
-    list.push_back({line, sub, file + ":" + std::to_string(line) + ": " + std::move(message)});
-}
 
 IniFile read_ini(std::string_view text, Problems* problems) {
     IniFile out;
@@ -180,7 +175,7 @@ IniFile read_ini(std::string_view text, Problems* problems) {
     int rc = ini_parse_stream(read_line, &p, on_entry, &p);
     if (p.failure) std::rethrow_exception(p.failure);
     if (rc == -2) throw std::bad_alloc();  // inih's own line buffer
-    if (rc < 0) throw std::runtime_error("the INI parser failed (" + std::to_string(rc) + ")");
+    if (rc < 0) problems->add(std::max(p.line, 1), "the INI parser failed (" + std::to_string(rc) + ")");
     const std::vector<Problem>& list = problems->list;
     if (rc > 0 && std::none_of(list.begin(), list.end(), [&](const Problem& e) { return e.line == rc; }))
         problems->add(rc, "syntax error");

@@ -7,24 +7,9 @@
 #include <vector>
 
 #include "base/file.h"
+#include "rules/problems.h"
 
 namespace cr {
-
-// A problem found while loading: the line of the rule file it sorts under, its order
-// among the problems of that line (list file lines), and its text "FILE:LINE: message".
-struct Problem {
-    int line;
-    int sub;
-    std::string text;
-};
-
-struct Problems {
-    std::string file;  // the rule file, as messages name it
-    std::vector<Problem> list;
-
-    // Adds "FILE:LINE: message", sorted under `line`.
-    void add(int line, std::string message, int sub = 0);
-};
 
 // One `key = value`, continuation lines already joined with '\n'.
 struct IniEntry {
@@ -33,23 +18,24 @@ struct IniEntry {
 };
 
 struct IniSection {
-    std::string header;    // what stands between '[' and ']', trimmed
+    std::string header;  // what stands between '[' and ']', trimmed
     int line = 0;
-    bool broken = false;   // a header that did not parse: reported, its keys ignored
+    bool broken = false;  // a header that did not parse: reported, its keys ignored
     std::vector<IniEntry> entries;
 };
 
 struct IniFile {
-    std::vector<IniSection> sections;   // in file order, empty ones included
-    int lines = 0;                      // lines read
+    std::vector<IniSection> sections;  // in file order, empty ones included
+    int lines = 0;                     // lines read
 };
 
 // Reads the text of a rule file, adding each lexical problem to *problems (which names
 // the file): a NUL byte, a line too long, a header without ']' or with text after it, an
 // indented header, a line that is not `key = value`, a key outside any section, an
 // indented key that would continue the previous value. Understands a UTF-8 BOM, CRLF
-// line ends, ';' and '#' comments and indented continuation lines. Throws what an
-// allocation throws, and std::runtime_error when libinih fails otherwise.
+// line ends, ';' and '#' comments and indented continuation lines. Throws
+// std::bad_alloc when memory runs out (also inside libinih's callbacks: thrown again
+// once libinih has returned).
 IniFile read_ini(std::string_view text, Problems* problems);
 
 // The same for the file at `path` of at most `limit` bytes. Returns false, with *read

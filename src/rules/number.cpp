@@ -22,23 +22,26 @@ bool is_sip_id(std::string_view s) {
 
 }  // namespace
 
-std::string normalise_digits(std::string_view in, const std::string& country_code, std::string* err) {
+bool normalise_digits(std::string_view in, const std::string& country_code, std::string* out, std::string* err) {
     std::string d;
     d.reserve(in.size());
     bool plus = false;
     for (std::size_t i = 0; i < in.size(); ++i) {
         char c = in[i];
         if (is_separator(c)) continue;
-        if (c == '+' && d.empty() && !plus) { plus = true; continue; }
+        if (c == '+' && d.empty() && !plus) {
+            plus = true;
+            continue;
+        }
         if (!is_digit(c)) {
             *err = "not a number";
-            return {};
+            return false;
         }
         d.push_back(c);
     }
     if (d.empty()) {
         *err = "not a number";
-        return {};
+        return false;
     }
     if (!plus) {
         if (d.size() >= 2 && d[0] == '0' && d[1] == '0') {
@@ -46,24 +49,25 @@ std::string normalise_digits(std::string_view in, const std::string& country_cod
         } else if (d[0] == '0') {
             if (country_code.empty()) {
                 *err = "national number (leading 0) but no country_code is set";
-                return {};
+                return false;
             }
             d.replace(0, 1, country_code);
         }
     }
     if (d.empty()) {
         *err = "not a number";
-        return {};
+        return false;
     }
     if (d.size() > kMaxDigits) {
-        *err = "more than 20 digits";
-        return {};
+        *err = "more than " + std::to_string(kMaxDigits) + " digits";
+        return false;
     }
-    return d;
+    *out = std::move(d);
+    return true;
 }
 
-bool parse_number(std::string_view in, const std::string& country_code, bool empty_is_anonymous,
-                  Number* out, std::string* err) {
+bool parse_number(std::string_view in, const std::string& country_code, bool empty_is_anonymous, Number* out,
+                  std::string* err) {
     if (in.empty() && empty_is_anonymous) {
         *out = Number{NumberKind::Anonymous, "anonymous"};
         return true;
@@ -76,8 +80,8 @@ bool parse_number(std::string_view in, const std::string& country_code, bool emp
         *out = Number{NumberKind::SipId, std::string(in)};
         return true;
     }
-    std::string d = normalise_digits(in, country_code, err);
-    if (d.empty()) return false;
+    std::string d;
+    if (!normalise_digits(in, country_code, &d, err)) return false;
     *out = Number{NumberKind::Digits, std::move(d)};
     return true;
 }
@@ -144,8 +148,8 @@ bool NumberSet::add(std::string_view p, const std::string& country_code, std::st
         *err = "'*' may only end a pattern";
         return false;
     }
-    std::string d = normalise_digits(p, country_code, err);
-    if (d.empty()) return false;
+    std::string d;
+    if (!normalise_digits(p, country_code, &d, err)) return false;
     if (prefix) {
         prefixes_.add(key(d));
         prefix_lengths_ |= 1u << d.size();
@@ -168,12 +172,9 @@ std::size_t NumberSet::size() const {
 
 bool NumberSet::contains(const Number& n) const {
     switch (n.kind) {
-    case NumberKind::Anonymous:
-        return anonymous_;
-    case NumberKind::SipId:
-        return any_ || std::binary_search(sip_ids_.begin(), sip_ids_.end(), n.text);
-    case NumberKind::Digits:
-        break;
+    case NumberKind::Anonymous: return anonymous_;
+    case NumberKind::SipId: return any_ || std::binary_search(sip_ids_.begin(), sip_ids_.end(), n.text);
+    case NumberKind::Digits: break;
     }
     if (any_) return true;
     const std::string& d = n.text;
@@ -194,7 +195,8 @@ std::vector<std::string> split_patterns(std::string_view value) {
     std::size_t pos = 0;
     while (pos <= value.size()) {
         std::size_t comma = value.find(',', pos);
-        std::string_view piece = value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+        std::string_view piece =
+            value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
         // Tokens of this piece, separated by white space.
         std::vector<std::string_view> toks;
         std::size_t i = 0;
@@ -214,9 +216,8 @@ std::vector<std::string> split_patterns(std::string_view value) {
                 // starts a number of its own ('+' or "00").
                 while (pat.back() != '*' && t + 1 < toks.size() && toks[t + 1][0] != '+' &&
                        toks[t + 1].substr(0, 2) != "00" &&
-                       std::all_of(toks[t + 1].begin(), toks[t + 1].end(), [](char c) {
-                           return is_digit(c) || is_separator(c) || c == '*';
-                       })) {
+                       std::all_of(toks[t + 1].begin(), toks[t + 1].end(),
+                                   [](char c) { return is_digit(c) || is_separator(c) || c == '*'; })) {
                     pat += ' ';
                     pat += toks[++t];
                 }

@@ -13,21 +13,22 @@ enum class NumberKind { Digits, Anonymous, SipId };
 
 struct Number {
     NumberKind kind = NumberKind::Anonymous;
-    std::string text;   // the normalised digits, "anonymous", or the SIP-ID as sent
+    std::string text;  // the normalised digits, "anonymous", or the SIP-ID as sent
 };
 
 // Normalises a number as callrouter.ini(5) and the README's "Numbers and patterns" say:
 // drops spaces, '-', '/', '.', '(', ')'; then '+' -> nothing, a leading "00" -> nothing,
 // a leading single '0' -> country_code.
-// Returns the digits (1 to 20 of them), or an empty string with *err set when the input
-// is not a number, has a national '0' while country_code is empty, or is too long.
-std::string normalise_digits(std::string_view in, const std::string& country_code, std::string* err);
+// Returns true with the digits (1 to 20 of them) in *out; false with *err set, *out
+// untouched, when the input is not a number, has a national '0' while country_code is
+// empty, or is too long.
+bool normalise_digits(std::string_view in, const std::string& country_code, std::string* out, std::string* err);
 
 // Parses a request's `from`/`to`/`diversion`: a number as above, `anonymous`
 // (an empty value counts as anonymous when empty_is_anonymous), or a SIP-ID
 // such as `123456e0`. Returns false with *err set for anything else.
-bool parse_number(std::string_view in, const std::string& country_code, bool empty_is_anonymous,
-                  Number* out, std::string* err);
+bool parse_number(std::string_view in, const std::string& country_code, bool empty_is_anonymous, Number* out,
+                  std::string* err);
 
 // A set of number patterns: exact numbers, prefixes (`4940*`), `*`, `anonymous`
 // and SIP-IDs. Exact numbers and prefixes are packed keys in hash tables, so a lookup
@@ -69,7 +70,7 @@ private:
     KeyTable exact_;
     KeyTable prefixes_;
     std::vector<std::string> sip_ids_;
-    std::uint32_t prefix_lengths_ = 0;   // bit L set: some prefix has L digits
+    std::uint32_t prefix_lengths_ = 0;  // bit L set: some prefix has L digits
     bool any_ = false;
     bool anonymous_ = false;
 };

@@ -18,7 +18,7 @@ constexpr const char* kToMarker = "{to}";
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 
 // libxml2 says "no memory" with a null: at load, that must refuse the rules (see
-// load_rules), not leave a rule with half an answer.
+// rules/load.h), not leave a rule with half an answer.
 template <typename T>
 T* made(T* p) {
     if (!p) throw std::bad_alloc();
@@ -29,13 +29,17 @@ struct DocFree {
     void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
 
+struct XmlFree {
+    void operator()(xmlChar* p) const { xmlFree(p); }
+};
+
+// The document as UTF-8 text, indented; empty when libxml2 has no memory for it.
 std::string serialise(xmlDoc* doc) {
-    xmlChar* buf = nullptr;
+    xmlChar* raw = nullptr;
     int size = 0;
-    xmlDocDumpFormatMemoryEnc(doc, &buf, &size, "UTF-8", 1);
-    std::string out = buf ? std::string(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(size)) : "";
-    xmlFree(buf);
-    return out;
+    xmlDocDumpFormatMemoryEnc(doc, &raw, &size, "UTF-8", 1);
+    std::unique_ptr<xmlChar, XmlFree> buf(raw);  // freed however the copy ends
+    return buf ? std::string(reinterpret_cast<const char*>(buf.get()), static_cast<std::size_t>(size)) : "";
 }
 
 // The dial attributes of the action that holds a step.
@@ -44,7 +48,7 @@ struct DialAttrs {
     int anonymous;
 };
 
-void add_step(xmlNode* resp, const Config& config, const DialAttrs& attrs, const Step& st) {
+void add_step(xmlNode* resp, const RuleSet& config, const DialAttrs& attrs, const Step& st) {
     switch (st.kind) {
     case Step::Dial:
     case Step::Voicemail: {
@@ -69,9 +73,7 @@ void add_step(xmlNode* resp, const Config& config, const DialAttrs& attrs, const
         if (!st.reason.empty()) made(xmlNewProp(rej, X("reason"), X(st.reason.c_str())));
         break;
     }
-    case Step::Hangup:
-        made(xmlNewChild(resp, nullptr, X("Hangup"), nullptr));
-        break;
+    case Step::Hangup: made(xmlNewChild(resp, nullptr, X("Hangup"), nullptr)); break;
     case Step::Menu: {
         // As the official library writes it: <Gather onData maxDigits timeout><Play><Url>.
         const Menu& m = *st.target;
@@ -83,14 +85,13 @@ void add_step(xmlNode* resp, const Config& config, const DialAttrs& attrs, const
         made(xmlNewTextChild(play, nullptr, X("Url"), X(m.prompt.c_str())));
         break;
     }
-    case Step::Pass:
-        break;
+    case Step::Pass: break;
     }
 }
 
 // The <Response> of `steps`, serialised and split where the request's `to` goes; with
 // a journal, the Response asks for the answer and hangup events (onAnswer, onHangup).
-std::vector<std::string> build_doc(const Config& config, const std::vector<Step>& steps, const DialAttrs& attrs) {
+std::vector<std::string> build_doc(const RuleSet& config, const std::vector<Step>& steps, const DialAttrs& attrs) {
     std::unique_ptr<xmlDoc, DocFree> doc(made(xmlNewDoc(X("1.0"))));
     xmlNode* resp = made(xmlNewNode(nullptr, X("Response")));
     xmlDocSetRootElement(doc.get(), resp);  // the document owns it from here
@@ -117,32 +118,22 @@ std::string menu_url(const std::string& public_url, const std::string& name) {
     return public_url + (public_url.find('?') == std::string::npos ? "?" : "&") + "menu=" + name;
 }
 
-void answer_init() { xmlInitParser(); }
+void xml_init() { xmlInitParser(); }
 
-std::vector<std::string> build_answer(const Config& config, const Rule& rule) {
-    return build_doc(config, rule.steps, {&rule.caller_id, rule.anonymous});
-}
-
-void build_answers(Config* config) {
+void build_xml(RuleSet* rules) {
     static const std::string none;
-    for (Rule& r : config->rules) r.answer = build_answer(*config, r);
-    for (auto& m : config->menus) {
+    for (Rule& r : rules->rules) r.xml_parts = build_doc(*rules, r.steps, {&r.caller_id, r.anonymous});
+    for (auto& m : rules->menus) {
         Step gather;
         gather.kind = Step::Menu;
         gather.target = m.get();
-        m->answer = build_doc(*config, {gather}, {&none, -1});
-        for (MenuChoice& c : m->keys) c.answer = build_doc(*config, c.steps, {&none, -1});
-        if (m->none) m->none->answer = build_doc(*config, m->none->steps, {&none, -1});
-        if (m->other) m->other->answer = build_doc(*config, m->other->steps, {&none, -1});
+        m->xml = build_doc(*rules, {gather}, {&none, -1}).front();
+        m->each_choice([&](MenuChoice& c) { c.xml = build_doc(*rules, c.steps, {&none, -1}).front(); });
     }
-    config->no_action = build_doc(*config, {}, {&none, -1}).front();
+    rules->no_rule_xml = build_doc(*rules, {}, {&none, -1}).front();
 }
 
-const std::string& no_action(const Config& config) {
-    return config.no_action.empty() ? empty_answer() : config.no_action;
-}
-
-const std::string& empty_answer() {
+const std::string& empty_response_xml() {
     static const std::string xml = [] {
         std::unique_ptr<xmlDoc, DocFree> doc(xmlNewDoc(X("1.0")));
         xmlDocSetRootElement(doc.get(), xmlNewNode(nullptr, X("Response")));

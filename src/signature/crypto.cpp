@@ -10,8 +10,8 @@ namespace cr {
 
 namespace {
 
-cr_crypto_table g_table;
-std::atomic<const cr_crypto_table*> g_loaded{nullptr};
+CryptoTable g_table;
+std::atomic<const CryptoTable*> g_loaded{nullptr};
 std::string g_error;
 
 // Opens libcrypto.so.3 and fills g_table; sets g_loaded or g_error (and closes it again).
@@ -56,16 +56,16 @@ void open_libcrypto() {
 
 }  // namespace
 
-const cr_crypto_table* crypto(std::string* err) {
-    if (const cr_crypto_table* t = g_loaded.load(std::memory_order_acquire)) return t;
+bool load_crypto(const CryptoTable** table, std::string* err) {
+    if ((*table = g_loaded.load(std::memory_order_acquire))) return true;
     // Tried again at each load of a rule file while it fails: libssl3 may be
     // installed after the process started.
     static std::mutex m;
     std::lock_guard<std::mutex> lock(m);
     if (!g_loaded.load()) open_libcrypto();
-    const cr_crypto_table* t = g_loaded.load();
-    if (!t) *err = g_error;
-    return t;
+    if ((*table = g_loaded.load())) return true;
+    *err = g_error;
+    return false;
 }
 
 }  // namespace cr

@@ -1,11 +1,10 @@
-/* What the signature takes from OpenSSL's libcrypto, as a table of its functions.
- * The binary of `make` opens libcrypto.so.3 only when a rule file asks for a key
- * (signature = require, or signature_key; src/crypto.cpp), so that a CGI process that
- * verifies nothing neither loads nor relocates it (callrouter(8), SIGNATURE); the
- * binary of `make static` links src/static/crypto-linked.cpp instead, with the
- * functions from libcrypto.a. */
-#ifndef CALLROUTER_CRYPTO_H
-#define CALLROUTER_CRYPTO_H
+// What the signature takes from OpenSSL's libcrypto, as a table of its functions.
+// The binary of `make` opens libcrypto.so.3 only when a rule file asks for a key
+// (signature = require, or signature_key; signature/crypto.cpp), so that a CGI process
+// that verifies nothing neither loads nor relocates it (callrouter(8), SIGNATURE); the
+// binary of `make static` links src/static/crypto-linked.cpp instead, with the
+// functions from libcrypto.a.
+#pragma once
 
 #include <openssl/decoder.h>
 #include <openssl/err.h>
@@ -14,7 +13,9 @@
 
 #include <string>
 
-struct cr_crypto_table {
+namespace cr {
+
+struct CryptoTable {
     void (*EVP_PKEY_free)(EVP_PKEY*);
     int (*EVP_PKEY_get_base_id)(const EVP_PKEY*);
     int (*EVP_PKEY_get_bits)(const EVP_PKEY*);
@@ -33,14 +34,10 @@ struct cr_crypto_table {
     void (*ERR_clear_error)(void);
 };
 
-namespace cr {
-
-// libcrypto's functions: libcrypto.so.3 opened on the first call (from any thread; a
-// failure is tried again at the next call), or in the static binary the linked ones.
-// Returns null with *err ("cannot load libcrypto.so.3 ...") when it cannot be opened
-// or lacks a function.
-const cr_crypto_table* crypto(std::string* err);
+// libcrypto's functions into *table: libcrypto.so.3 opened on the first call (from any
+// thread; a failure is tried again at the next call), or in the static binary the
+// linked ones. Returns false with *err ("cannot load libcrypto.so.3 ...") when it cannot
+// be opened or lacks a function.
+bool load_crypto(const CryptoTable** table, std::string* err);
 
 }  // namespace cr
-
-#endif

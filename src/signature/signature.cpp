@@ -1,9 +1,9 @@
 #include "signature/signature.h"
 
-#include "signature/crypto.h"
-
+#include <memory>
 #include <new>
-#include <stdexcept>
+
+#include "signature/crypto.h"
 
 namespace cr {
 
@@ -32,13 +32,19 @@ constexpr int kMinBits = 2048;
 
 EVP_PKEY* pkey_of(void* p) { return static_cast<EVP_PKEY*>(p); }
 
-// libcrypto, loaded by the first key (crypto.h); every PublicKey holds one.
-const cr_crypto_table& lib() {
-    std::string err;
-    const cr_crypto_table* t = crypto(&err);
-    if (!t) throw std::runtime_error(err);
-    return *t;
-}
+// The owners of libcrypto's objects: each frees its object with the table's function.
+struct PkeyFree {
+    const CryptoTable* lib;
+    void operator()(EVP_PKEY* p) const { lib->EVP_PKEY_free(p); }
+};
+struct DecoderFree {
+    const CryptoTable* lib;
+    void operator()(OSSL_DECODER_CTX* p) const { lib->OSSL_DECODER_CTX_free(p); }
+};
+struct MdCtxFree {
+    const CryptoTable* lib;
+    void operator()(EVP_MD_CTX* p) const { lib->EVP_MD_CTX_free(p); }
+};
 
 int b64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -72,113 +78,112 @@ bool base64_decode(std::string_view text, std::string* out) {
     return true;
 }
 
-std::shared_ptr<const PublicKey> PublicKey::from_pem(std::string_view pem, std::string* err) {
+bool PublicKey::from_pem(std::string_view pem, std::shared_ptr<const PublicKey>* out, std::string* err) {
     if (pem.find("PRIVATE KEY-----") != std::string_view::npos) {
         *err = "holds a private key; give the public key only (openssl pkey -in KEY -pubout)";
-        return nullptr;
+        return false;
     }
     if (pem.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
         *err = "holds a certificate; give its public key (openssl x509 -in CERT -pubkey -noout)";
-        return nullptr;
+        return false;
     }
-    std::string load_err;
-    const cr_crypto_table* c = crypto(&load_err);
-    if (!c) {
-        *err = load_err;
-        return nullptr;
-    }
+    const CryptoTable* c = nullptr;
+    if (!load_crypto(&c, err)) return false;
     // Both PEM forms of a public key: SubjectPublicKeyInfo and PKCS#1 "RSA PUBLIC KEY".
-    EVP_PKEY* pkey = nullptr;
-    OSSL_DECODER_CTX* dctx = c->OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, nullptr,
-                                                              OSSL_KEYMGMT_SELECT_PUBLIC_KEY, nullptr, nullptr);
+    EVP_PKEY* decoded = nullptr;
+    std::unique_ptr<OSSL_DECODER_CTX, DecoderFree> dctx(
+        c->OSSL_DECODER_CTX_new_for_pkey(&decoded, "PEM", nullptr, nullptr, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, nullptr,
+                                         nullptr),
+        DecoderFree{c});
     if (!dctx) {
         c->ERR_clear_error();
-        *err = "libcrypto offers no decoder for PEM public keys (with the binary of make: a broken OPENSSL_CONF or openssl.cnf?)";
-        return nullptr;
+        *err =
+            "libcrypto offers no decoder for PEM public keys (with the binary of make: a broken OPENSSL_CONF or openssl.cnf?)";
+        return false;
     }
     const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
     std::size_t left = pem.size();
-    if (c->OSSL_DECODER_from_data(dctx, &data, &left) != 1) pkey = nullptr;
-    c->OSSL_DECODER_CTX_free(dctx);
+    if (c->OSSL_DECODER_from_data(dctx.get(), &data, &left) != 1) decoded = nullptr;
+    dctx.reset();
     c->ERR_clear_error();
+    std::unique_ptr<EVP_PKEY, PkeyFree> pkey(decoded, PkeyFree{c});
     if (!pkey) {
         *err = "not a public key in PEM form (-----BEGIN PUBLIC KEY-----)";
-        return nullptr;
+        return false;
     }
-    std::shared_ptr<PublicKey> key(new PublicKey(pkey));
-    if (c->EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-        const char* type = c->EVP_PKEY_get0_type_name(pkey);
+    if (c->EVP_PKEY_get_base_id(pkey.get()) != EVP_PKEY_RSA) {
+        const char* type = c->EVP_PKEY_get0_type_name(pkey.get());
         *err = std::string("the key is ") + (type ? type : "of another kind") + ", not RSA: sipgate.io signs with RSA";
-        return nullptr;
+        return false;
     }
-    if (key->bits() < kMinBits) {
-        *err = "a " + std::to_string(key->bits()) + "-bit RSA key; at least " + std::to_string(kMinBits) + " bits";
-        return nullptr;
+    const int bits = c->EVP_PKEY_get_bits(pkey.get());
+    if (bits < kMinBits) {
+        *err = "a " + std::to_string(bits) + "-bit RSA key; at least " + std::to_string(kMinBits) + " bits";
+        return false;
     }
-    return key;
+    std::unique_ptr<PublicKey> key(new PublicKey(c, pkey.get()));
+    pkey.release();  // the PublicKey owns it now
+    *out = std::move(key);
+    return true;
 }
 
-std::shared_ptr<const PublicKey> PublicKey::sipgate(std::string* err) {
-    if (!crypto(err)) return nullptr;
+bool PublicKey::sipgate(std::shared_ptr<const PublicKey>* out, std::string* err) {
+    const CryptoTable* c = nullptr;
+    if (!load_crypto(&c, err)) return false;
     std::string why;
-    std::shared_ptr<const PublicKey> key = from_pem(kSipgatePushKey, &why);
     // The key is a good one: when a loaded libcrypto cannot read it, it is set up wrong.
-    if (!key) *err = "libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf broken?)";
-    return key;
+    if (from_pem(kSipgatePushKey, out, &why)) return true;
+    *err = "libcrypto cannot read it (is OPENSSL_CONF or openssl.cnf broken?)";
+    return false;
 }
 
-PublicKey::~PublicKey() { lib().EVP_PKEY_free(pkey_of(pkey_)); }
+PublicKey::~PublicKey() { lib_->EVP_PKEY_free(pkey_of(pkey_)); }
 
-int PublicKey::bits() const { return lib().EVP_PKEY_get_bits(pkey_of(pkey_)); }
+int PublicKey::bits() const { return lib_->EVP_PKEY_get_bits(pkey_of(pkey_)); }
 
 bool PublicKey::verify(std::string_view body, std::string_view sig) const {
-    const cr_crypto_table& c = lib();
+    const CryptoTable& c = *lib_;
     if (sig.size() != static_cast<std::size_t>(c.EVP_PKEY_get_size(pkey_of(pkey_)))) return false;
-    EVP_MD_CTX* ctx = c.EVP_MD_CTX_new();
+    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(c.EVP_MD_CTX_new(), MdCtxFree{&c});
     if (!ctx) throw std::bad_alloc();
-    EVP_PKEY_CTX* pctx = nullptr;
-    bool ok = c.EVP_DigestVerifyInit(ctx, &pctx, c.EVP_sha256(), nullptr, pkey_of(pkey_)) == 1 &&
-              c.EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
-              c.EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                                 reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
-    c.EVP_MD_CTX_free(ctx);
-    return ok;
+    EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+    return c.EVP_DigestVerifyInit(ctx.get(), &pctx, c.EVP_sha256(), nullptr, pkey_of(pkey_)) == 1 &&
+           c.EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
+           c.EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                              reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
 }
 
-SignatureCheck check_signature(const PublicKey& key, const std::string* header, std::string_view body) {
-    SignatureCheck c;
+bool check_signature(const PublicKey& key, const std::string* header, std::string_view body, std::string* why) {
     if (!header) {
-        c.reason = "no X-Sipgate-Signature header";
-        return c;
+        *why = "no X-Sipgate-Signature header";
+        return false;
     }
     if (header->empty()) {
-        c.reason = "the X-Sipgate-Signature header is empty";
-        return c;
+        *why = "the X-Sipgate-Signature header is empty";
+        return false;
     }
-    c.result = SignatureCheck::Bad;
     if (header->size() > kMaxSignatureHeader) {
-        c.reason = "the X-Sipgate-Signature header is longer than " + std::to_string(kMaxSignatureHeader) +
-                   " characters";
-        return c;
+        *why = "the X-Sipgate-Signature header is longer than " + std::to_string(kMaxSignatureHeader) + " characters";
+        return false;
     }
     std::string sig;
     if (!base64_decode(*header, &sig)) {
-        c.reason = "the X-Sipgate-Signature header is not base64";
-        return c;
+        *why = "the X-Sipgate-Signature header is not base64";
+        return false;
     }
     std::size_t want = static_cast<std::size_t>(key.bits() + 7) / 8;
     if (sig.size() != want) {
-        c.reason = "the X-Sipgate-Signature header holds " + std::to_string(sig.size()) + " bytes, not the " +
-                   std::to_string(want) + " of a signature by a " + std::to_string(key.bits()) + "-bit key";
-        return c;
+        *why = "the X-Sipgate-Signature header holds " + std::to_string(sig.size()) + " bytes, not the " +
+               std::to_string(want) + " of a signature by a " + std::to_string(key.bits()) + "-bit key";
+        return false;
     }
     if (!key.verify(body, sig)) {
-        c.reason = "the X-Sipgate-Signature header does not verify: the body was not signed with this key, or was "
-                   "changed on the way";
-        return c;
+        *why =
+            "the X-Sipgate-Signature header does not verify: the body was not signed with this key, or was "
+            "changed on the way";
+        return false;
     }
-    c.result = SignatureCheck::Ok;
-    return c;
+    return true;
 }
 
 }  // namespace cr

@@ -1,4 +1,4 @@
-// sipgate.io's push signature (callrouter.ini(5), SIGNATURE): the X-Sipgate-Signature
+// sipgate.io's push signature (callrouter(8), SIGNATURE): the X-Sipgate-Signature
 // header holds base64 of an RSA-SHA256 signature (PKCS#1 v1.5) over the raw body.
 // Verified with OpenSSL's libcrypto; everything here is safe to call from any thread.
 #pragma once
@@ -8,16 +8,21 @@
 
 namespace cr {
 
-// An RSA public key, loaded once per rule file and shared by every request.
+struct CryptoTable;
+
+// An RSA public key, loaded once per rule file and shared by every request; it frees
+// its EVP_PKEY when the last holder lets go.
 class PublicKey {
 public:
     // The key in PEM text `pem` ("-----BEGIN PUBLIC KEY-----", SubjectPublicKeyInfo, or
-    // "BEGIN RSA PUBLIC KEY", PKCS#1). Returns null with *err set ("not a PEM public
-    // key", "an EC key, not RSA", ...) when it holds no RSA public key.
-    static std::shared_ptr<const PublicKey> from_pem(std::string_view pem, std::string* err);
-    // sipgate.io's own key (4096 bit), built into the binary. Returns null with *err
-    // only when libcrypto cannot be loaded or cannot read that key (set up wrong).
-    static std::shared_ptr<const PublicKey> sipgate(std::string* err);
+    // "BEGIN RSA PUBLIC KEY", PKCS#1) into *out. Returns false with *err set ("not a
+    // public key in PEM form", "the key is EC, not RSA", ...) when it holds no RSA
+    // public key of at least 2048 bits, or libcrypto cannot be loaded.
+    static bool from_pem(std::string_view pem, std::shared_ptr<const PublicKey>* out, std::string* err);
+    // sipgate.io's own key (4096 bit), built into the binary, into *out. Returns false
+    // with *err only when libcrypto cannot be loaded or cannot read that key (set up
+    // wrong).
+    static bool sipgate(std::shared_ptr<const PublicKey>* out, std::string* err);
 
     ~PublicKey();
     PublicKey(const PublicKey&) = delete;
@@ -29,8 +34,9 @@ public:
     bool verify(std::string_view body, std::string_view sig) const;
 
 private:
-    explicit PublicKey(void* pkey) : pkey_(pkey) {}
-    void* pkey_;  // EVP_PKEY*, kept out of this header
+    PublicKey(const CryptoTable* lib, void* pkey) : lib_(lib), pkey_(pkey) {}
+    const CryptoTable* lib_;  // libcrypto, loaded before any key is made
+    void* pkey_;              // EVP_PKEY*, kept out of this header
 };
 
 // The longest header value taken: base64 of a 16384-bit signature is 2732 characters.
@@ -40,16 +46,11 @@ constexpr std::size_t kMaxSignatureHeader = 4096;
 // no white space, no other character). Returns false when `text` is not that.
 bool base64_decode(std::string_view text, std::string* out);
 
-// The outcome of checking a request's header against the body, for the log line
-// (signature=ok|missing|bad) and the 403's one line.
-struct SignatureCheck {
-    enum Result { Ok, Missing, Bad } result = Missing;
-    std::string reason;  // for a 403: "no X-Sipgate-Signature header", ...
-    const char* word() const { return result == Ok ? "ok" : result == Missing ? "missing" : "bad"; }
-};
-
 // Checks `header` (the value of X-Sipgate-Signature, null when the request had none)
-// against the exact bytes of `body` with `key`.
-SignatureCheck check_signature(const PublicKey& key, const std::string* header, std::string_view body);
+// against the exact bytes of `body` with `key`. Returns true when it verifies; else
+// false with *why, one line for the 403 ("no X-Sipgate-Signature header", "the
+// X-Sipgate-Signature header is not base64", "... does not verify: ..."). Throws
+// std::bad_alloc when libcrypto has no memory for the check.
+bool check_signature(const PublicKey& key, const std::string* header, std::string_view body, std::string* why);
 
 }  // namespace cr

@@ -8,9 +8,9 @@ namespace cr {
 
 namespace {
 
-const char* const kRegionNames[kHolidayRegions] = {
-    "DE",    "DE-BW", "DE-BY", "DE-BE", "DE-BB", "DE-HB", "DE-HH", "DE-HE", "DE-MV",
-    "DE-NI", "DE-NW", "DE-RP", "DE-SL", "DE-SN", "DE-ST", "DE-SH", "DE-TH"};
+const char* const kRegionNames[kHolidayRegions] = {"DE",    "DE-BW", "DE-BY", "DE-BE", "DE-BB", "DE-HB",
+                                                   "DE-HH", "DE-HE", "DE-MV", "DE-NI", "DE-NW", "DE-RP",
+                                                   "DE-SL", "DE-SN", "DE-ST", "DE-SH", "DE-TH"};
 
 enum Region { DE, BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH };
 

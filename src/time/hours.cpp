@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <new>
 
-#include "time/holidays.h"
 #include "base/civil.h"
 #include "base/text.h"
+#include "time/holidays.h"
 
 namespace cr {
-
 
 namespace {
 
@@ -27,22 +26,13 @@ Hours::Hours(std::string name) : name_(std::move(name)) {}
 const std::string& Hours::name() const { return name_; }
 
 bool Hours::add(const std::string& raw_key, const std::string& value, int line, std::string* err) {
-    std::string dummy;
-    std::string& e = err ? *err : dummy;
-    try {
-        const std::string key = lower(trim_blanks(raw_key));
-        std::vector<std::string> items;
-        if (!split_list(value, &items, &e)) return false;
-        if (key == "closed") return add_closed(items, line, &e);
-        if (key == "open") return add_open(items, &e);
-        if (key == "holidays") return add_holidays(items, value, line, &e);
-        return add_day_key(raw_key, key, items, line, &e);
-    } catch (const std::bad_alloc&) {
-        throw;  // the caller's to handle: load_config refuses the rules as a whole
-    } catch (...) {
-        e = "out of memory";
-        return false;
-    }
+    const std::string key = lower(trim_blanks(raw_key));
+    std::vector<std::string> items;
+    if (!split_list(value, &items, err)) return false;
+    if (key == "closed") return add_closed(items, line, err);
+    if (key == "open") return add_open(items, err);
+    if (key == "holidays") return add_holidays(items, value, line, err);
+    return add_day_key(raw_key, key, items, line, err);
 }
 
 // closed = 2026-12-24, 2026-12-31..2027-01-01
@@ -67,8 +57,8 @@ bool Hours::add_closed(const std::vector<std::string>& items, int line, std::str
                 return false;
             }
         }
-        add.push_back(Closed{first, last, line,
-                             first == last ? date_text(first) : date_text(first) + ".." + date_text(last)});
+        add.push_back(
+            Closed{first, last, line, first == last ? date_text(first) : date_text(first) + ".." + date_text(last)});
     }
     closed_.insert(closed_.end(), add.begin(), add.end());
     any_key_ = true;
@@ -81,7 +71,7 @@ bool Hours::add_open(const std::vector<std::string>& items, std::string* err) {
         *err = "open: no dates (expected e.g. 2026-12-24 10:00-12:00)";
         return false;
     }
-    std::vector<Extra> add;
+    std::vector<OpenWindow> add;
     for (const std::string& item : items) {
         const std::size_t space = item.find_first_of(" \t");
         if (space == std::string::npos) {
@@ -93,7 +83,7 @@ bool Hours::add_open(const std::vector<std::string>& items, std::string* err) {
         if (!parse_date(item.substr(0, space), &day, err) ||
             !parse_time_range(trim_blanks(item.substr(space)), &r.start, &r.end, err))
             return false;
-        add.push_back(Extra{day, r, date_text(day) + " " + range_text(r.start, r.end)});
+        add.push_back(OpenWindow{day, r, date_text(day) + " " + range_text(r.start, r.end)});
     }
     open_.insert(open_.end(), add.begin(), add.end());
     any_key_ = true;
@@ -101,8 +91,7 @@ bool Hours::add_open(const std::vector<std::string>& items, std::string* err) {
 }
 
 // holidays = DE-NW: every holiday of the region from 1990 to 2100, as day numbers.
-bool Hours::add_holidays(const std::vector<std::string>& items, const std::string& value, int line,
-                         std::string* err) {
+bool Hours::add_holidays(const std::vector<std::string>& items, const std::string& value, int line, std::string* err) {
     if (region_ >= 0) {
         *err = "holidays already set on line " + std::to_string(region_line_) + " (one region per [hours] section)";
         return false;
@@ -182,19 +171,18 @@ bool Hours::days_free(int first, int last, std::string* err) const {
 }
 
 bool Hours::finish(std::string* err) {
-    std::string dummy;
-    std::string& e = err ? *err : dummy;
     if (!any_key_) {
-        e = "[hours " + name_ + "] is empty: give day keys such as mon-fri = 09:00-17:00";
+        *err = "[hours " + name_ + "] is empty: give day keys such as mon-fri = 09:00-17:00";
         return false;
     }
     if (keys_.empty() && open_.empty()) {
-        e = "[hours " + name_ + "] is never open: give day keys such as mon-fri = 09:00-17:00, or open dates";
+        *err = "[hours " + name_ + "] is never open: give day keys such as mon-fri = 09:00-17:00, or open dates";
         return false;
     }
     std::stable_sort(closed_.begin(), closed_.end(),
                      [](const Closed& a, const Closed& b) { return a.first < b.first; });
-    std::stable_sort(open_.begin(), open_.end(), [](const Extra& a, const Extra& b) { return a.day < b.day; });
+    std::stable_sort(open_.begin(), open_.end(),
+                     [](const OpenWindow& a, const OpenWindow& b) { return a.day < b.day; });
     return true;
 }
 
@@ -206,9 +194,9 @@ bool Hours::open_at(const LocalTime& t, std::string* why) const {
     const int minute = t.hour * 60 + t.minute;
 
     auto x0 = std::lower_bound(open_.begin(), open_.end(), day - 1,
-                               [](const Extra& x, std::int64_t d) { return x.day < d; });
+                               [](const OpenWindow& x, std::int64_t d) { return x.day < d; });
     for (auto xi = x0; xi != open_.end(); ++xi) {
-        const Extra& x = *xi;
+        const OpenWindow& x = *xi;
         if (x.day > day) break;
         const std::int64_t m = (day - x.day) * 1440 + minute;
         if (m >= x.range.start && m < x.range.end) {
@@ -243,8 +231,7 @@ bool Hours::open_at(const LocalTime& t, std::string* why) const {
         const DayKey& k = keys_[static_cast<std::size_t>(week_[wd])];
         for (const Range& r : k.ranges) {
             if (minute >= r.start && minute < r.end) {
-                if (why)
-                    *why = name_ + ": open, " + k.key + " " + range_text(r.start, r.end);
+                if (why) *why = name_ + ": open, " + k.key + " " + range_text(r.start, r.end);
                 return true;
             }
         }
@@ -255,7 +242,8 @@ bool Hours::open_at(const LocalTime& t, std::string* why) const {
         for (const Range& r : k.ranges) {
             if (r.end > 1440 && minute + 1440 < r.end) {
                 if (why)
-                    *why = name_ + ": open, " + k.key + " " + range_text(r.start, r.end) + " (from " + kDayNames[yd] + ")";
+                    *why =
+                        name_ + ": open, " + k.key + " " + range_text(r.start, r.end) + " (from " + kDayNames[yd] + ")";
                 return true;
             }
         }

@@ -52,7 +52,7 @@ private:
         int line;
         std::string text;
     };
-    struct Extra {
+    struct OpenWindow {
         std::int64_t day;
         Range range;
         std::string text;
@@ -65,8 +65,7 @@ private:
     bool add_open(const std::vector<std::string>& items, std::string* err);
     bool add_holidays(const std::vector<std::string>& items, const std::string& value, int line, std::string* err);
     // The days a day key names (Sunday 0; last before first wraps over the week's end).
-    bool day_span(const std::string& raw_key, const std::string& key, int* first, int* last,
-                  std::string* err) const;
+    bool day_span(const std::string& raw_key, const std::string& key, int* first, int* last, std::string* err) const;
     // Fails when a day of first..last is already set by an earlier day key.
     bool days_free(int first, int last, std::string* err) const;
 
@@ -74,8 +73,8 @@ private:
     std::vector<DayKey> keys_;
     int week_[7] = {-1, -1, -1, -1, -1, -1, -1};  // index into keys_ per weekday, Sunday first
     std::vector<Closed> closed_;
-    std::vector<Extra> open_;
-    int region_ = -1;                   // holidays of this region (holidays.h), or -1
+    std::vector<OpenWindow> open_;
+    int region_ = -1;  // holidays of this region (time/holidays.h), or -1
     int region_line_ = 0;
     bool any_key_ = false;
 };

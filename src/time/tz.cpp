@@ -1,5 +1,10 @@
 #include "time/tz.h"
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -7,9 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/civil.h"
 #include "base/file.h"
@@ -30,8 +32,7 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 }
 
 std::uint32_t be32(const unsigned char* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
 }
 
 std::int64_t be64(const unsigned char* p) {
@@ -39,7 +40,7 @@ std::int64_t be64(const unsigned char* p) {
     return static_cast<std::int64_t>(v);
 }
 
-// Reads a whole regular file of at most kMaxTzifBytes (file.h). Returns false with errno
+// Reads a whole regular file of at most kMaxTzifBytes (base/file.h). Returns false with errno
 // set (ENOENT, EISDIR, EFBIG, ...) on failure.
 bool read_file(const std::string& path, std::string* out) {
     errno = cr::read_file(path, kMaxTzifBytes, out).error;
@@ -57,8 +58,8 @@ bool valid_zone_name(const std::string& name) {
         std::string part = name.substr(start, end - start);
         if (part.empty() || part == "." || part == "..") return false;
         for (char c : part) {
-            bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-' || c == '+' || c == '.';
+            bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '-' || c == '+' || c == '.';
             if (!ok) return false;
         }
         start = end + 1;
@@ -214,144 +215,130 @@ const std::string& TimeZone::name() const { return name_; }
 
 bool TimeZone::load_tzif(const std::string& bytes, const std::string& label, std::string* err) {
     auto fail = [&](const char* what) {
-        if (err) *err = "time zone '" + label + "': " + what;
+        *err = "time zone '" + label + "': " + what;
         return false;
     };
-    try {
-        const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-        const std::size_t size = bytes.size();
-        if (size < 44 || std::memcmp(data, "TZif", 4) != 0) return fail("not a TZif file");
-        const unsigned char version = data[4];
-        struct Counts {
-            std::uint32_t isut, isstd, leap, time, type, chars;
-        };
-        auto counts_at = [&](std::size_t off) {
-            const unsigned char* h = data + off + 20;
-            return Counts{be32(h), be32(h + 4), be32(h + 8), be32(h + 12), be32(h + 16), be32(h + 20)};
-        };
-        auto block_size = [](const Counts& c, std::size_t time_size) {
-            return std::uint64_t{c.time} * time_size + c.time + std::uint64_t{c.type} * 6 + c.chars +
-                   std::uint64_t{c.leap} * (time_size + 4) + c.isstd + c.isut;
-        };
-        Counts c = counts_at(0);
-        std::size_t off = 44;
-        std::size_t time_size = 4;
-        if (version >= '2') {
-            const std::uint64_t v1 = block_size(c, 4);
-            if (v1 > size - 44 || size - 44 - v1 < 44) return fail("truncated TZif file");
-            off = 44 + static_cast<std::size_t>(v1);
-            if (std::memcmp(data + off, "TZif", 4) != 0) return fail("bad second TZif header");
-            c = counts_at(off);
-            off += 44;
-            time_size = 8;
-        } else if (version != 0) {
-            return fail("unknown TZif version");
-        }
-        if (c.type == 0 || c.type > 256) return fail("bad TZif type count");
-        if (c.leap != 0) return fail("zones counting leap seconds (right/...) are not supported");
-        const std::uint64_t need = block_size(c, time_size);
-        if (need > size - off) return fail("truncated TZif file");
-
-        std::vector<std::int64_t> times(c.time);
-        std::vector<std::uint8_t> indexes(c.time);
-        std::vector<Type> types(c.type);
-        const unsigned char* p = data + off;
-        for (std::uint32_t i = 0; i < c.time; ++i, p += time_size) {
-            times[i] = time_size == 8 ? be64(p) : static_cast<std::int32_t>(be32(p));
-            if (i > 0 && times[i] <= times[i - 1]) return fail("TZif transitions out of order");
-        }
-        for (std::uint32_t i = 0; i < c.time; ++i, ++p) {
-            if (*p >= c.type) return fail("bad TZif type index");
-            indexes[i] = *p;
-        }
-        for (std::uint32_t i = 0; i < c.type; ++i, p += 6) {
-            const auto utoff = static_cast<std::int32_t>(be32(p));
-            if (utoff <= -89999 || utoff >= 93599) return fail("bad TZif UTC offset");
-            types[i] = Type{utoff, p[4] != 0};
-        }
-        p += c.chars + std::uint64_t{c.leap} * (time_size + 4) + c.isstd + c.isut;
-
-        bool has_footer = false;
-        PosixTz footer;
-        if (version >= '2') {
-            const std::size_t rest = size - static_cast<std::size_t>(p - data);
-            if (rest < 2 || p[0] != '\n') return fail("missing TZif footer");
-            const auto* nl = static_cast<const unsigned char*>(std::memchr(p + 1, '\n', rest - 1));
-            if (nl == nullptr) return fail("unterminated TZif footer");
-            std::string text(reinterpret_cast<const char*>(p + 1), static_cast<std::size_t>(nl - p - 1));
-            if (!text.empty()) {
-                if (!parse_posix_tz(text, &footer)) return fail("bad TZ string in TZif footer");
-                has_footer = true;
-            }
-        }
-        name_ = label;
-        times_ = std::move(times);
-        indexes_ = std::move(indexes);
-        types_ = std::move(types);
-        has_footer_ = has_footer;
-        footer_ = footer;
-        return true;
-    } catch (const std::bad_alloc&) {
-        throw;  // the caller's to handle: load_config refuses the rules as a whole
-    } catch (...) {
-        return fail("out of memory");
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t size = bytes.size();
+    if (size < 44 || std::memcmp(data, "TZif", 4) != 0) return fail("not a TZif file");
+    const unsigned char version = data[4];
+    struct Counts {
+        std::uint32_t isut, isstd, leap, time, type, chars;
+    };
+    auto counts_at = [&](std::size_t off) {
+        const unsigned char* h = data + off + 20;
+        return Counts{be32(h), be32(h + 4), be32(h + 8), be32(h + 12), be32(h + 16), be32(h + 20)};
+    };
+    auto block_size = [](const Counts& c, std::size_t time_size) {
+        return std::uint64_t{c.time} * time_size + c.time + std::uint64_t{c.type} * 6 + c.chars +
+               std::uint64_t{c.leap} * (time_size + 4) + c.isstd + c.isut;
+    };
+    Counts c = counts_at(0);
+    std::size_t off = 44;
+    std::size_t time_size = 4;
+    if (version >= '2') {
+        const std::uint64_t v1 = block_size(c, 4);
+        if (v1 > size - 44 || size - 44 - v1 < 44) return fail("truncated TZif file");
+        off = 44 + static_cast<std::size_t>(v1);
+        if (std::memcmp(data + off, "TZif", 4) != 0) return fail("bad second TZif header");
+        c = counts_at(off);
+        off += 44;
+        time_size = 8;
+    } else if (version != 0) {
+        return fail("unknown TZif version");
     }
+    if (c.type == 0 || c.type > 256) return fail("bad TZif type count");
+    if (c.leap != 0) return fail("zones counting leap seconds (right/...) are not supported");
+    const std::uint64_t need = block_size(c, time_size);
+    if (need > size - off) return fail("truncated TZif file");
+
+    std::vector<std::int64_t> times(c.time);
+    std::vector<std::uint8_t> indexes(c.time);
+    std::vector<Type> types(c.type);
+    const unsigned char* p = data + off;
+    for (std::uint32_t i = 0; i < c.time; ++i, p += time_size) {
+        times[i] = time_size == 8 ? be64(p) : static_cast<std::int32_t>(be32(p));
+        if (i > 0 && times[i] <= times[i - 1]) return fail("TZif transitions out of order");
+    }
+    for (std::uint32_t i = 0; i < c.time; ++i, ++p) {
+        if (*p >= c.type) return fail("bad TZif type index");
+        indexes[i] = *p;
+    }
+    for (std::uint32_t i = 0; i < c.type; ++i, p += 6) {
+        const auto utoff = static_cast<std::int32_t>(be32(p));
+        if (utoff <= -89999 || utoff >= 93599) return fail("bad TZif UTC offset");
+        types[i] = Type{utoff, p[4] != 0};
+    }
+    p += c.chars + std::uint64_t{c.leap} * (time_size + 4) + c.isstd + c.isut;
+
+    bool has_footer = false;
+    PosixTz footer;
+    if (version >= '2') {
+        const std::size_t rest = size - static_cast<std::size_t>(p - data);
+        if (rest < 2 || p[0] != '\n') return fail("missing TZif footer");
+        const auto* nl = static_cast<const unsigned char*>(std::memchr(p + 1, '\n', rest - 1));
+        if (nl == nullptr) return fail("unterminated TZif footer");
+        std::string text(reinterpret_cast<const char*>(p + 1), static_cast<std::size_t>(nl - p - 1));
+        if (!text.empty()) {
+            if (!parse_posix_tz(text, &footer)) return fail("bad TZ string in TZif footer");
+            has_footer = true;
+        }
+    }
+    name_ = label;
+    times_ = std::move(times);
+    indexes_ = std::move(indexes);
+    types_ = std::move(types);
+    has_footer_ = has_footer;
+    footer_ = footer;
+    return true;
 }
 
-bool TimeZone::load(const std::string& name, std::string* err, int* sys_errno) {
-    if (sys_errno) *sys_errno = 0;
-    try {
-        std::string bytes;
-        if (name.empty()) {
-            const char* path = "/etc/localtime";
-            if (!read_file(path, &bytes)) {
-                if (sys_errno) *sys_errno = errno;
-                if (errno != ENOENT) {
-                    if (err) *err = std::string("cannot read ") + path + ": " + std::strerror(errno);
-                    return false;
-                }
-                *this = TimeZone();
-                name_ = "system (UTC)";
-                return true;
-            }
-            std::string label = "system (/etc/localtime)";
-            char link[PATH_MAX];
-            ssize_t n = ::readlink(path, link, sizeof link - 1);
-            if (n > 0) {
-                std::string target(link, static_cast<std::size_t>(n));
-                std::size_t at = target.find("zoneinfo/");
-                if (at != std::string::npos) label = "system (" + target.substr(at + 9) + ")";
-            }
-            return load_tzif(bytes, label, err);
-        }
-        if (!valid_zone_name(name)) {
-            if (err) *err = "unknown time zone '" + name + "' (not an IANA name like Europe/Berlin)";
-            return false;
-        }
-        const char* env = std::getenv("TZDIR");
-        std::string dir = env && *env ? env : "/usr/share/zoneinfo";
-        std::string path = dir + "/" + name;
+bool TimeZone::load(const std::string& name, std::string* err, bool* transient) {
+    *transient = false;
+    std::string bytes;
+    if (name.empty()) {
+        const char* path = "/etc/localtime";
         if (!read_file(path, &bytes)) {
-            if (sys_errno) *sys_errno = errno;
-            if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR || errno == EINVAL) {
-                if (name == "UTC" || name == "Etc/UTC") {
-                    *this = TimeZone();
-                    return true;
-                }
-                if (err) *err = "unknown time zone '" + name + "' (no such zone in " + dir + ")";
-            } else if (err) {
-                *err = "time zone '" + name + "': cannot read " + path + ": " + std::strerror(errno);
+            *transient = is_transient(errno);
+            if (errno != ENOENT) {
+                *err = std::string("cannot read ") + path + ": " + std::strerror(errno);
+                return false;
             }
-            return false;
+            *this = TimeZone();
+            name_ = "system (UTC)";
+            return true;
         }
-        return load_tzif(bytes, name, err);
-    } catch (const std::bad_alloc&) {
-        throw;  // the caller's to handle: load_config refuses the rules as a whole
-    } catch (...) {
-        if (sys_errno) *sys_errno = ENOMEM;
-        if (err) *err = "time zone '" + name + "': out of memory";
+        std::string label = "system (/etc/localtime)";
+        char link[PATH_MAX];
+        ssize_t n = ::readlink(path, link, sizeof link - 1);
+        if (n > 0) {
+            std::string target(link, static_cast<std::size_t>(n));
+            std::size_t at = target.find("zoneinfo/");
+            if (at != std::string::npos) label = "system (" + target.substr(at + 9) + ")";
+        }
+        return load_tzif(bytes, label, err);
+    }
+    if (!valid_zone_name(name)) {
+        *err = "unknown time zone '" + name + "' (not an IANA name like Europe/Berlin)";
         return false;
     }
+    const char* env = std::getenv("TZDIR");
+    std::string dir = env && *env ? env : "/usr/share/zoneinfo";
+    std::string path = dir + "/" + name;
+    if (!read_file(path, &bytes)) {
+        *transient = is_transient(errno);
+        if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR || errno == EINVAL) {
+            if (name == "UTC" || name == "Etc/UTC") {
+                *this = TimeZone();
+                return true;
+            }
+            *err = "unknown time zone '" + name + "' (no such zone in " + dir + ")";
+        } else {
+            *err = "time zone '" + name + "': cannot read " + path + ": " + std::strerror(errno);
+        }
+        return false;
+    }
+    return load_tzif(bytes, name, err);
 }
 
 int TimeZone::footer_offset(std::int64_t t) const {

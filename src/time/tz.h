@@ -17,11 +17,11 @@ struct LocalTime {
 
 // One rule of a POSIX TZ string: when in the year a change happens.
 struct TzRuleDate {
-    char kind = 'M';    // 'J' (Jn: 1..365, no leap day), 'N' (n: 0..365), 'M' (Mm.w.d)
-    int day = 0;        // J/N day, or M weekday (0 = Sunday)
-    int month = 0;      // M only
-    int week = 0;       // M only, 1..5 (5 = last)
-    int time = 7200;    // seconds after local midnight, may be negative or past 24h
+    char kind = 'M';  // 'J' (Jn: 1..365, no leap day), 'N' (n: 0..365), 'M' (Mm.w.d)
+    int day = 0;      // J/N day, or M weekday (0 = Sunday)
+    int month = 0;    // M only
+    int week = 0;     // M only, 1..5 (5 = last)
+    int time = 7200;  // seconds after local midnight, may be negative or past 24h
 };
 
 // The footer of a TZif file ("CET-1CEST,M3.5.0,M10.5.0/3"): rules for instants after
@@ -43,9 +43,9 @@ public:
     // Loads an IANA zone ("Europe/Berlin") from $TZDIR or /usr/share/zoneinfo; an empty
     // name loads the system's zone (/etc/localtime, else UTC). Returns false and sets *err
     // (e.g. "unknown time zone 'Mars/Olympus'") on failure; *this is then unchanged.
-    // *sys_errno gets the errno of a zone file that could not be read, else 0.
-    // Throws std::bad_alloc when memory runs out (both loads).
-    bool load(const std::string& name, std::string* err, int* sys_errno = nullptr);
+    // *transient says whether a zone file could not be read for a cause that may pass
+    // (base/file.h, is_transient). Throws std::bad_alloc when memory runs out (both loads).
+    bool load(const std::string& name, std::string* err, bool* transient);
 
     // Loads a zone from TZif bytes (for tests and for load()). `label` becomes name().
     bool load_tzif(const std::string& bytes, const std::string& label, std::string* err);

@@ -1,182 +1,96 @@
 #include "webhook/answer.h"
 
-#include <cstdio>
+#include <array>
+#include <iterator>
 
-#include "rules/xml.h"
-#include "webhook/form.h"
 #include "base/log.h"
-#include "rules/decide.h"
 #include "journal/journal.h"
+#include "rules/decide.h"
+#include "rules/xml.h"
 #include "signature/signature.h"
+#include "webhook/form.h"
 
 namespace cr {
 
 namespace {
 
-constexpr const char* kXml = "application/xml; charset=UTF-8";
-
 const char* const kEvents[] = {"newCall", "answer", "hangup", "dtmf"};
 
-// Fields sipgate.io sends once; a second copy is ambiguous. The first kRoutingFields
-// are the ones routing needs: only they can make a request a 400 (SPEC section 4).
-const char* const kSingleFields[] = {"event", "from", "to", "direction", "callId", "origCallId", "xcid",
-                                     "diversion", "user", "userId", "fullUserId", "answeringNumber", "cause", "dtmf"};
-constexpr std::size_t kRoutingFields = 4;
+// The fields sipgate.io sends (SPEC section 2). `single`: sent once, so that a second
+// copy is ambiguous; `routing`: a newCall's routing needs it, so that only these can
+// make a request a 400 (SPEC section 4; a second event is a 400 whatever it is).
+struct FieldSpec {
+    const char* name;
+    bool routing;
+    bool single;
+};
 
-struct Form {
-    const std::string* get[sizeof(kSingleFields) / sizeof(kSingleFields[0])] = {};
-    const std::string* field(const char* name) const {
-        for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
-            if (std::string_view(kSingleFields[i]) == name) return get[i];
-        return nullptr;
+constexpr FieldSpec kFields[] = {
+    {"event", true, true},   {"from", true, true},        {"to", true, true},          {"direction", true, true},
+    {"callId", false, true}, {"origCallId", false, true}, {"xcid", false, true},       {"diversion", false, true},
+    {"user", false, true},   {"userId", false, true},     {"fullUserId", false, true}, {"answeringNumber", false, true},
+    {"cause", false, true},  {"dtmf", false, true},       {"user[]", false, false},
+};
+constexpr std::size_t kFieldCount = std::size(kFields);
+
+// The fields of one request, by name: the value of each single field (null when absent
+// or ignored) and every value of a repeated one.
+class Form {
+public:
+    // Takes a decoded field; a second copy of a single field is noted in twice().
+    void take(const std::string& name, const std::string& value) {
+        std::size_t i = index(name);
+        if (i == kFieldCount) return;  // unknown fields are ignored
+        if (!kFields[i].single) {
+            many_[i].push_back(&value);
+            return;
+        }
+        if (one_[i]) twice_[i] = true;
+        one_[i] = &value;
     }
+    const std::string* field(const char* name) const { return one_[index(name)]; }
     // The field's value, empty when it is absent (or was ignored).
     std::string value(const char* name) const {
         const std::string* v = field(name);
         return v ? *v : std::string();
     }
-    void drop(const char* name) {
-        for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
-            if (std::string_view(kSingleFields[i]) == name) get[i] = nullptr;
+    const std::vector<const std::string*>& all(const char* name) const { return many_[index(name)]; }
+    bool twice(const char* name) const { return twice_[index(name)]; }
+    void drop(const char* name) { one_[index(name)] = nullptr; }
+
+private:
+    static std::size_t index(std::string_view name) {
+        std::size_t i = 0;
+        while (i < kFieldCount && name != kFields[i].name) ++i;
+        return i;
     }
+    // One more than the fields: an unknown name's slot, always empty.
+    std::array<const std::string*, kFieldCount + 1> one_{};
+    std::array<bool, kFieldCount + 1> twice_{};
+    std::array<std::vector<const std::string*>, kFieldCount + 1> many_;
 };
 
 // Treats the optional field `name` as absent, names it for the log line, and says why
 // in the trace.
-void ignore(Response* r, Form* form, const char* name, const std::string& why, std::vector<std::string>* trace) {
+void ignore(CallRecord* r, Form* form, const char* name, const std::string& why, std::vector<std::string>* trace) {
     form->drop(name);
     if (!r->ignored.empty()) r->ignored += ',';
     r->ignored += name;
     if (trace) trace->push_back(std::string("field '") + name + "' ignored: " + why);
 }
 
-}  // namespace
-
-const char* status_text(int status) {
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
-    }
-}
-
-HttpHead form_post(std::string_view body) {
-    HttpHead h;
-    h.method = "POST";
-    h.has_content_type = true;
-    h.content_type = "application/x-www-form-urlencoded";
-    h.has_content_length = true;
-    h.content_length = std::to_string(body.size());
-    return h;
-}
-
-Response error_response(int status, std::string message) {
-    Response r;
-    r.status = status;
-    r.content_type = "text/plain; charset=UTF-8";
-    r.detail = message;
-    r.body = std::move(message);
-    r.body += '\n';
-    return r;
-}
-
-std::string cgi_response(const Response& r) {
-    std::string out = "Status: " + std::to_string(r.status) + " " + status_text(r.status) + "\r\n";
-    out += "Content-Type: " + r.content_type + "\r\n";
-    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-    if (r.allow_post) out += "Allow: POST\r\n";
-    out += "\r\n";
-    out += r.body;
-    return out;
-}
-
-bool check_head(const Config& config, const HttpHead& head, BodyPlan* plan, Response* resp) {
-    *plan = BodyPlan();
-    plan->query = head.query;
-    if (head.method != "POST") {
-        *resp = error_response(405, "method not allowed: sipgate.io POSTs");
-        resp->allow_post = true;
-        return false;
-    }
-    const std::string& want = config.settings.require_user;
-    if (!want.empty() && (!head.has_remote_user || head.remote_user != want)) {
-        *resp = error_response(403, head.has_remote_user && !head.remote_user.empty()
-                                        ? "forbidden: authenticated user is not the one require_user names"
-                                        : "forbidden: no authenticated user, and require_user is set");
-        return false;
-    }
-    if (config.settings.signature_required) {
-        if (!head.has_signature || head.signature.empty()) {
-            *resp = error_response(403, std::string("forbidden: ") +
-                                            (head.has_signature ? "the X-Sipgate-Signature header is empty"
-                                                                : "no X-Sipgate-Signature header") +
-                                            ", and signature = require");
-            resp->signature = "missing";
-            return false;
-        }
-        plan->check_signature = true;
-        plan->signature = head.signature;
-    }
-    if (!head.has_content_type || !is_form_content_type(head.content_type)) {
-        *resp = error_response(415, "unsupported media type: expected application/x-www-form-urlencoded");
-        return false;
-    }
-    std::string_view cl = head.content_length;
-    if (!head.has_content_length || cl.empty() || cl == "-1") {
-        if (head.body_to_end) {
-            plan->to_end = true;
-            plan->length = config.settings.max_body;
-            return true;
-        }
-        *resp = error_response(411, cl == "-1" ? "length required: Content-Length -1 (a body of unknown length)"
-                                               : "length required: no Content-Length");
-        return false;
-    }
-    // Strictly decimal digits; anything longer than 9 digits is too large anyway.
-    std::size_t n = 0;
-    for (char c : cl) {
-        if (c < '0' || c > '9') {
-            *resp = error_response(400, "bad Content-Length: not a decimal number");
-            return false;
-        }
-    }
-    while (cl.size() > 1 && cl[0] == '0') cl.remove_prefix(1);
-    if (cl.size() > 9) {
-        *resp = error_response(413, "body too large: more than max_body (" + std::to_string(config.settings.max_body) +
-                                        " bytes)");
-        return false;
-    }
-    for (char c : cl) n = n * 10 + static_cast<std::size_t>(c - '0');
-    if (n > config.settings.max_body) {
-        *resp = error_response(413, "body too large: " + std::to_string(n) + " bytes, max_body is " +
-                                        std::to_string(config.settings.max_body));
-        return false;
-    }
-    plan->length = n;
-    return true;
-}
-
-namespace {
-
 // Checks the body's length against what check_head said. Returns the body to decode,
 // or false with *bad set (400, 413).
-bool check_length(std::string_view body, const BodyPlan& plan, std::string_view* out, Response* bad) {
+bool check_length(std::string_view body, const BodyPlan& plan, std::string_view* out, Outcome* bad) {
     if (plan.to_end) {
         if (body.size() > plan.length) {
-            *bad = error_response(413, "body too large: more than max_body (" + std::to_string(plan.length) + " bytes)");
+            *bad = error_outcome(413, "body too large: more than max_body (" + std::to_string(plan.length) + " bytes)");
             return false;
         }
         *out = body;
     } else if (body.size() < plan.length) {
-        *bad = error_response(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
-                                       std::to_string(plan.length) + " bytes");
+        *bad = error_outcome(400, "body shorter than Content-Length: got " + std::to_string(body.size()) + " of " +
+                                      std::to_string(plan.length) + " bytes");
         return false;
     } else {
         *out = body.substr(0, plan.length);
@@ -184,61 +98,43 @@ bool check_length(std::string_view body, const BodyPlan& plan, std::string_view*
     return true;
 }
 
-// Decodes the body and takes the fields sipgate.io sends once. A second event, or a
-// second from, to or direction of a newCall (what routing needs), is a 400; a second
-// copy of any other field, ambiguous, is treated as absent and named in r->ignored.
-bool read_form(std::string_view body, Fields* fields, Form* form, Response* r, std::vector<std::string>* trace) {
+// Decodes the body into *form. A second event, or a second from, to or direction of a
+// newCall (what routing needs), is a 400 (*bad, with `so_far`); a second copy of any
+// other field, ambiguous, is treated as absent and named in so_far->ignored.
+bool read_form(std::string_view body, Fields* fields, Form* form, CallRecord* so_far, Outcome* bad,
+               std::vector<std::string>* trace) {
     std::string err;
     if (!decode_form(body, fields, &err)) {
-        *r = error_response(400, "malformed body: " + err);
+        *bad = error_outcome(400, "malformed body: " + err, *so_far);
         return false;
     }
-    bool twice[sizeof(kSingleFields) / sizeof(kSingleFields[0])] = {};
-    for (const auto& [name, value] : *fields) {
-        for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
-            if (name != kSingleFields[i]) continue;
-            if (form->get[i]) twice[i] = true;
-            form->get[i] = &value;
-        }
-    }
-    // A second event is a 400 (nothing can be decided); a second from, to or direction
-    // too, but only for a newCall, whose routing needs them.
+    for (const auto& [name, value] : *fields) form->take(name, value);
     const std::string* event = form->field("event");
-    const bool routed = !twice[0] && (!event || *event == "newCall");
-    for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i) {
-        if (!twice[i]) continue;
-        if (i == 0 || (i < kRoutingFields && routed)) {
-            *r = error_response(400, std::string("field '") + kSingleFields[i] + "' given more than once");
+    const bool routed = !form->twice("event") && (!event || *event == "newCall");
+    for (const FieldSpec& f : kFields) {
+        if (!form->twice(f.name)) continue;
+        if (f.name == std::string_view("event") || (f.routing && routed)) {
+            *bad = error_outcome(400, std::string("field '") + f.name + "' given more than once", *so_far);
             return false;
         }
     }
-    for (std::size_t i = 0; i < sizeof(kSingleFields) / sizeof(kSingleFields[0]); ++i)
-        if (twice[i]) ignore(r, form, kSingleFields[i], "given more than once", trace);
+    for (const FieldSpec& f : kFields)
+        if (form->twice(f.name)) ignore(so_far, form, f.name, "given more than once", trace);
     return true;
 }
 
 // A newCall: checks its direction and numbers (a 400 names the first that is wrong),
-// then the first rule that matches decides. `r` holds the request's fields for the log.
-Response route(const Config& config, Form& form, std::int64_t now, std::vector<std::string>* trace,
-               Response r) {
-    auto fail = [&](std::string msg) {
-        Response bad = error_response(400, std::move(msg));
-        bad.event = r.event;
-        bad.call_id = r.call_id;
-        bad.direction = r.direction;
-        bad.from = r.from;
-        bad.to = r.to;
-        bad.signature = r.signature;
-        bad.ignored = r.ignored;
-        return bad;
-    };
+// then the first rule that matches decides. `o` holds the request's fields for the log.
+Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<std::string>* trace, Outcome o) {
+    CallRecord& r = o.call;
+    auto fail = [&](std::string msg) { return error_outcome(400, std::move(msg), r); };
     Call call;
     call.now = now;
     std::string err;
     if (!form.field("direction")) return fail("missing field 'direction'");
     if (r.direction != "in" && r.direction != "out") return fail("bad direction: expected 'in' or 'out'");
     call.direction = r.direction == "in" ? Direction::In : Direction::Out;
-    const std::string& cc = config.settings.country_code;
+    const std::string& cc = rules.settings.country_code;
     if (!form.field("from")) return fail("missing field 'from'");
     if (!parse_number(r.from, cc, true, &call.from, &err)) return fail("bad from: " + err);
     if (!form.field("to")) return fail("missing field 'to'");
@@ -253,30 +149,31 @@ Response route(const Config& config, Form& form, std::int64_t now, std::vector<s
     r.to = call.to.text;
     r.rule = "none";
     r.action = "none";
-    r.body = no_action(config);
-    const Rule* rule = decide(config, call, trace);
-    if (!rule) return r;
+    o.http.body = rules.no_rule_xml;
+    const Rule* rule = decide(rules, call, trace);
+    if (!rule) return o;
     r.rule = rule->name;
     std::string xml;
     if (!render(*rule, call, &xml)) {
         r.detail = "dial $to: 'to' is " + call.to.text + ", not a number to dial";
         if (trace) trace->push_back(r.detail + "; answered with <Response/>");
-        return r;
+        return o;
     }
-    r.body = std::move(xml);
+    o.http.body = std::move(xml);
     r.action = rule->action_text;
-    return r;
+    return o;
 }
 
 // The keys of a menu (event=dtmf, with menu=NAME in the query string, as the menu's
 // <Gather onData> asked): the menu's choice for them. Anything it cannot follow (no
 // menu named, a menu the rules no longer have, keys the menu says nothing for) is
 // answered with no action, so that the call goes on as the account is set up.
-Response menu_answer(const Config& config, const std::string& query, const Form& form,
-                     std::vector<std::string>* trace, Response r) {
+Outcome menu_answer(const RuleSet& rules, const std::string& query, const Form& form, std::vector<std::string>* trace,
+                    Outcome o) {
+    CallRecord& r = o.call;
     const std::string* typed = form.field("dtmf");
     r.dtmf = typed ? *typed : std::string();
-    r.body = no_action(config);
+    o.http.body = rules.no_rule_xml;
     r.action = "none";
     Fields q;
     std::string err;
@@ -284,51 +181,52 @@ Response menu_answer(const Config& config, const std::string& query, const Form&
     for (const auto& [k, v] : q)
         if (k == "menu") r.menu = v;
     r.detail = (r.menu.empty() ? std::string() : "menu=" + r.menu + " ") + "dtmf=" + r.dtmf;
-    const Menu* m = r.menu.empty() ? nullptr : config.find_menu(r.menu);
+    const Menu* m = r.menu.empty() ? nullptr : rules.find_menu(r.menu);
     if (!m) {
         r.detail += r.menu.empty() ? "; no menu=NAME in the query string" : "; no such menu (any more)";
         if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
-        return r;
+        return o;
     }
     const MenuChoice* c = m->choose(r.dtmf);
     r.choice = !c ? "" : c == m->none.get() ? "none" : c == m->other.get() ? "other" : c->keys;
     if (!c) {
         r.detail += r.dtmf.empty() ? "; the menu has no 'none'" : "; the menu has no 'other'";
         if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
-        return r;
+        return o;
     }
     r.detail += " choice=" + r.choice;
     r.action = c->action_text;
-    r.body = c->answer.empty() ? no_action(config) : c->answer[0];
+    o.http.body = c->xml;
     if (trace)
         trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf + "' -> " +
                          r.choice + " (line " + std::to_string(c->line) + ") -> " + c->action_text);
-    return r;
+    return o;
 }
 
 // An answer or hangup event: taken note of, answered with <Response/>.
-void note_event(const Config& config, Form& form, std::vector<std::string>* trace, Response* r) {
-    if (r->event == "hangup") r->detail = "cause=" + form.value("cause");
-    if (r->event == "answer") {
-        r->detail = "user=" + form.value("user");
+void note_event(const RuleSet& rules, Form& form, std::vector<std::string>* trace, Outcome* o) {
+    CallRecord& r = o->call;
+    if (r.event == "hangup") r.detail = "cause=" + form.value("cause");
+    if (r.event == "answer") {
+        r.detail = "user=" + form.value("user");
         if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
             Number n;
             std::string err;
-            if (parse_number(*a, config.settings.country_code, false, &n, &err)) {
-                r->detail += " answeringNumber=" + n.text;
-                r->answering = n.text;
+            if (parse_number(*a, rules.settings.country_code, false, &n, &err)) {
+                r.detail += " answeringNumber=" + n.text;
+                r.answering = n.text;
             } else {
-                ignore(r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
+                ignore(&r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
             }
         }
     }
-    r->body = empty_answer();
-    r->action = "none";
-    if (trace) trace->push_back("event " + r->event + ": answered with <Response/>");
+    o->http.body = empty_response_xml();
+    r.action = "none";
+    if (trace) trace->push_back("event " + r.event + ": answered with <Response/>");
 }
 
 // The journal's record of an event answered 200.
-JournalEvent journal_event(const Response& r, const Fields& fields, const Form& form, std::int64_t now) {
+JournalEvent journal_event(const CallRecord& r, const Form& form, std::int64_t now) {
     JournalEvent e;
     e.time = now;
     auto add = [&](const char* k, const std::string& v) {
@@ -343,8 +241,7 @@ JournalEvent journal_event(const Response& r, const Fields& fields, const Form& 
         add("diversion", form.value("diversion"));
         add("rule", r.rule);
         add("action", r.action);
-        for (const auto& [k, v] : fields)
-            if (k == "user[]") e.users.push_back(v);
+        for (const std::string* u : form.all("user[]")) e.users.push_back(*u);
     } else if (r.event == "dtmf") {
         add("menu", r.menu);
         e.fields.emplace_back("dtmf", r.dtmf);
@@ -362,27 +259,25 @@ JournalEvent journal_event(const Response& r, const Fields& fields, const Form& 
 
 }  // namespace
 
-Response answer(const Config& config, std::string_view body, const BodyPlan& plan, std::int64_t now,
-                std::vector<std::string>* trace) {
+Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
+               std::vector<std::string>* trace) {
     Fields fields;
     Form form;
-    Response r;
+    Outcome o;
     std::string_view form_body;
-    if (!check_length(body, plan, &form_body, &r)) return r;
+    if (!check_length(body, plan, &form_body, &o)) return o;
+    CallRecord so_far;
     if (plan.check_signature) {
-        SignatureCheck sc = check_signature(*config.settings.signature_key, &plan.signature, form_body);
-        if (sc.result != SignatureCheck::Ok) {
-            r = error_response(403, "forbidden: " + sc.reason);
-            r.signature = sc.word();
-            return r;
+        std::string why;
+        if (!check_signature(*rules.settings.signature_key, &plan.signature, form_body, &why)) {
+            so_far.signature = "bad";
+            return error_outcome(403, "forbidden: " + why, so_far);
         }
-        r.signature = sc.word();
-        if (trace) trace->push_back("signature: verified with " + config.settings.signature_key_name);
+        so_far.signature = "ok";
+        if (trace) trace->push_back("signature: verified with " + rules.settings.signature_key_name);
     }
-    if (std::string sig = r.signature; !read_form(form_body, &fields, &form, &r, trace)) {
-        r.signature = sig;
-        return r;
-    }
+    if (!read_form(form_body, &fields, &form, &so_far, &o, trace)) return o;
+    CallRecord& r = so_far;
     r.event = form.field("event") ? form.value("event") : "newCall";
     r.call_id = form.value("callId");
     r.direction = form.value("direction");
@@ -391,63 +286,31 @@ Response answer(const Config& config, std::string_view body, const BodyPlan& pla
     bool known_event = false;
     for (const char* e : kEvents) known_event = known_event || r.event == e;
     if (!known_event) {
-        Response bad = error_response(400, "unknown event: expected newCall, answer, hangup or dtmf");
+        CallRecord bad;  // the log line names only the event (and the signature)
         bad.event = r.event;
         bad.signature = r.signature;
-        return bad;
+        return error_outcome(400, "unknown event: expected newCall, answer, hangup or dtmf", bad);
     }
-    r.status = 200;
-    r.content_type = kXml;
-    if (r.event == "newCall")
-        r = route(config, form, now, trace, std::move(r));
-    else if (r.event == "dtmf")
-        r = menu_answer(config, plan.query, form, trace, std::move(r));
+    o.call = std::move(so_far);
+    o.http.status = 200;
+    o.http.content_type = kXmlType;
+    if (o.call.event == "newCall")
+        o = route(rules, form, now, trace, std::move(o));
+    else if (o.call.event == "dtmf")
+        o = menu_answer(rules, plan.query, form, trace, std::move(o));
     else
-        note_event(config, form, trace, &r);
-    if (r.status == 200 && !config.settings.journal.empty()) r.journal = journal_line(journal_event(r, fields, form, now));
-    return r;
+        note_event(rules, form, trace, &o);
+    if (o.http.status == 200 && !rules.settings.journal.empty())
+        o.journal = journal_line(journal_event(o.call, form, now));
+    return o;
 }
 
-Response handle(const Config& config, const HttpHead& head, std::string_view body, std::int64_t now,
-                std::vector<std::string>* trace) {
+Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
+               std::vector<std::string>* trace) {
     BodyPlan plan;
-    Response r;
-    if (!check_head(config, head, &plan, &r)) return r;
-    return answer(config, body, plan, now, trace);
-}
-
-std::string request_log_line(const Response& r, double millis) {
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.3fms", millis);
-    std::string line = "status=" + std::to_string(r.status);
-    auto add = [&](const char* key, const std::string& v, bool always) {
-        if (v.empty() && !always) return;
-        line += ' ';
-        line += key;
-        line += '=';
-        line += log_value(v);
-    };
-    add("event", r.event, false);
-    add("direction", r.direction, false);
-    add("from", r.from, false);
-    add("to", r.to, false);
-    add("callId", r.call_id, false);
-    add("rule", r.rule, false);
-    add("action", r.action, false);
-    add("signature", r.signature, false);
-    add("ignored", r.ignored, false);
-    if (r.status != 200)
-        add("error", r.detail, true);
-    else
-        add("detail", r.detail, false);
-    line += " time=";
-    line += ms;
-    return line;
-}
-
-void log_request(const Response& r, double millis, const std::vector<std::string>& trace) {
-    for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
-    log_line(r.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(r, millis));
+    Outcome o;
+    if (!check_head(rules, head, &plan, &o)) return o;
+    return answer(rules, body, plan, now, trace);
 }
 
 }  // namespace cr

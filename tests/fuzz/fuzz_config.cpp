@@ -1,12 +1,14 @@
 // libFuzzer driver: the rule file loader (inih, sections, keys, numbers, actions,
-// hours, list files). The input is loaded as the text of a rule file (load_config_text)
-// named as if it stood in a private folder, beside a small list file "list.txt" that it
-// may name (written once). Properties checked:
-// - load_config_text returns a config, or no config and at least one error;
+// hours, list files, the XML of the answers). The input is loaded as the text of a rule
+// file (load_rule_set_text) named as if it stood in a private folder, beside a small
+// list file "list.txt" that it may name (written once). Properties checked:
+// - load_rule_set_text returns rules, or no rules and at least one error;
 // - every error starts with "FILE:" (the rule file, or a list file by its path) and holds no newline;
-// - a loaded config has at least one rule, each with at least one step (the loader
-//   builds no answer: that is the rules layer's, load_rules).
+// - loaded rules have at least one rule, each with at least one step, and the XML the
+//   loader built: each rule's split once for every `$to` it dials, each menu's and each
+//   menu entry's, and the answer when no rule matches, each an XML document.
 #include <sys/stat.h>
+
 #include <unistd.h>
 
 #include <cstdint>
@@ -16,7 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/load.h"
 #include "rules/model.h"
+#include "rules/xml.h"
 
 namespace {
 
@@ -26,6 +30,8 @@ void fail(const char* what, const std::string& detail = {}) {
     std::fprintf(stderr, "property violated: %s %s\n", what, detail.c_str());
     std::abort();
 }
+
+bool is_xml(const std::string& doc) { return doc.rfind("<?xml", 0) == 0; }
 
 void write_file(const std::string& path, const void* data, std::size_t n) {
     FILE* f = std::fopen(path.c_str(), "wb");
@@ -42,6 +48,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     g_dir = dir;
     g_ini = g_dir + "/rules.ini";  // never written: the name the input is loaded under
     g_list = g_dir + "/list.txt";
+    cr::xml_init();
     const char list[] = "# a list\n4915112345678\n+49 170 1234567\n4930*\n";
     write_file(g_list, list, sizeof list - 1);
     std::atexit([] {
@@ -54,14 +61,29 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);
     std::vector<std::string> errors;
-    std::shared_ptr<const cr::Config> c = cr::load_config_text(g_ini, text, &errors);
+    std::shared_ptr<const cr::RuleSet> c = cr::load_rule_set_text(g_ini, text, &errors);
     if (c) {
-        if (!errors.empty()) fail("config and errors both");
-        if (c->rules.empty()) fail("config without rules");
-        for (const cr::Rule& r : c->rules)
+        if (!errors.empty()) fail("rules and errors both");
+        if (c->rules.empty()) fail("rules without a rule");
+        if (!is_xml(c->no_rule_xml)) fail("no XML for when no rule matches");
+        for (const cr::Rule& r : c->rules) {
             if (r.steps.empty()) fail("rule without a step");
+            std::size_t tos = 0;
+            for (const cr::Step& st : r.steps)
+                for (const std::string& n : st.numbers) tos += n == "$to";
+            if (r.xml_parts.size() != tos + 1) fail("rule's XML not split once for every $to", r.name);
+            if (!is_xml(r.xml_parts.front())) fail("rule without its XML", r.name);
+            if (r.dials_to != (tos > 0)) fail("dials_to and the $to dialled differ", r.name);
+        }
+        for (const auto& m : c->menus) {
+            if (!is_xml(m->xml)) fail("menu without its XML", m->name);
+            for (const cr::MenuChoice& k : m->keys)
+                if (!is_xml(k.xml)) fail("menu entry without its XML", m->name + " " + k.keys);
+            if (m->none && !is_xml(m->none->xml)) fail("menu's none without its XML", m->name);
+            if (m->other && !is_xml(m->other->xml)) fail("menu's other without its XML", m->name);
+        }
     } else {
-        if (errors.empty()) fail("no config and no error");
+        if (errors.empty()) fail("no rules and no error");
         for (const std::string& e : errors) {
             if (e.rfind(g_ini + ":", 0) != 0 && e.rfind("/", 0) != 0) fail("error without FILE:", e);
             if (e.find('\n') != std::string::npos) fail("error holds a newline", e);

@@ -1,5 +1,5 @@
-// libFuzzer driver: the FastCGI engine's record reader and writer (src/fastcgi.h)
-// with the real responder (src/responder.h) on a fixed rule file: the input is
+// libFuzzer driver: the FastCGI engine's record reader and writer (src/fastcgi/protocol.h)
+// with the real responder (src/fastcgi/responder.h) on a fixed rule file: the input is
 // what a web server (or anyone who can reach the socket) sends on one connection.
 // The first byte picks a piece size; the rest is the byte stream. Properties
 // checked beyond "no crash, no sanitizer report, no leak":
@@ -17,12 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "rules/xml.h"
+#include "base/log.h"
+#include "fastcgi/protocol.h"
+#include "fastcgi/responder.h"
 #include "fixed_rules.h"
 #include "rules/model.h"
-#include "fastcgi/protocol.h"
-#include "base/log.h"
-#include "fastcgi/responder.h"
 
 namespace {
 
@@ -44,7 +43,7 @@ action = dial $to
 action = voicemail
 )";
 
-std::shared_ptr<const cr::Config> g_config;
+std::shared_ptr<const cr::RuleSet> g_rules;
 
 void fail(const char* what) {
     std::fprintf(stderr, "property violated: %s\n", what);
@@ -76,14 +75,15 @@ std::vector<Rec> check_records(const std::string& out) {
 }
 
 struct Run {
-    cr::Responder responder{[] { return g_config; }};
+    // The rules have no journal: no writer.
+    cr::Responder responder{[] { return g_rules; }, nullptr};
     cr::fcgi::Connection conn{&responder, cr::fcgi::Limits{}};
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    g_config = fuzz::load_fixed_rules(kRules, sizeof kRules - 1);
+    g_rules = fuzz::load_fixed_rules(kRules, sizeof kRules - 1);
     cr::log_set_level(cr::LogLevel::Error);  // one line per request would drown the fuzzer
     return 0;
 }

@@ -18,13 +18,14 @@
 #include <string>
 #include <vector>
 
-#include "rules/xml.h"
-#include "fixed_rules.h"
-#include "rules/model.h"
-#include "webhook/form.h"
-#include "journal/journal.h"
 #include "base/log.h"
+#include "fixed_rules.h"
+#include "journal/journal.h"
+#include "rules/model.h"
 #include "webhook/answer.h"
+#include "webhook/form.h"
+#include "webhook/head.h"
+#include "webhook/outcome.h"
 
 namespace {
 
@@ -72,7 +73,7 @@ action = menu main
 action = play https://example.com/x.wav then voicemail
 )";
 
-std::shared_ptr<const cr::Config> g_config, g_signed;
+std::shared_ptr<const cr::RuleSet> g_rules, g_signed;
 
 void fail(const char* what) {
     std::fprintf(stderr, "property violated: %s\n", what);
@@ -86,7 +87,7 @@ void check_journal(const std::string& line) {
     if (cr::journal_line(e) != line) fail("a journal line reads back as another");
 }
 
-void check_log_line(const cr::Response& r) {
+void check_log_line(const cr::Outcome& r) {
     std::string line = cr::request_log_line(r, 0.5);
     for (char c : line)
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
@@ -96,7 +97,7 @@ void check_log_line(const cr::Response& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    g_config = fuzz::load_fixed_rules(kRules, sizeof kRules - 1);
+    g_rules = fuzz::load_fixed_rules(kRules, sizeof kRules - 1);
     std::string signed_rules = kRules;
     signed_rules.replace(signed_rules.find("[settings]\n"), 11, "[settings]\nsignature = require\n");
     g_signed = fuzz::load_fixed_rules(signed_rules.data(), signed_rules.size());
@@ -131,13 +132,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     head.content_length = std::to_string(body.size());
     head.query = head.content_type;  // "menu=main" as a first line walks the menus
     std::vector<std::string> trace;
-    cr::Response r = cr::handle(*g_config, head, body, 1764230400 + static_cast<std::int64_t>(size) * 3600, &trace);
-    if (r.status == 200) {
-        if (r.content_type != "application/xml; charset=UTF-8" || r.body.rfind("<?xml", 0) != 0)
-            fail("200 without XML");
+    cr::Outcome r = cr::handle(*g_rules, head, body, 1764230400 + static_cast<std::int64_t>(size) * 3600, &trace);
+    if (r.http.status == 200) {
+        if (r.http.content_type != cr::kXmlType || r.http.body.rfind("<?xml", 0) != 0) fail("200 without XML");
     } else {
-        if (r.status < 400 || r.status > 499) fail("status neither 200 nor 4xx");
-        if (r.body.empty() || r.body.find('\n') != r.body.size() - 1) fail("error answer not one line");
+        if (r.http.status < 400 || r.http.status > 499) fail("status neither 200 nor 4xx");
+        if (r.http.content_type != cr::kTextType) fail("error answer not text/plain");
+        if (r.http.body.empty() || r.http.body.find('\n') != r.http.body.size() - 1) fail("error answer not one line");
     }
     check_log_line(r);
     check_journal(r.journal);
@@ -147,9 +148,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The same request with the first line as its X-Sipgate-Signature header.
     head.has_signature = true;
     head.signature = std::string(in.substr(0, std::min(in.find('\n'), in.size())));
-    cr::Response s = cr::handle(*g_signed, head, body, 0, nullptr);
-    if (s.status == 200) fail("a forged signature answered 200");
-    if (s.status == 403 && s.signature != "bad" && s.signature != "missing") fail("a 403 without its signature word");
+    cr::Outcome s = cr::handle(*g_signed, head, body, 0, nullptr);
+    if (s.http.status == 200) fail("a forged signature answered 200");
+    if (s.http.status == 403 && s.call.signature != "bad" && s.call.signature != "missing")
+        fail("a 403 without its signature word");
     check_log_line(s);
     for (const std::string& t : trace) {
         std::string safe = cr::log_text(t);

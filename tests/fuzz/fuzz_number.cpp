@@ -44,14 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         pos = nl + 1;
     }
 
-    std::string err;
-    std::string d = cr::normalise_digits(lines[0], cc, &err);
-    if (d.empty()) {
+    std::string err, d;
+    if (!cr::normalise_digits(lines[0], cc, &d, &err)) {
         if (err.empty()) fail("normalise_digits failed without a message");
+        if (!d.empty()) fail("normalise_digits failed but gave digits");
     } else {
         if (d.size() > 20 || !all_digits(d)) fail("normalised number not 1 to 20 digits");
-        std::string err2;
-        if (cr::normalise_digits(d, cc, &err2) != d && d[0] != '0') fail("normalising is not idempotent");
+        std::string err2, again;
+        if ((!cr::normalise_digits(d, cc, &again, &err2) || again != d) && d[0] != '0')
+            fail("normalising is not idempotent");
     }
 
     cr::Number n;

@@ -1,10 +1,10 @@
 // What the unit tests share, out of line: an operator new that counts allocations and
 // fails one when asked (support.h).
+#include "support.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
-
-#include "support.h"
 
 // Counts heap allocations while g_count_allocations is set, to prove the hot path makes
 // none; and fails one when asked (test::fail_allocation, support.h).

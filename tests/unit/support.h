@@ -2,8 +2,9 @@
 #pragma once
 #include <doctest/doctest.h>
 
-#include <ftw.h>
 #include <sys/stat.h>
+
+#include <ftw.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,7 +15,9 @@
 #include <vector>
 
 #include "base/civil.h"
+#include "base/file.h"
 #include "rules/decide.h"
+#include "rules/load.h"
 #include "rules/model.h"
 #include "rules/xml.h"
 #include "time/hours.h"
@@ -32,6 +35,12 @@ inline cr::LocalTime at(int y, int mo, int d, int h, int mi) {
     t.minute = mi;
     t.wday = cr::weekday_from_days(cr::days_from_civil(y, mo, d));
     return t;
+}
+
+// Loads a time zone as the loader does; the cause's kind (transient or not) is not asked.
+inline bool load_zone(cr::TimeZone* tz, const std::string& name, std::string* err) {
+    bool transient = false;
+    return tz->load(name, err, &transient);
 }
 
 // Counts the allocations through operator new while on (to prove a path makes none).
@@ -74,8 +83,9 @@ public:
         path_ = made;
     }
     ~TempDir() {
-        ::nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
-               FTW_DEPTH | FTW_PHYS);
+        ::nftw(
+            path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
+            FTW_DEPTH | FTW_PHYS);
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
@@ -103,23 +113,23 @@ private:
 };
 
 // A rule file written to a temporary directory and loaded with its answers built, as
-// the server loads it (load_rules); it must load.
+// the server loads it (load_rule_set); it must load.
 class Rules {
 public:
     explicit Rules(const std::string& ini) {
-        cr::answer_init();
+        cr::xml_init();
         std::vector<std::string> errors;
-        config_ = cr::load_rules(dir_.write("rules.ini", ini), &errors);
+        rules_ = cr::load_rule_set(dir_.write("rules.ini", ini), &errors);
         std::string all;
         for (const std::string& e : errors) all += e + "\n";
-        REQUIRE_MESSAGE(config_ != nullptr, all);
+        REQUIRE_MESSAGE(rules_ != nullptr, all);
     }
-    const cr::Config& operator*() const { return *config_; }
-    const cr::Config* operator->() const { return config_.get(); }
+    const cr::RuleSet& operator*() const { return *rules_; }
+    const cr::RuleSet* operator->() const { return rules_.get(); }
 
 private:
     TempDir dir_;
-    std::shared_ptr<const cr::Config> config_;
+    std::shared_ptr<const cr::RuleSet> rules_;
 };
 
 // The rule file of the tests where memory runs out while loading (beside kMemoryList
@@ -147,33 +157,34 @@ from = 4930*
 action = reject busy
 )";
 
-// Loads the rule file `ini` (naming the list file `list`) with `load` (as load_config is
-// called) while the n-th allocation fails, for n = 1, 2, ... until it loads. Checks each
-// refusal: as passing, the files tried each with a stamp, the one line "FILE: cannot
-// load: out of memory" (none only when not even that line could be made); and that
-// the list file read before memory ran out stays watched. Returns the config loaded.
+// Loads the rule file `ini` (naming the list file `list`) with `load` (as load_rule_set
+// is called) while the n-th allocation fails, for n = 1, 2, ... until it loads. Checks
+// each refusal: as transient, the files tried each with a stamp, the one line "FILE:
+// cannot load: out of memory" (none only when not even that line could be made); and
+// that the list file read before memory ran out stays watched. Returns the rules loaded.
 template <typename Load>
-std::shared_ptr<const cr::Config> load_as_memory_runs_out(Load load, const std::string& ini, const std::string& list) {
+std::shared_ptr<const cr::RuleSet> load_as_memory_runs_out(Load load, const std::string& ini, const std::string& list) {
     long refused = 0, with_list = 0, words = 0;
-    std::shared_ptr<const cr::Config> c;
+    std::shared_ptr<const cr::RuleSet> c;
     for (long n = 1; n < 100000 && !c; ++n) {
         std::vector<std::string> errors;
-        cr::LoadInfo info;
+        cr::LoadReport report;
         fail_allocation(n);
-        c = load(ini, &errors, &info);
+        c = load(ini, &errors, &report);
         fail_allocation(0);
         if (c) {
             CHECK(errors.empty());
             break;
         }
         ++refused;
-        CHECK(info.passing);
-        CHECK(info.files.size() == info.stamps.size());
-        if (info.files.size() == 2 && info.files[1] == list && info.stamps[1] == cr::file_stamp(list)) ++with_list;
+        CHECK(report.transient);
+        CHECK(report.files.size() == report.stamps.size());
+        if (report.files.size() == 2 && report.files[1] == list && report.stamps[1] == cr::file_stamp(list))
+            ++with_list;
         if (errors.empty()) {
             // Only the line itself and its room could not be had (made before loading).
             CHECK(n <= 3);
-            CHECK(info.files.empty());
+            CHECK(report.files.empty());
             continue;
         }
         ++words;

@@ -10,7 +10,7 @@ TEST_CASE("calendar helpers") {
     CHECK(cr::days_from_civil(1970, 1, 1) == 0);
     CHECK(cr::days_from_civil(2000, 3, 1) == 11017);
     CHECK(cr::days_from_civil(1969, 12, 31) == -1);
-    CHECK(cr::weekday_from_days(0) == 4);                               // Thursday
+    CHECK(cr::weekday_from_days(0) == 4);                                 // Thursday
     CHECK(cr::weekday_from_days(cr::days_from_civil(2026, 3, 29)) == 0);  // Sunday
     CHECK(cr::weekday_from_days(-1) == 3);
     for (std::int64_t d = -800000; d <= 800000; d += 97) {
@@ -36,12 +36,14 @@ TEST_CASE("UTC stamps: written as the log line and the journal write them, read 
     std::int64_t t = 0;
     CHECK(cr::parse_utc_stamp("2024-02-29T12:00:00Z", &t));
     CHECK(t == 1709208000);
-    for (const char* bad : {"2026-02-29T12:00:00Z", "2026-11-30T24:00:00Z", "2026-13-01T00:00:00Z",
-                            "2026-11-30 09:15:02Z", "2026-11-30T09:15:02", "2026-11-30T09:15:02+01", "",
-                            "2026-11-30T09:15:02Zx", "2026-11-30T09:15:60Z",
-                            // What sscanf's %d read: a sign, a space.
-                            "2026-01-01T-1:00:00Z", "+026-01-01T10:00:00Z", "-026-01-01T10:00:00Z", " 2026-1-01T10:00:00Z",
-                            "2026-01-01T 1:00:00Z", "2026-01-+1T10:00:00Z", "2026-01-01T10:-0:00Z", "2026-01-01T10:00:+0Z"})
+    for (const char* bad :
+         {"2026-02-29T12:00:00Z", "2026-11-30T24:00:00Z", "2026-13-01T00:00:00Z", "2026-11-30 09:15:02Z",
+          "2026-11-30T09:15:02", "2026-11-30T09:15:02+01", "", "2026-11-30T09:15:02Zx", "2026-11-30T09:15:61Z",
+          // What sscanf's %d read: a sign, a space.
+          "2026-01-01T-1:00:00Z", "+026-01-01T10:00:00Z", "-026-01-01T10:00:00Z", " 2026-1-01T10:00:00Z",
+          "2026-01-01T 1:00:00Z", "2026-01-+1T10:00:00Z", "2026-01-01T10:-0:00Z", "2026-01-01T10:00:+0Z"})
         CHECK_MESSAGE(!cr::parse_utc_stamp(bad, &t), bad);
-    CHECK(t == 1709208000);  // left alone by every refusal
+    CHECK(t == 1709208000);                                    // left alone by every refusal
+    REQUIRE(cr::parse_utc_stamp("2016-12-31T23:59:60Z", &t));  // a leap second
+    CHECK(t == 1483228800);
 }

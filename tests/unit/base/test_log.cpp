@@ -14,9 +14,9 @@ TEST_CASE("log_text escapes what is not printable ASCII") {
     CHECK(cr::log_text(std::string("a\0b", 3)) == "a\\x00b");
     CHECK(cr::log_text("\x1b[31mred") == "\\x1b[31mred");
     CHECK(cr::log_text("back\\slash") == "back\\\\slash");
-    CHECK(cr::log_text("\\x0a") == "\\\\x0a");   // cannot pass for an escaped newline
+    CHECK(cr::log_text("\\x0a") == "\\\\x0a");  // cannot pass for an escaped newline
     CHECK(cr::log_text("M\xc3\xbcller") == "M\\xc3\\xbcller");
-    CHECK(cr::log_text("\xff\xfe\xc3") == "\\xff\\xfe\\xc3");   // invalid UTF-8
+    CHECK(cr::log_text("\xff\xfe\xc3") == "\\xff\\xfe\\xc3");  // invalid UTF-8
     CHECK(cr::log_text("") == "");
     CHECK(cr::log_text(std::string(1000, 'a')) == std::string(1000, 'a'));
     CHECK(cr::log_text(std::string(1001, 'a')) == std::string(1000, 'a') + "...");

@@ -5,6 +5,7 @@
 
 #include "base/civil.h"
 #include "cli/at.h"
+#include "support.h"
 #include "time/tz.h"
 
 using cr::TimeZone;
@@ -20,7 +21,7 @@ std::int64_t utc(int y, int mo, int d, int h, int mi) {
 TEST_CASE("--at") {
     TimeZone berlin;
     std::string err;
-    REQUIRE(berlin.load("Europe/Berlin", &err));
+    REQUIRE(test::load_zone(&berlin, "Europe/Berlin", &err));
     std::int64_t t = 0;
     REQUIRE(cr::parse_at("2026-11-27 09:30", berlin, &t, &err));
     CHECK(t == utc(2026, 11, 27, 8, 30));
@@ -45,14 +46,14 @@ TEST_CASE("--at") {
     CHECK(berlin.to_local(t).utc_offset == 7200);
 
     TimeZone ny;
-    REQUIRE(ny.load("America/New_York", &err));
+    REQUIRE(test::load_zone(&ny, "America/New_York", &err));
     REQUIRE(cr::parse_at("2026-11-27 09:30", ny, &t, &err));
     CHECK(t == utc(2026, 11, 27, 14, 30));
 
-    for (const char* bad : {"", "now", "2026-02-30 10:00", "2026-11-27 25:00", "2026-11-27 10:60", "2026-11-27",
-                            "2026-11-27 9:30", "2026/11/27 09:30", "2026-11-27T09:30+1", "2026-11-27T09:30+01:",
-                            "2026-11-27T09:30+24:00", "2026-11-27T09:30 CET", "2026-11-27 09:30:60",
-                            "2026-11-27 09:30:5", "2026-11-27X09:30"}) {
+    for (const char* bad :
+         {"", "now", "2026-02-30 10:00", "2026-11-27 25:00", "2026-11-27 10:60", "2026-11-27", "2026-11-27 9:30",
+          "2026/11/27 09:30", "2026-11-27T09:30+1", "2026-11-27T09:30+01:", "2026-11-27T09:30+24:00",
+          "2026-11-27T09:30 CET", "2026-11-27 09:30:60", "2026-11-27 09:30:5", "2026-11-27X09:30"}) {
         CAPTURE(bad);
         err.clear();
         CHECK_FALSE(cr::parse_at(bad, berlin, &t, &err));

@@ -1,14 +1,14 @@
 // --week: the call it shows, the day notes, DST minutes, the spans and the page's escaping.
-#include "support.h"
-
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "rules/xml.h"
-#include "rules/decide.h"
 #include "base/civil.h"
 #include "cli/week.h"
+#include "rules/decide.h"
+#include "rules/load.h"
+#include "rules/xml.h"
+#include "support.h"
 
 using test::at;
 
@@ -45,15 +45,14 @@ from = *
 action = play https://example.com/closed.wav?a=1&b=2 then hangup
 )";
 
-std::shared_ptr<const cr::Config> load(const std::string& text) {
-    cr::answer_init();
+std::shared_ptr<const cr::RuleSet> load(const std::string& text) {
+    cr::xml_init();
     std::vector<std::string> errors;
-    auto c = cr::load_rules_text("week.ini", text, &errors);
+    auto c = cr::load_rule_set_text("week.ini", text, &errors);
     INFO((errors.empty() ? std::string() : errors[0]));
     REQUIRE(static_cast<bool>(c));
     return c;
 }
-
 
 const std::string& name_at(const cr::WeekDay& d, int minute) {
     static const std::string none = "none";
@@ -94,7 +93,7 @@ TEST_CASE("week: the day note of an [hours] explanation") {
 TEST_CASE("week: wall-clock minutes skipped and repeated by DST in Europe/Berlin") {
     cr::TimeZone tz;
     std::string err;
-    REQUIRE(tz.load("Europe/Berlin", &err));
+    REQUIRE(test::load_zone(&tz, "Europe/Berlin", &err));
     const auto spring = cr::minute_counts(tz, cr::days_from_civil(2027, 3, 28));
     const auto autumn = cr::minute_counts(tz, cr::days_from_civil(2026, 10, 25));
     const auto plain = cr::minute_counts(tz, cr::days_from_civil(2026, 12, 21));
@@ -145,8 +144,9 @@ TEST_CASE("week: spans, rows, notes and rules of a week with a closed day, holid
 }
 
 TEST_CASE("week: DST days have skipped and repeated spans") {
-    auto c = load("[settings]\ntimezone = Europe/Berlin\n[hours night]\nsun = 02:30-03:00\n"
-                  "[rule night]\nwhen = night\naction = reject\n[rule other]\naction = voicemail\n");
+    auto c = load(
+        "[settings]\ntimezone = Europe/Berlin\n[hours night]\nsun = 02:30-03:00\n"
+        "[rule night]\nwhen = night\naction = reject\n[rule other]\naction = voicemail\n");
     const cr::Week spring = cr::build_week(*c, cr::days_from_civil(2027, 3, 28), 1, 4);
     const cr::WeekDay& d = spring.days[0];
     REQUIRE(d.spans.size() == 3);

@@ -137,8 +137,15 @@ TEST_CASE("fastcgi: name-value pairs with 1- and 4-byte lengths, and ones that o
     REQUIRE(ps.size() == 2);
     CHECK(ps[1].second.size() == 300);
     // Lengths near 2^31 (libfcgi asserted after a failed malloc on these) are an overrun, not an allocation.
-    for (std::string bad : {std::string("\xff\xff\xff\xfe\xff\xff\xff\xfe" "ab", 10),
-                            std::string("\xff\xff\xff\xf0\x00\x00\x00\x20" "ab", 10), std::string("\x05\x01" "ab", 4),
+    for (std::string bad : {std::string("\xff\xff\xff\xfe\xff\xff\xff\xfe"
+                                        "ab",
+                                        10),
+                            std::string("\xff\xff\xff\xf0\x00\x00\x00\x20"
+                                        "ab",
+                                        10),
+                            std::string("\x05\x01"
+                                        "ab",
+                                        4),
                             std::string("\x80\x00", 2), std::string("\x01", 1)}) {
         CHECK_FALSE(fcgi::parse_pairs(bad, &ps, &err));
         CHECK(ps.empty());
@@ -339,7 +346,10 @@ TEST_CASE("fastcgi: protocol errors close the connection, with a reason") {
     fcgi::put_records(&in, fcgi::kParams, 1, pairs);
     CHECK(fed(in) == "params longer than 64 KiB");
     in = begin(1);
-    fcgi::put_records(&in, fcgi::kParams, 1, std::string("\xff\xff\xff\xfe\xff\xff\xff\xfe" "ab", 10));
+    fcgi::put_records(&in, fcgi::kParams, 1,
+                      std::string("\xff\xff\xff\xfe\xff\xff\xff\xfe"
+                                  "ab",
+                                  10));
     fcgi::put_records(&in, fcgi::kParams, 1, {});
     CHECK(fed(in).rfind("bad params: ", 0) == 0);
     in = begin(1);

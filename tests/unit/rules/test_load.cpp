@@ -1,17 +1,19 @@
 // The rule file loader: every error with its FILE:LINE, and the files that load (callrouter.ini(5)).
 #include <doctest/doctest.h>
 
-
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/file.h"
+#include "rules/load.h"
 #include "rules/model.h"
+#include "rules/xml.h"
 #include "support.h"
 
-using cr::Config;
 using cr::Number;
 using cr::NumberKind;
+using cr::RuleSet;
 using cr::Step;
 
 namespace {
@@ -25,11 +27,12 @@ std::string lines(const std::vector<std::string>& v) {
     return out;
 }
 
-// The errors of loading `ini` (written as rules.ini); the config must be refused.
+// The errors of loading `ini` (written as rules.ini); the rules must be refused.
 std::vector<std::string> errors_of(const TempDir& dir, const std::string& ini) {
+    cr::xml_init();
     std::string path = dir.write("rules.ini", ini);
     std::vector<std::string> errors;
-    std::shared_ptr<const Config> c = cr::load_config(path, &errors);
+    std::shared_ptr<const RuleSet> c = cr::load_rule_set(path, &errors);
     CHECK(c == nullptr);
     CHECK_FALSE(errors.empty());
     return errors;
@@ -42,9 +45,10 @@ void one_error(const std::string& ini, const std::string& expected) {
     CHECK(lines(errors) == dir.path() + "/rules.ini:" + expected + "\n");
 }
 
-std::shared_ptr<const Config> load_ok(const std::string& path) {
+std::shared_ptr<const RuleSet> load_ok(const std::string& path) {
+    cr::xml_init();
     std::vector<std::string> errors;
-    std::shared_ptr<const Config> c = cr::load_config(path, &errors);
+    std::shared_ptr<const RuleSet> c = cr::load_rule_set(path, &errors);
     std::string all;
     for (const std::string& e : errors) all += e + "\n";
     CHECK_MESSAGE(errors.empty(), all);
@@ -62,8 +66,9 @@ const char* const kRule = "[rule last]\naction = hangup\n";
 TEST_CASE("config errors: national numbers need country_code") {
     // The same file with country_code loads.
     TempDir dir;
-    auto c = load_ok(dir.write("rules.ini", "[settings]\ncountry_code = 49\n[rule a]\nfrom = 030 123456\n"
-                                            "action = dial 030123457\ncaller_id = 030123458\n"));
+    auto c = load_ok(dir.write("rules.ini",
+                               "[settings]\ncountry_code = 49\n[rule a]\nfrom = 030 123456\n"
+                               "action = dial 030123457\ncaller_id = 030123458\n"));
     REQUIRE(c->rules.size() == 1);
     CHECK(c->rules[0].from->matches(digits("4930123456")));
     REQUIRE(c->rules[0].steps.size() == 1);
@@ -97,19 +102,17 @@ TEST_CASE("config errors: lexical problems") {
         TempDir dir;
         auto errors = errors_of(dir, "[rule a]\naction = dial 4930123456\ncaller_id = 4930123456\n  4930123457\n");
         const std::string f = dir.path() + "/rules.ini:";
-        CHECK(lines(errors) == lines({
-                            f + "3: the value of 'caller_id' goes on over an indented line; only lists may",
-                            f + "3: caller_id: '4930123456\\x0a4930123457': not a number"}));
+        CHECK(lines(errors) == lines({f + "3: the value of 'caller_id' goes on over an indented line; only lists may",
+                                      f + "3: caller_id: '4930123456\\x0a4930123457': not a number"}));
     }
 }
 
 TEST_CASE("config errors: the indented action is a continuation trap") {
     TempDir dir;
     auto errors = errors_of(dir, "[rule a]\nfrom = 4930123456,\n  4930123457\n    action = reject\n");
-    CHECK(lines(errors) == lines({
-                        dir.path() + "/rules.ini:1: [rule a] has no 'action'",
-                        dir.path() + "/rules.ini:4: indented line continues the value of 'from'; remove the "
-                                     "indentation to start a new key"}));
+    CHECK(lines(errors) == lines({dir.path() + "/rules.ini:1: [rule a] has no 'action'",
+                                  dir.path() + "/rules.ini:4: indented line continues the value of 'from'; remove the "
+                                               "indentation to start a new key"}));
 }
 
 TEST_CASE("config: the example of callrouter.ini(5) loads") {
@@ -241,7 +244,7 @@ caller_id = 492111234567
     CHECK(out.dials_to);
     REQUIRE(out.steps.size() == 1);
     CHECK(out.steps[0].numbers == std::vector<std::string>{"$to"});
-    CHECK(out.answer.empty());  // built by the rules layer: test_answer.cpp, "load_rules"
+    CHECK(out.xml_parts.size() == 2);  // the one loader builds the XML too, split where `to` goes
 }
 
 TEST_CASE("config: continuation lines, inline comments, '!' hours") {
@@ -297,11 +300,14 @@ TEST_CASE("config: a list file is relative to the INI file's directory, with # c
               "anonymous\n"
               "#4911111111\n"
               "123456e0\n"
-              "0049 211 777");   // no newline at the end
+              "0049 211 777");  // no newline at the end
     std::string abs_list = dir.write("abs.txt", "4912345\n");
-    std::string path = dir.write("etc/rules.ini", "[list spam]\nfile = lists/spam.txt\n"
-                                                  "[list abs]\nfile = " + abs_list + "\n"
-                                                  "[rule spam]\nfrom = @spam, @abs\naction = reject\n");
+    std::string path = dir.write("etc/rules.ini",
+                                 "[list spam]\nfile = lists/spam.txt\n"
+                                 "[list abs]\nfile = " +
+                                     abs_list +
+                                     "\n"
+                                     "[rule spam]\nfrom = @spam, @abs\naction = reject\n");
     auto c = load_ok(path);
     CHECK(c->files == std::vector<std::string>{path, dir.path() + "/etc/lists/spam.txt", abs_list});
     const cr::List* spam = c->find_list("spam");
@@ -324,7 +330,7 @@ TEST_CASE("config: a list file is relative to the INI file's directory, with # c
     REQUIRE(::getcwd(cwd, sizeof cwd) != nullptr);
     REQUIRE(::chdir(dir.path().c_str()) == 0);
     std::vector<std::string> errors;
-    auto rel = cr::load_config("etc/rules.ini", &errors);
+    auto rel = cr::load_rule_set("etc/rules.ini", &errors);
     REQUIRE(::chdir(cwd) == 0);
     CHECK(errors.empty());
     REQUIRE(rel != nullptr);
@@ -342,24 +348,28 @@ TEST_CASE("config: settings defaults, a BOM and CRLF line ends") {
     REQUIRE(c->rules.size() == 1);
     CHECK(c->rules[0].action_text == "hangup");
 
-    auto d = load_ok(dir.write("rules.ini", "[settings]\ncountry_code = +1\nmax_body = 64\nlog = debug\n"
-                                            "[rule a]\naction = hangup\n"));
+    auto d = load_ok(dir.write("rules.ini",
+                               "[settings]\ncountry_code = +1\nmax_body = 64\nlog = debug\n"
+                               "[rule a]\naction = hangup\n"));
     CHECK(d->settings.country_code == "1");
     CHECK(d->settings.max_body == 64);
     CHECK(d->settings.log == cr::LogLevel::Debug);
-    auto e = load_ok(dir.write("rules.ini", "[settings]\nmax_body = 1048576\nlog = error\n[rule a]\naction = hangup\n"));
+    auto e =
+        load_ok(dir.write("rules.ini", "[settings]\nmax_body = 1048576\nlog = error\n[rule a]\naction = hangup\n"));
     CHECK(e->settings.max_body == 1048576);
     CHECK(e->settings.log == cr::LogLevel::Error);
 }
 
-TEST_CASE("load_config: the files read or tried, each with the stamp of the version read") {
+TEST_CASE("load_rule_set: the files read or tried, each with the stamp of the version read") {
     test::TempDir dir;
     std::string list = dir.write("team.txt", "4921112345\n");
-    std::string ini = dir.write("rules.ini", "[list team]\nfile = team.txt\n[list gone]\nfile = gone.txt\n"
-                                             "[rule a]\nfrom = @team, @gone\naction = hangup\n");
+    std::string ini = dir.write("rules.ini",
+                                "[list team]\nfile = team.txt\n[list gone]\nfile = gone.txt\n"
+                                "[rule a]\nfrom = @team, @gone\naction = hangup\n");
+    cr::xml_init();
     std::vector<std::string> errors;
-    cr::LoadInfo info;
-    CHECK(cr::load_config(ini, &errors, &info) == nullptr);
+    cr::LoadReport info;
+    CHECK(cr::load_rule_set(ini, &errors, &info) == nullptr);
     REQUIRE(info.files.size() == 3);
     REQUIRE(info.stamps.size() == 3);
     CHECK(info.files[0] == ini);
@@ -369,59 +379,82 @@ TEST_CASE("load_config: the files read or tried, each with the stamp of the vers
     CHECK(info.stamps[1] == cr::file_stamp(list));
     CHECK(info.stamps[1].exists);
     CHECK_FALSE(info.stamps[2].exists);
-    CHECK_FALSE(info.passing);  // a missing file does not come back by waiting: a change brings it
+    CHECK_FALSE(info.transient);  // a missing file does not come back by waiting: a change brings it
 
     // The list file comes: its stamp differs from the one of the refused load.
     dir.write("gone.txt", "4930123456\n");
     CHECK(cr::file_stamp(dir.path() + "/gone.txt") != info.stamps[2]);
     errors.clear();
-    CHECK(cr::load_config(ini, &errors, &info) != nullptr);
+    CHECK(cr::load_rule_set(ini, &errors, &info) != nullptr);
     CHECK(info.files.size() == 3);
     CHECK(info.stamps[2] == cr::file_stamp(dir.path() + "/gone.txt"));
 
     // A rule file that cannot be opened: only it is named.
     errors.clear();
-    CHECK(cr::load_config(dir.path() + "/none.ini", &errors, &info) == nullptr);
+    CHECK(cr::load_rule_set(dir.path() + "/none.ini", &errors, &info) == nullptr);
     CHECK(info.files.size() == 1);
     CHECK(info.stamps.size() == 1);
     CHECK_FALSE(info.stamps[0].exists);
 }
 
-TEST_CASE("load_config: memory running out at any allocation refuses the rules in one line, as passing") {
+// Merged: load_config's and load_rules' memory tests, which now test the one loader.
+TEST_CASE(
+    "load_rule_set: memory running out at any allocation, building the XML too, refuses the rules in one "
+    "line, as transient") {
+    cr::xml_init();
     test::TempDir dir;
     std::string list = dir.write("team.txt", test::kMemoryList);
     std::string ini = dir.write("rules.ini", test::kMemoryRules);
-    auto load = [](const std::string& path, std::vector<std::string>* errors, cr::LoadInfo* info) {
-        return cr::load_config(path, errors, info);
+    auto load = [](const std::string& path, std::vector<std::string>* errors, cr::LoadReport* report) {
+        return cr::load_rule_set(path, errors, report);
     };
-    std::shared_ptr<const Config> c = test::load_as_memory_runs_out(load, ini, list);
+    std::shared_ptr<const RuleSet> c = test::load_as_memory_runs_out(load, ini, list);
     CHECK(c->rules.size() == 2);
     CHECK(c->tz.name() == "Europe/Berlin");
-    CHECK(c->rules[0].answer.empty());  // the loader builds no answer: load_rules does
+    CHECK_FALSE(c->rules[0].xml_parts.empty());  // was: the loader builds no answer; the one loader always does
+    CHECK(c->rules[0].xml_parts.size() == 2);    // dial ... $to: split where `to` goes
 }
 
-TEST_CASE("load_config_text: the text of a rule file loads as the file would, list files beside its name") {
+// Merged: load_config_text's and load_rules_text's tests, which now test the one loader.
+TEST_CASE("load_rule_set_text: the text of a rule file loads as the file would, list files beside its name") {
+    cr::xml_init();
     TempDir dir;
     dir.write("team.txt", "4930123456\nbad\n");
     std::string ini = "[list team]\nfile = team.txt\n[rule r]\nfrom = @team\naction = hangup\n";
     std::string name = dir.path() + "/rules.ini";
     std::vector<std::string> from_text, from_file;
-    cr::LoadInfo info;
-    CHECK(cr::load_config_text(name, ini, &from_text, &info) == nullptr);
+    cr::LoadReport info;
+    CHECK(cr::load_rule_set_text(name, ini, &from_text, &info) == nullptr);
     CHECK(info.files == std::vector<std::string>{name, dir.path() + "/team.txt"});
     CHECK_FALSE(info.stamps[0].exists);  // no file was read for it
     CHECK(info.stamps[1] == cr::file_stamp(dir.path() + "/team.txt"));
-    CHECK(cr::load_config(dir.write("rules.ini", ini), &from_file) == nullptr);
+    CHECK(cr::load_rule_set(dir.write("rules.ini", ini), &from_file) == nullptr);
     CHECK(lines(from_text) == lines(from_file));
-    CHECK(lines(from_text) == dir.path() + "/team.txt:2: bad number pattern 'bad': " + from_text[0].substr(
-                                  from_text[0].rfind(": ") + 2) + "\n");
+    CHECK(lines(from_text) == dir.path() + "/team.txt:2: bad number pattern 'bad': " +
+                                  from_text[0].substr(from_text[0].rfind(": ") + 2) + "\n");
 
     std::vector<std::string> errors;
-    auto c = cr::load_config_text("text.ini", "[rule r]\naction = hangup\n", &errors);
+    auto c = cr::load_rule_set_text("text.ini", "[rule r]\naction = hangup\n", &errors);
     REQUIRE(c != nullptr);
     CHECK(c->path == "text.ini");
     CHECK(c->rules[0].steps.size() == 1);
-    CHECK(c->rules[0].answer.empty());
+    CHECK(c->rules[0].xml_parts.size() == 1);  // was: no answer built; now the one document of `hangup`
+
+    // A rule file given as text, its list files beside the name it is given.
+    TempDir other;
+    other.write("team.txt", "4930123456\n");
+    errors.clear();
+    auto t = cr::load_rule_set_text(other.path() + "/rules.ini",
+                                    "[list team]\nfile = team.txt\n[rule r]\n"
+                                    "from = @team\naction = dial $to\n",
+                                    &errors);
+    REQUIRE(t != nullptr);
+    CHECK(t->files == std::vector<std::string>{other.path() + "/rules.ini", other.path() + "/team.txt"});
+    CHECK(t->rules[0].xml_parts.size() == 2);
+    errors.clear();
+    CHECK(cr::load_rule_set_text("text.ini", "[rule r]\naction = ring\n", &errors) == nullptr);
+    CHECK(errors == std::vector<std::string>{"text.ini:2: unknown action 'ring' (expected dial, voicemail, play, "
+                                             "reject, hangup, pass or menu)"});
 }
 
 TEST_CASE("file_stamp: of what is not a regular file, only existence, identity and type count") {

@@ -6,10 +6,10 @@
 
 #include "rules/number.h"
 
+using cr::normalise_digits;
 using cr::Number;
 using cr::NumberKind;
 using cr::NumberSet;
-using cr::normalise_digits;
 using cr::parse_number;
 using cr::split_patterns;
 
@@ -19,15 +19,15 @@ const std::string kNoCc;
 const std::string kDe = "49";
 
 std::string norm(std::string_view in, const std::string& cc = kNoCc) {
-    std::string err;
-    std::string d = normalise_digits(in, cc, &err);
+    std::string err, d;
+    CHECK_MESSAGE(normalise_digits(in, cc, &d, &err), err);
     CHECK_MESSAGE(!d.empty(), err);
     return d;
 }
 
 std::string norm_err(std::string_view in, const std::string& cc = kNoCc) {
-    std::string err;
-    std::string d = normalise_digits(in, cc, &err);
+    std::string err, d;
+    CHECK_FALSE_MESSAGE(normalise_digits(in, cc, &d, &err), d);
     CHECK_MESSAGE(d.empty(), d);
     return err;
 }
@@ -70,7 +70,7 @@ TEST_CASE("normalise_digits: '+', '00' and a national '0'") {
     CHECK(norm("+4930123456") == "4930123456");
     CHECK(norm("+49 30 123456") == "4930123456");
     CHECK(norm("0049-30-123456") == "4930123456");
-    CHECK(norm("0049 30 123456", kDe) == "4930123456");   // '00' wins over the national '0'
+    CHECK(norm("0049 30 123456", kDe) == "4930123456");  // '00' wins over the national '0'
     CHECK(norm("(0049) 30 123456") == "4930123456");
     CHECK(norm("030 123456", kDe) == "4930123456");
     CHECK(norm("0211 123456", kDe) == "49211123456");
@@ -89,16 +89,16 @@ TEST_CASE("normalise_digits: '+', '00' and a national '0'") {
 
 TEST_CASE("normalise_digits: 1 to 20 digits once normalised") {
     CHECK(norm("1") == "1");
-    CHECK(norm("12345678901234567890") == "12345678901234567890");        // 20
-    CHECK(norm("+12345678901234567890") == "12345678901234567890");       // 20 after '+'
-    CHECK(norm("0012345678901234567890") == "12345678901234567890");      // 20 after '00'
-    CHECK(norm("1234 5678 9012 3456 7890") == "12345678901234567890");    // separators do not count
-    CHECK(norm_err("123456789012345678901") == "more than 20 digits");    // 21
+    CHECK(norm("12345678901234567890") == "12345678901234567890");      // 20
+    CHECK(norm("+12345678901234567890") == "12345678901234567890");     // 20 after '+'
+    CHECK(norm("0012345678901234567890") == "12345678901234567890");    // 20 after '00'
+    CHECK(norm("1234 5678 9012 3456 7890") == "12345678901234567890");  // separators do not count
+    CHECK(norm_err("123456789012345678901") == "more than 20 digits");  // 21
     CHECK(norm_err("+123456789012345678901") == "more than 20 digits");
     CHECK(norm_err("00123456789012345678901") == "more than 20 digits");
     // 19 digits after the national 0 are 21 with "49".
-    CHECK(norm("0123456789012345678", kDe) == "49123456789012345678");     // 20
-    CHECK(norm_err("01234567890123456789", kDe) == "more than 20 digits"); // 21
+    CHECK(norm("0123456789012345678", kDe) == "49123456789012345678");      // 20
+    CHECK(norm_err("01234567890123456789", kDe) == "more than 20 digits");  // 21
 }
 
 TEST_CASE("normalise_digits: what is not a number") {
@@ -118,8 +118,10 @@ TEST_CASE("normalise_digits: what is not a number") {
     CHECK(norm_err("4940*") == "not a number");
     CHECK(norm_err("49,30") == "not a number");
     CHECK(norm_err("49\n30") == "not a number");
-    CHECK(norm_err(std::string("49\0" "30", 5)) == "not a number");
-    CHECK(norm_err("\xd9\xa4\xd9\xa9") == "not a number");   // Arabic-Indic digits are not digits
+    CHECK(norm_err(std::string("49\0"
+                               "30",
+                               5)) == "not a number");
+    CHECK(norm_err("\xd9\xa4\xd9\xa9") == "not a number");  // Arabic-Indic digits are not digits
 }
 
 TEST_CASE("parse_number") {
@@ -190,8 +192,8 @@ TEST_CASE("NumberSet: exact numbers") {
     CHECK(s.contains(digits("49211123456")));
     CHECK(s.contains(digits("49221999")));
     CHECK(s.contains(digits("49891")));
-    CHECK_FALSE(s.contains(digits("493012345")));     // a prefix of a member
-    CHECK_FALSE(s.contains(digits("49301234567")));   // a member is a prefix of it
+    CHECK_FALSE(s.contains(digits("493012345")));    // a prefix of a member
+    CHECK_FALSE(s.contains(digits("49301234567")));  // a member is a prefix of it
     CHECK_FALSE(s.contains(digits("4930123457")));
     CHECK_FALSE(s.contains(digits("221999")));
     CHECK_FALSE(s.contains(anon()));
@@ -211,7 +213,7 @@ TEST_CASE("NumberSet: leading zeros of a number are significant") {
 TEST_CASE("NumberSet: prefixes") {
     NumberSet s = make_set({"4940*"});
     CHECK(s.size() == 1);
-    CHECK(s.contains(digits("4940")));            // the prefix itself
+    CHECK(s.contains(digits("4940")));  // the prefix itself
     CHECK(s.contains(digits("49401")));
     CHECK(s.contains(digits("4940123456789")));
     CHECK(s.contains(digits("49400000000000000000")));
@@ -275,10 +277,10 @@ TEST_CASE("NumberSet: empty, duplicates and bad patterns") {
     CHECK_FALSE(e.contains(anon()));
     CHECK_FALSE(e.contains(sip("123456e0")));
 
-    NumberSet d = make_set({"4930123456", "+49 30 123456", "030123456", "4940*", "+4940*", "anonymous",
-                            "anonymous", "*", "*", "1e1", "1e1"},
+    NumberSet d = make_set({"4930123456", "+49 30 123456", "030123456", "4940*", "+4940*", "anonymous", "anonymous",
+                            "*", "*", "1e1", "1e1"},
                            kDe);
-    CHECK(d.size() == 5);   // one exact, one prefix, one SIP-ID, '*', anonymous
+    CHECK(d.size() == 5);  // one exact, one prefix, one SIP-ID, '*', anonymous
 
     CHECK(add_err("") == "not a number");
     CHECK(add_err("49*40") == "'*' may only end a pattern");
@@ -298,7 +300,7 @@ TEST_CASE("NumberSet: 100000 numbers") {
     constexpr int kCount = 100000;
     NumberSet s;
     std::string err;
-    for (int i = kCount - 1; i >= 0; --i) {   // added in reverse: seal() must sort
+    for (int i = kCount - 1; i >= 0; --i) {  // added in reverse: seal() must sort
         bool ok = s.add(std::to_string(kBase + 3LL * i), kNoCc, &err);
         if (!ok) FAIL(err);
     }
@@ -317,8 +319,8 @@ TEST_CASE("NumberSet: 100000 numbers") {
     CHECK(strangers == 0);
     CHECK_FALSE(s.contains(digits(std::to_string(kBase - 3))));
     CHECK_FALSE(s.contains(digits(std::to_string(kBase + 3LL * kCount))));
-    CHECK_FALSE(s.contains(digits("491510000000")));     // a prefix of the first member
-    CHECK_FALSE(s.contains(digits("49151000000000")));   // the first member with a digit more
+    CHECK_FALSE(s.contains(digits("491510000000")));    // a prefix of the first member
+    CHECK_FALSE(s.contains(digits("49151000000000")));  // the first member with a digit more
     CHECK_FALSE(s.contains(anon()));
     CHECK_FALSE(s.contains(sip("4915100000000e0")));
 
@@ -341,7 +343,10 @@ TEST_CASE("NumberSet: every table size finds its members and nothing else") {
         NumberSet exact, prefix;
         std::string err;
         // "1", six digits of i, then 0 to 2 zeros: no member is another's prefix.
-        auto pad = [](int i) { std::string d = std::to_string(i); return std::string(6 - d.size(), '0') + d; };
+        auto pad = [](int i) {
+            std::string d = std::to_string(i);
+            return std::string(6 - d.size(), '0') + d;
+        };
         auto nth = [&](int i) { return "1" + pad(i) + std::string(static_cast<std::size_t>(i % 3), '0'); };
         for (int i = 0; i < n; ++i) {
             REQUIRE(exact.add(nth(i), kNoCc, &err));
@@ -381,7 +386,7 @@ TEST_CASE("split_patterns") {
     CHECK(split_patterns("(0211) 123 45, +49 30*") == V{"(0211) 123 45", "+49 30*"});
     CHECK(split_patterns("0049 30 123456") == V{"0049 30 123456"});
     CHECK(split_patterns("+49 30 123456 anonymous") == V{"+49 30 123456", "anonymous"});
-    CHECK(split_patterns("+4930* 4940*") == V{"+4930*", "4940*"});     // a '*' ends the group
+    CHECK(split_patterns("+4930* 4940*") == V{"+4930*", "4940*"});  // a '*' ends the group
     CHECK(split_patterns("\t4930123456\t4940123\t") == V{"4930123456", "4940123"});
     CHECK(split_patterns("4930123456, , 4940123,") == V{"4930123456", "4940123"});
     CHECK(split_patterns("") == V{});

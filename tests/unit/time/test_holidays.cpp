@@ -15,7 +15,6 @@ using cr::Hours;
 using test::at;
 using test::make;
 
-
 // Expected public holidays 2025-2027, transcribed from the German Wikipedia article
 // "Gesetzliche Feiertage in Deutschland" (https://de.wikipedia.org/wiki/Gesetzliche_Feiertage_in_Deutschland):
 // its table "Übersicht aller Feiertage" (which day holds in which state) with the dates of
@@ -30,26 +29,26 @@ struct Row {
 };
 const Row kExpected[] = {
     // 2025 (Easter Sunday 20 April)
-    {"2025-01-01", "ALL"},  // Neujahr
-    {"2025-01-06", "BW BY ST"},  // Heilige Drei Könige
-    {"2025-03-08", "BE MV"},  // Internationaler Frauentag
-    {"2025-04-18", "ALL"},  // Karfreitag
-    {"2025-04-20", "BB"},  // Ostersonntag
-    {"2025-04-21", "ALL"},  // Ostermontag
-    {"2025-05-01", "ALL"},  // Tag der Arbeit
-    {"2025-05-08", "BE"},  // 80. Jahrestag der Befreiung
-    {"2025-05-29", "ALL"},  // Christi Himmelfahrt
-    {"2025-06-08", "BB"},  // Pfingstsonntag
-    {"2025-06-09", "ALL"},  // Pfingstmontag
-    {"2025-06-19", "BW BY HE NW RP SL"},  // Fronleichnam
-    {"2025-08-15", "SL"},  // Mariä Himmelfahrt
-    {"2025-09-20", "TH"},  // Weltkindertag
-    {"2025-10-03", "ALL"},  // Tag der Deutschen Einheit
+    {"2025-01-01", "ALL"},                         // Neujahr
+    {"2025-01-06", "BW BY ST"},                    // Heilige Drei Könige
+    {"2025-03-08", "BE MV"},                       // Internationaler Frauentag
+    {"2025-04-18", "ALL"},                         // Karfreitag
+    {"2025-04-20", "BB"},                          // Ostersonntag
+    {"2025-04-21", "ALL"},                         // Ostermontag
+    {"2025-05-01", "ALL"},                         // Tag der Arbeit
+    {"2025-05-08", "BE"},                          // 80. Jahrestag der Befreiung
+    {"2025-05-29", "ALL"},                         // Christi Himmelfahrt
+    {"2025-06-08", "BB"},                          // Pfingstsonntag
+    {"2025-06-09", "ALL"},                         // Pfingstmontag
+    {"2025-06-19", "BW BY HE NW RP SL"},           // Fronleichnam
+    {"2025-08-15", "SL"},                          // Mariä Himmelfahrt
+    {"2025-09-20", "TH"},                          // Weltkindertag
+    {"2025-10-03", "ALL"},                         // Tag der Deutschen Einheit
     {"2025-10-31", "BB HB HH MV NI SN ST SH TH"},  // Reformationstag
-    {"2025-11-01", "BW BY NW RP SL"},  // Allerheiligen
-    {"2025-11-19", "SN"},  // Buß- und Bettag
-    {"2025-12-25", "ALL"},  // 1. Weihnachtstag
-    {"2025-12-26", "ALL"},  // 2. Weihnachtstag
+    {"2025-11-01", "BW BY NW RP SL"},              // Allerheiligen
+    {"2025-11-19", "SN"},                          // Buß- und Bettag
+    {"2025-12-25", "ALL"},                         // 1. Weihnachtstag
+    {"2025-12-26", "ALL"},                         // 2. Weihnachtstag
     // 2026 (Easter Sunday 5 April)
     {"2026-01-01", "ALL"},
     {"2026-01-06", "BW BY ST"},

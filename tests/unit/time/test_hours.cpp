@@ -17,9 +17,7 @@ using cr::LocalTime;
 using cr::TimeZone;
 using test::at;
 
-
 namespace {
-
 
 using test::make;
 
@@ -226,7 +224,7 @@ TEST_CASE("errors refused at load") {
 TEST_CASE("deciding a when: through the time zone, across DST") {
     TimeZone berlin;
     std::string err;
-    REQUIRE(berlin.load("Europe/Berlin", &err));
+    REQUIRE(test::load_zone(&berlin, "Europe/Berlin", &err));
     Hours h = make("office", {{"mon-sun", "02:00-03:00, 09:00-17:00"}});
     // 2026-03-29 00:59 UTC is 01:59 CET; 01:00 UTC is 03:00 CEST: the 02:00 hour never happens.
     CHECK_FALSE(h.open_at(berlin.to_local(utc(2026, 3, 29, 0, 59)), nullptr));
@@ -244,7 +242,7 @@ TEST_CASE("deciding a when: through the time zone, across DST") {
 TEST_CASE("the hot path allocates nothing and is safe from several threads") {
     TimeZone berlin;
     std::string err;
-    REQUIRE(berlin.load("Europe/Berlin", &err));
+    REQUIRE(test::load_zone(&berlin, "Europe/Berlin", &err));
     Hours h = make("office", {{"mon-fri", "09:00-12:00, 13:00-17:00"},
                               {"sat", "22:00-06:00"},
                               {"closed", "2026-12-24, 2026-12-31..2027-01-01"},
@@ -273,4 +271,3 @@ TEST_CASE("the hot path allocates nothing and is safe from several threads") {
     for (auto& th : threads) th.join();
     CHECK(total == 4 * opened);
 }
-

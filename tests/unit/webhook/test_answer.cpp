@@ -1,18 +1,19 @@
 // The HTTP contract (callrouter(8), HTTP ANSWERS): cr::handle, check_head and answer, and log escaping.
 #include <doctest/doctest.h>
 
-
 #include <string>
 #include <vector>
 
-#include "rules/xml.h"
-#include "rules/model.h"
 #include "base/log.h"
-#include "webhook/answer.h"
+#include "rules/model.h"
+#include "rules/xml.h"
 #include "support.h"
+#include "webhook/answer.h"
+#include "webhook/head.h"
+#include "webhook/outcome.h"
 
 using cr::HttpHead;
-using cr::Response;
+using cr::Outcome;
 
 namespace {
 
@@ -30,16 +31,16 @@ const char* const kIni =
     "max_body = 256\n"
     "[list vip]\n"
     "numbers = 4915112345678\n"
-    "[rule vip]\n"           // line 6
+    "[rule vip]\n"  // line 6
     "from = @vip\n"
     "action = dial 4915799912345\n"
-    "[rule spam]\n"          // line 9
+    "[rule spam]\n"  // line 9
     "from = 4930123456, 4940*, anonymous\n"
     "action = reject busy\n"
-    "[rule outgoing]\n"      // line 12
+    "[rule outgoing]\n"  // line 12
     "direction = out\n"
     "action = dial $to\n"
-    "[rule office]\n"        // line 15
+    "[rule office]\n"  // line 15
     "direction = in\n"
     "to = 4921112345*\n"
     "action = voicemail\n";
@@ -50,21 +51,21 @@ const std::string kVoicemail = kHead + "<Response>\n  <Dial>\n    <Voicemail/>\n
 
 HttpHead post_head(const std::string& body) { return cr::form_post(body); }
 
-Response post(const cr::Config& c, const std::string& body) { return cr::handle(c, post_head(body), body, 0, nullptr); }
+Outcome post(const cr::RuleSet& c, const std::string& body) { return cr::handle(c, post_head(body), body, 0, nullptr); }
 
-void check_error(const Response& r, int status, const std::string& line) {
-    CHECK(r.status == status);
-    CHECK(r.content_type == kText);
-    CHECK(r.body == line + "\n");
-    CHECK(r.detail == line);
-    CHECK(r.allow_post == (status == 405));
+void check_error(const Outcome& r, int status, const std::string& line) {
+    CHECK(r.http.status == status);
+    CHECK(r.http.content_type == kText);
+    CHECK(r.http.body == line + "\n");
+    CHECK(r.call.detail == line);
+    CHECK(r.http.allow_post == (status == 405));
 }
 
-void check_xml(const Response& r, const std::string& xml) {
-    CHECK_MESSAGE(r.status == 200, r.body);
-    CHECK(r.content_type == kXml);
-    CHECK(r.body == xml);
-    CHECK_FALSE(r.allow_post);
+void check_xml(const Outcome& r, const std::string& xml) {
+    CHECK_MESSAGE(r.http.status == 200, r.http.body);
+    CHECK(r.http.content_type == kXml);
+    CHECK(r.http.body == xml);
+    CHECK_FALSE(r.http.allow_post);
 }
 
 }  // namespace
@@ -74,16 +75,16 @@ TEST_CASE("request: 405 for a method other than POST, with Allow: POST") {
     for (const char* m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "post", ""}) {
         HttpHead h = post_head("from=1&to=2&direction=in");
         h.method = m;
-        Response r = cr::handle(*c, h, "from=1&to=2&direction=in", 0, nullptr);
+        Outcome r = cr::handle(*c, h, "from=1&to=2&direction=in", 0, nullptr);
         check_error(r, 405, "method not allowed: sipgate.io POSTs");
-        CHECK(r.allow_post);
+        CHECK(r.http.allow_post);
     }
     // check_head alone says the same and does not set the length.
     HttpHead h;
     h.method = "GET";
     cr::BodyPlan plan;
     plan.length = 4711;
-    Response r;
+    Outcome r;
     CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
     CHECK(plan.length == 0);
     check_error(r, 405, "method not allowed: sipgate.io POSTs");
@@ -119,12 +120,13 @@ TEST_CASE("request: 411 without Content-Length, 400 for a non-numeric one") {
     h.has_content_length = false;
     h.content_length.clear();
     check_error(cr::handle(*c, h, body, 0, nullptr), 411, "length required: no Content-Length");
-    h.has_content_length = true;   // set, but empty
+    h.has_content_length = true;  // set, but empty
     check_error(cr::handle(*c, h, body, 0, nullptr), 411, "length required: no Content-Length");
     CHECK(std::string(cr::status_text(411)) == "Length Required");
 
     h.content_length = "-1";  // a body of unknown length: CGI cannot read it to its end
-    check_error(cr::handle(*c, h, body, 0, nullptr), 411, "length required: Content-Length -1 (a body of unknown length)");
+    check_error(cr::handle(*c, h, body, 0, nullptr), 411,
+                "length required: Content-Length -1 (a body of unknown length)");
 
     for (const char* bad : {"abc", "-2", "+12", " 12", "12 ", "1e3", "0x10", "12a", "4.5"}) {
         h.content_length = bad;
@@ -133,7 +135,7 @@ TEST_CASE("request: 411 without Content-Length, 400 for a non-numeric one") {
 }
 
 TEST_CASE("request: FastCGI reads a body of unknown length to its end, at most max_body") {
-    Rules c(kIni);   // max_body = 256
+    Rules c(kIni);  // max_body = 256
     const std::string body = "from=4930123456&to=4921112345678&direction=in";
     for (const char* cl : {static_cast<const char*>(""), "-1", static_cast<const char*>(nullptr)}) {
         HttpHead h = post_head(body);
@@ -141,7 +143,7 @@ TEST_CASE("request: FastCGI reads a body of unknown length to its end, at most m
         h.has_content_length = cl != nullptr;
         h.content_length = cl ? cl : "";
         cr::BodyPlan plan;
-        Response r;
+        Outcome r;
         REQUIRE(cr::check_head(*c, h, &plan, &r));
         CHECK(plan.to_end);
         CHECK(plan.length == 256);
@@ -151,16 +153,16 @@ TEST_CASE("request: FastCGI reads a body of unknown length to its end, at most m
         // A transport that cannot read to the end (CGI): 411.
         h.body_to_end = false;
         CHECK_FALSE(cr::check_head(*c, h, &plan, &r));
-        CHECK(r.status == 411);
+        CHECK(r.http.status == 411);
     }
 }
 
 TEST_CASE("request: 413 over max_body, without reading the body") {
-    Rules c(kIni);   // max_body = 256
+    Rules c(kIni);  // max_body = 256
     HttpHead h = post_head("");
     cr::BodyPlan plan;
     std::size_t& length = plan.length;
-    Response r;
+    Outcome r;
 
     h.content_length = "256";
     CHECK(cr::check_head(*c, h, &plan, &r));
@@ -197,8 +199,7 @@ TEST_CASE("request: 400 for a body shorter than Content-Length") {
     std::string body = "from=4930123456&to=4921112345678&direction=in";
     HttpHead h = post_head(body);
     h.content_length = std::to_string(body.size() + 10);
-    check_error(cr::handle(*c, h, body, 0, nullptr), 400,
-                "body shorter than Content-Length: got 45 of 55 bytes");
+    check_error(cr::handle(*c, h, body, 0, nullptr), 400, "body shorter than Content-Length: got 45 of 55 bytes");
     cr::BodyPlan three;
     three.length = 3;
     check_error(cr::answer(*c, "", three, 0, nullptr), 400, "body shorter than Content-Length: got 0 of 3 bytes");
@@ -227,7 +228,8 @@ TEST_CASE("request: 400 for missing or invalid from, to, direction") {
     check_error(post(*c, "from=4930123456&to=4921112345678"), 400, "missing field 'direction'");
     check_error(post(*c, ""), 400, "missing field 'direction'");
     check_error(post(*c, "from=4930123456&to=4921112345678&direction="), 400, "bad direction: expected 'in' or 'out'");
-    check_error(post(*c, "from=4930123456&to=4921112345678&direction=IN"), 400, "bad direction: expected 'in' or 'out'");
+    check_error(post(*c, "from=4930123456&to=4921112345678&direction=IN"), 400,
+                "bad direction: expected 'in' or 'out'");
     check_error(post(*c, "from=4930123456&to=4921112345678&direction=inbound"), 400,
                 "bad direction: expected 'in' or 'out'");
     check_error(post(*c, "from=4930123456&to=4921112345678&direction=in+"), 400,
@@ -244,16 +246,16 @@ TEST_CASE("request: 400 for missing or invalid from, to, direction") {
     Rules n("[rule a]\naction = hangup\n");
     check_error(post(*n, "from=030123456&to=4921112345678&direction=in"), 400,
                 "bad from: national number (leading 0) but no country_code is set");
-    check_xml(post(*c, "from=030123456&to=4921112345678&direction=in"), kBusy);   // 4930123456
+    check_xml(post(*c, "from=030123456&to=4921112345678&direction=in"), kBusy);  // 4930123456
 
     // The 400 keeps the request's values for the log line.
-    Response r = post(*c, "event=newCall&callId=abc&from=x1&to=4921112345678&direction=in");
-    CHECK(r.status == 400);
-    CHECK(r.event == "newCall");
-    CHECK(r.call_id == "abc");
-    CHECK(r.from == "x1");
-    CHECK(r.to == "4921112345678");
-    CHECK(r.direction == "in");
+    Outcome r = post(*c, "event=newCall&callId=abc&from=x1&to=4921112345678&direction=in");
+    CHECK(r.http.status == 400);
+    CHECK(r.call.event == "newCall");
+    CHECK(r.call.call_id == "abc");
+    CHECK(r.call.from == "x1");
+    CHECK(r.call.to == "4921112345678");
+    CHECK(r.call.direction == "in");
 }
 
 TEST_CASE("request: a repeated field is refused") {
@@ -267,20 +269,22 @@ TEST_CASE("request: a repeated field is refused") {
     check_error(post(*c, "event=newCall&from=4930123456&to=4921112345678&direction=in&event=hangup"), 400,
                 "field 'event' given more than once");
     // An optional field given twice is ambiguous: treated as absent and named, never a 400.
-    Response r = post(*c, "from=4930123456&to=4921112345678&direction=in&diversion=4930111&diversion=4930222"
-                          "&callId=1&callId=2");
+    Outcome r = post(*c,
+                     "from=4930123456&to=4921112345678&direction=in&diversion=4930111&diversion=4930222"
+                     "&callId=1&callId=2");
     check_xml(r, kBusy);
-    CHECK(r.ignored == "callId,diversion");
-    CHECK(r.call_id.empty());
+    CHECK(r.call.ignored == "callId,diversion");
+    CHECK(r.call.call_id.empty());
     // An event other than newCall does not need from, to or direction: a second copy of
     // one of them is ignored there, not a 400.
     r = post(*c, "event=hangup&callId=1&from=4930123456&from=4930123457&cause=normalClearing");
     check_xml(r, kEmpty);
-    CHECK(r.ignored == "from");
+    CHECK(r.call.ignored == "from");
     check_error(post(*c, "event=hangup&event=answer&callId=1"), 400, "field 'event' given more than once");
     // user[] and friends repeat, one per ringing user; unknown fields are ignored.
-    check_xml(post(*c, "from=4930123456&to=4921112345678&direction=in&user%5B%5D=Alice+Smith&user%5B%5D=Bob"
-                       "&userId%5B%5D=w0&userId%5B%5D=w1&fullUserId%5B%5D=1w0&fullUserId%5B%5D=1w1&x=1&x=2"),
+    check_xml(post(*c,
+                   "from=4930123456&to=4921112345678&direction=in&user%5B%5D=Alice+Smith&user%5B%5D=Bob"
+                   "&userId%5B%5D=w0&userId%5B%5D=w1&fullUserId%5B%5D=1w0&fullUserId%5B%5D=1w1&x=1&x=2"),
               kBusy);
 }
 
@@ -312,32 +316,32 @@ TEST_CASE("request: 403 when the authenticated user is not require_user") {
 TEST_CASE("request: answer, hangup and dtmf events get <Response/>") {
     Rules c(kIni);
     // No from/to/direction needed: only newCall is routed.
-    Response r = post(*c, "event=answer&callId=123&user=Alice&from=4930123456&to=4921112345678&direction=in");
+    Outcome r = post(*c, "event=answer&callId=123&user=Alice&from=4930123456&to=4921112345678&direction=in");
     check_xml(r, kEmpty);
-    CHECK(r.event == "answer");
-    CHECK(r.detail == "user=Alice");
-    CHECK(r.action == "none");
-    CHECK(r.call_id == "123");
+    CHECK(r.call.event == "answer");
+    CHECK(r.call.detail == "user=Alice");
+    CHECK(r.call.action == "none");
+    CHECK(r.call.call_id == "123");
 
     r = post(*c, "event=hangup&callId=123&cause=normalClearing&from=4930123456&to=4921112345678&direction=in");
     check_xml(r, kEmpty);
-    CHECK(r.event == "hangup");
-    CHECK(r.detail == "cause=normalClearing");
+    CHECK(r.call.event == "hangup");
+    CHECK(r.call.detail == "cause=normalClearing");
 
     r = post(*c, "event=dtmf&callId=123&dtmf=12");
     check_xml(r, kEmpty);
-    CHECK(r.event == "dtmf");
-    CHECK(r.detail == "dtmf=12; no menu=NAME in the query string");
+    CHECK(r.call.event == "dtmf");
+    CHECK(r.call.detail == "dtmf=12; no menu=NAME in the query string");
 
-    r = post(*c, "event=dtmf&callId=123&dtmf=");   // empty
+    r = post(*c, "event=dtmf&callId=123&dtmf=");  // empty
     check_xml(r, kEmpty);
-    CHECK(r.detail == "dtmf=; no menu=NAME in the query string");
-    r = post(*c, "event=dtmf&callId=123&dtmf");    // without '='
+    CHECK(r.call.detail == "dtmf=; no menu=NAME in the query string");
+    r = post(*c, "event=dtmf&callId=123&dtmf");  // without '='
     check_xml(r, kEmpty);
-    CHECK(r.detail == "dtmf=; no menu=NAME in the query string");
-    r = post(*c, "event=dtmf&callId=123");         // missing
+    CHECK(r.call.detail == "dtmf=; no menu=NAME in the query string");
+    r = post(*c, "event=dtmf&callId=123");  // missing
     check_xml(r, kEmpty);
-    CHECK(r.detail == "dtmf=; no menu=NAME in the query string");
+    CHECK(r.call.detail == "dtmf=; no menu=NAME in the query string");
 
     std::vector<std::string> trace;
     cr::BodyPlan plan;
@@ -350,23 +354,23 @@ TEST_CASE("request: answer, hangup and dtmf events get <Response/>") {
 TEST_CASE("request: an unknown event is a 400") {
     Rules c(kIni);
     for (const char* e : {"event=foo", "event=", "event=NewCall", "event=newcall", "event"}) {
-        Response r = post(*c, std::string(e) + "&from=4930123456&to=4921112345678&direction=in");
+        Outcome r = post(*c, std::string(e) + "&from=4930123456&to=4921112345678&direction=in");
         check_error(r, 400, "unknown event: expected newCall, answer, hangup or dtmf");
     }
-    Response r = post(*c, "event=foo%0A&from=4930123456&to=4921112345678&direction=in");
-    CHECK(r.event == "foo\n");
+    Outcome r = post(*c, "event=foo%0A&from=4930123456&to=4921112345678&direction=in");
+    CHECK(r.call.event == "foo\n");
 }
 
 TEST_CASE("request: newCall, first match wins") {
     Rules c(kIni);
     // vip before spam, though 4940* also holds for nothing here: from is a VIP.
-    Response r = post(*c, "from=4915112345678&to=4921112345678&direction=in");
+    Outcome r = post(*c, "from=4915112345678&to=4921112345678&direction=in");
     check_xml(r, kDial);
-    CHECK(r.rule == "vip");
-    CHECK(r.action == "dial 4915799912345");
-    CHECK(r.event == "newCall");
-    CHECK(r.from == "4915112345678");
-    CHECK(r.to == "4921112345678");
+    CHECK(r.call.rule == "vip");
+    CHECK(r.call.action == "dial 4915799912345");
+    CHECK(r.call.event == "newCall");
+    CHECK(r.call.from == "4915112345678");
+    CHECK(r.call.to == "4921112345678");
     // Explicit event=newCall, and national / international spellings of from.
     check_xml(post(*c, "event=newCall&from=015112345678&to=4921112345678&direction=in"), kDial);
     check_xml(post(*c, "from=%2B49+151+12345678&to=4921112345678&direction=in"), kDial);
@@ -376,9 +380,9 @@ TEST_CASE("request: newCall, first match wins") {
     // spam: an anonymous caller, an empty from, a 4940 number; before office.
     r = post(*c, "from=anonymous&to=4921112345678&direction=in");
     check_xml(r, kBusy);
-    CHECK(r.rule == "spam");
-    CHECK(r.action == "reject busy");
-    CHECK(r.from == "anonymous");
+    CHECK(r.call.rule == "spam");
+    CHECK(r.call.action == "reject busy");
+    CHECK(r.call.from == "anonymous");
     check_xml(post(*c, "from=&to=4921112345678&direction=in"), kBusy);
     check_xml(post(*c, "from&to=4921112345678&direction=in"), kBusy);
     check_xml(post(*c, "from=4940555&to=4921112345678&direction=in"), kBusy);
@@ -386,50 +390,51 @@ TEST_CASE("request: newCall, first match wins") {
     // outgoing: dial $to.
     r = post(*c, "from=4921112345678&to=0301234&direction=out");
     check_xml(r, kHead + "<Response>\n  <Dial>\n    <Number>49301234</Number>\n  </Dial>\n</Response>\n");
-    CHECK(r.rule == "outgoing");
-    CHECK(r.action == "dial $to");
-    CHECK(r.to == "49301234");
+    CHECK(r.call.rule == "outgoing");
+    CHECK(r.call.action == "dial $to");
+    CHECK(r.call.to == "49301234");
     // ... but not to anonymous: <Response/>, the rule named, no action.
     r = post(*c, "from=4921112345678&to=anonymous&direction=out");
     check_xml(r, kEmpty);
-    CHECK(r.rule == "outgoing");
-    CHECK(r.action == "none");
+    CHECK(r.call.rule == "outgoing");
+    CHECK(r.call.action == "none");
 
     // office: incoming to the office numbers; a SIP-ID as from.
     r = post(*c, "from=123456e0&to=492111234560&direction=in");
     check_xml(r, kVoicemail);
-    CHECK(r.rule == "office");
-    CHECK(r.from == "123456e0");
+    CHECK(r.call.rule == "office");
+    CHECK(r.call.from == "123456e0");
 
     // No rule matches: <Response/>.
     r = post(*c, "from=4989123&to=4989456&direction=in");
     check_xml(r, kEmpty);
-    CHECK(r.rule == "none");
-    CHECK(r.action == "none");
+    CHECK(r.call.rule == "none");
+    CHECK(r.call.action == "none");
 }
 
 TEST_CASE("request: rules in file order, a rule without conditions matches all") {
-    Rules c("[rule one]\ndirection = in\nfrom = 4930*\naction = hangup\n"
-            "[rule two]\nfrom = 4930123456\naction = reject\n"
-            "[rule all]\naction = voicemail\n"
-            "[rule never]\naction = reject busy\n");
-    Response r = post(*c, "from=4930123456&to=4921112345678&direction=in");
-    CHECK(r.rule == "one");
+    Rules c(
+        "[rule one]\ndirection = in\nfrom = 4930*\naction = hangup\n"
+        "[rule two]\nfrom = 4930123456\naction = reject\n"
+        "[rule all]\naction = voicemail\n"
+        "[rule never]\naction = reject busy\n");
+    Outcome r = post(*c, "from=4930123456&to=4921112345678&direction=in");
+    CHECK(r.call.rule == "one");
     check_xml(r, kHead + "<Response>\n  <Hangup/>\n</Response>\n");
     r = post(*c, "from=4930123456&to=4921112345678&direction=out");
-    CHECK(r.rule == "two");
+    CHECK(r.call.rule == "two");
     check_xml(r, kHead + "<Response>\n  <Reject/>\n</Response>\n");
     for (const char* body : {"from=4989&to=4921112345678&direction=in", "from=anonymous&to=anonymous&direction=out",
                              "from=1e1&to=2e2&direction=in"}) {
         r = post(*c, body);
-        CHECK(r.rule == "all");
+        CHECK(r.call.rule == "all");
         check_xml(r, kVoicemail);
     }
 
     std::vector<std::string> trace;
-    r = cr::handle(*c, post_head("from=4989&to=4921112345678&direction=out"), "from=4989&to=4921112345678&direction=out",
-                   0, &trace);
-    CHECK(r.rule == "all");
+    r = cr::handle(*c, post_head("from=4989&to=4921112345678&direction=out"),
+                   "from=4989&to=4921112345678&direction=out", 0, &trace);
+    CHECK(r.call.rule == "all");
     CHECK(trace == std::vector<std::string>{"rule one (line 1): no match: direction is out, not in",
                                             "rule two (line 5): no match: from 4989 is not in '4930123456'",
                                             "rule all (line 8): match -> voicemail"});
@@ -446,39 +451,41 @@ TEST_CASE("request: diversion") {
 
 TEST_CASE("request: an optional field that is no number is treated as absent, never a 400") {
     // SPEC section 4: sipgate.io's own examples send diversion=1a2b3d4e5f.
-    Rules c("[settings]\ncountry_code = 49\n[rule div]\ndiversion = *\naction = hangup\n[rule rest]\naction = "
-            "voicemail\n");
+    Rules c(
+        "[settings]\ncountry_code = 49\n[rule div]\ndiversion = *\naction = hangup\n[rule rest]\naction = "
+        "voicemail\n");
     for (const char* d : {"1a2b3d4e5f", "xyz", "123456789012345678901", "%00"}) {
         std::vector<std::string> trace;
-        Response r = cr::handle(*c, post_head(std::string("from=4930123456&to=4921112345678&direction=in&diversion=") + d),
-                                std::string("from=4930123456&to=4921112345678&direction=in&diversion=") + d, 0, &trace);
+        Outcome r =
+            cr::handle(*c, post_head(std::string("from=4930123456&to=4921112345678&direction=in&diversion=") + d),
+                       std::string("from=4930123456&to=4921112345678&direction=in&diversion=") + d, 0, &trace);
         INFO(std::string(d));
-        check_xml(r, kVoicemail);   // routed by the rest: the diversion rule does not match
-        CHECK(r.rule == "rest");
-        CHECK(r.ignored == "diversion");
+        check_xml(r, kVoicemail);  // routed by the rest: the diversion rule does not match
+        CHECK(r.call.rule == "rest");
+        CHECK(r.call.ignored == "diversion");
         REQUIRE_FALSE(trace.empty());
         CHECK(trace.front().rfind("field 'diversion' ignored: ", 0) == 0);
         CHECK(cr::request_log_line(r, 0).find(" ignored=diversion ") != std::string::npos);
     }
     // answeringNumber (answer events): a number is logged normalised, anything else ignored.
-    Response r = post(*c, "event=answer&callId=1&user=Alice&answeringNumber=02111234");
+    Outcome r = post(*c, "event=answer&callId=1&user=Alice&answeringNumber=02111234");
     check_xml(r, kEmpty);
-    CHECK(r.detail == "user=Alice answeringNumber=492111234");
-    CHECK(r.ignored.empty());
+    CHECK(r.call.detail == "user=Alice answeringNumber=492111234");
+    CHECK(r.call.ignored.empty());
     r = post(*c, "event=answer&callId=1&user=Alice&answeringNumber=1a2b3d4e5f");
     check_xml(r, kEmpty);
-    CHECK(r.detail == "user=Alice");
-    CHECK(r.ignored == "answeringNumber");
+    CHECK(r.call.detail == "user=Alice");
+    CHECK(r.call.ignored == "answeringNumber");
     // A bad from, to or direction of a newCall is still a 400.
     check_error(post(*c, "from=4930123456&to=1a2b&direction=in&diversion=1a2b"), 400, "bad to: not a number");
 }
 
-TEST_CASE("error_response and status_text") {
-    Response r = cr::error_response(400, "bad thing");
-    CHECK(r.status == 400);
-    CHECK(r.content_type == kText);
-    CHECK(r.body == "bad thing\n");
-    CHECK(r.detail == "bad thing");
+TEST_CASE("error_outcome and status_text") {
+    Outcome r = cr::error_outcome(400, "bad thing");
+    CHECK(r.http.status == 400);
+    CHECK(r.http.content_type == kText);
+    CHECK(r.http.body == "bad thing\n");
+    CHECK(r.call.detail == "bad thing");
     CHECK(std::string(cr::status_text(200)) == "OK");
     CHECK(std::string(cr::status_text(500)) == "Internal Server Error");
     CHECK(std::string(cr::status_text(503)) == "Service Unavailable");
@@ -486,23 +493,23 @@ TEST_CASE("error_response and status_text") {
 }
 
 TEST_CASE("request_log_line: one line, request bytes escaped") {
-    Response r;
-    r.status = 200;
-    r.event = "newCall";
-    r.direction = "in";
-    r.from = "4930123456";
-    r.to = "4921112345678";
-    r.call_id = "abc";
-    r.rule = "spam";
-    r.action = "reject busy";
+    Outcome r;
+    r.http.status = 200;
+    r.call.event = "newCall";
+    r.call.direction = "in";
+    r.call.from = "4930123456";
+    r.call.to = "4921112345678";
+    r.call.call_id = "abc";
+    r.call.rule = "spam";
+    r.call.action = "reject busy";
     CHECK(cr::request_log_line(r, 1.5) ==
           "status=200 event=newCall direction=in from=4930123456 to=4921112345678 callId=abc rule=spam "
           "action=\"reject busy\" time=1.500ms");
 
     // What a hostile request puts into a 400 stays on one line.
     Rules c(kIni);
-    Response bad = post(*c, "event=newCall&callId=x%0Ay%0D&from=%E2%80%AE%0A2026+status%3D200&to=%22%FF&direction=in");
-    CHECK(bad.status == 400);
+    Outcome bad = post(*c, "event=newCall&callId=x%0Ay%0D&from=%E2%80%AE%0A2026+status%3D200&to=%22%FF&direction=in");
+    CHECK(bad.http.status == 400);
     std::string line = cr::request_log_line(bad, 0.25);
     CHECK(line ==
           "status=400 event=newCall direction=in from=\"\\xe2\\x80\\xae\\x0a2026 status=200\" to=\"\\\"\\xff\" "
@@ -512,6 +519,8 @@ TEST_CASE("request_log_line: one line, request bytes escaped") {
     for (char ch : line) CHECK((static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7f));
 
     // A 200 without a detail leaves it out; an event's detail is logged.
-    Response ev = post(*c, "event=dtmf&callId=1&dtmf=1%0A2");
-    CHECK(cr::request_log_line(ev, 2) == "status=200 event=dtmf callId=1 action=none detail=\"dtmf=1\\x0a2; no menu=NAME in the query string\" time=2.000ms");
+    Outcome ev = post(*c, "event=dtmf&callId=1&dtmf=1%0A2");
+    CHECK(
+        cr::request_log_line(ev, 2) ==
+        "status=200 event=dtmf callId=1 action=none detail=\"dtmf=1\\x0a2; no menu=NAME in the query string\" time=2.000ms");
 }

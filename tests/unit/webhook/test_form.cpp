@@ -43,11 +43,11 @@ TEST_CASE("decode_form: plain fields, '+' and %XX") {
     CHECK(ok("a=%2B49") == F({{"a", "+49"}}));          // an escaped '+' is a '+', not a space
     CHECK(ok("a=%2b%2F%3d%26") == F({{"a", "+/=&"}}));  // lower and upper case hex
     CHECK(ok("a=%C3%A4") == F({{"a", "\xC3\xA4"}}));    // bytes, not characters
-    CHECK(ok("a+b=c") == F({{"a b", "c"}}));              // names are decoded too
+    CHECK(ok("a+b=c") == F({{"a b", "c"}}));            // names are decoded too
     CHECK(ok("n%61me=v") == F({{"name", "v"}}));
-    CHECK(ok("a=1=2") == F({{"a", "1=2"}}));              // the first '=' separates
+    CHECK(ok("a=1=2") == F({{"a", "1=2"}}));  // the first '=' separates
     CHECK(ok("a=%3D") == F({{"a", "="}}));
-    CHECK(ok("a=%253D") == F({{"a", "%3D"}}));            // decoded once only
+    CHECK(ok("a=%253D") == F({{"a", "%3D"}}));  // decoded once only
     CHECK(ok("=v") == F({{"", "v"}}));
     CHECK(ok("").empty());
 }
@@ -79,7 +79,12 @@ TEST_CASE("decode_form: empty pieces are skipped") {
 TEST_CASE("decode_form: order and repeats are kept") {
     CHECK(ok("user%5B%5D=Alice+Smith") == F({{"user[]", "Alice Smith"}}));
     CHECK(ok("user%5B%5D=Alice+Smith&userId%5B%5D=w0&user%5B%5D=Bob&userId%5B%5D=w1&z=1&a=2") ==
-          F({{"user[]", "Alice Smith"}, {"userId[]", "w0"}, {"user[]", "Bob"}, {"userId[]", "w1"}, {"z", "1"}, {"a", "2"}}));
+          F({{"user[]", "Alice Smith"},
+             {"userId[]", "w0"},
+             {"user[]", "Bob"},
+             {"userId[]", "w1"},
+             {"z", "1"},
+             {"a", "2"}}));
     CHECK(ok("user[]=A&user[]=B") == F({{"user[]", "A"}, {"user[]", "B"}}));
     CHECK(ok("b=2&a=1&b=3") == F({{"b", "2"}, {"a", "1"}, {"b", "3"}}));
 }
@@ -99,11 +104,11 @@ TEST_CASE("decode_form: bad and cut %-escapes, with the byte offset of the '%'")
     CHECK(bad("a=x%4") == "bad %-escape at byte 4");     // cut: one digit
     CHECK(bad("a=%4&b=1") == "bad %-escape at byte 3");  // cut by '&'
     CHECK(bad("%") == "bad %-escape at byte 1");
-    CHECK(bad("%zz=1") == "bad %-escape at byte 1");      // in a name
+    CHECK(bad("%zz=1") == "bad %-escape at byte 1");  // in a name
     CHECK(bad("from=1&to=2&%x=3") == "bad %-escape at byte 13");
     CHECK(bad("from=1&to=2%") == "bad %-escape at byte 12");
     CHECK(bad("a=%%41") == "bad %-escape at byte 3");
-    CHECK(bad("a=%41%") == "bad %-escape at byte 6");     // a good escape, then a cut one
+    CHECK(bad("a=%41%") == "bad %-escape at byte 6");  // a good escape, then a cut one
     CHECK(bad("a=1&b=%+1") == "bad %-escape at byte 7");
     CHECK(bad("a=% 1") == "bad %-escape at byte 3");
     CHECK(bad("a=%-1") == "bad %-escape at byte 3");

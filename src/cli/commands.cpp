@@ -1,0 +1,127 @@
+#include "cli/commands.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include "base/civil.h"
+#include "base/log.h"
+#include "cli/at.h"
+#include "cli/week.h"
+#include "journal/calls.h"
+#include "rules/load.h"
+#include "webhook/answer.h"
+
+namespace cr {
+
+namespace {
+
+// Loads the rules; prints each problem, or each warning, on stderr.
+std::shared_ptr<const RuleSet> load_or_report(const std::string& path) {
+    std::vector<std::string> errors;
+    std::shared_ptr<const RuleSet> c = load_rule_set(path, &errors);
+    for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    if (c)
+        for (const std::string& w : c->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+    return c;
+}
+
+}  // namespace
+
+int run_check(const std::string& path) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    if (!c) return 1;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::size_t entries = 0;
+    for (const auto& l : c->lists) entries += l->set.size();
+    std::string menus = c->menus.empty() ? "" : ", " + std::to_string(c->menus.size()) + " menus";
+    std::printf("%s: ok: %zu rules, %zu lists (%zu entries), %zu hours%s, time zone %s; loaded in %.1f ms\n",
+                path.c_str(), c->rules.size(), c->lists.size(), entries, c->hours.size(), menus.c_str(),
+                c->tz.name().c_str(), ms);
+    return 0;
+}
+
+int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature,
+             const std::string& query) {
+    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    if (!c) return 1;
+    std::int64_t now = std::time(nullptr);
+    if (!at.empty()) {
+        std::string err;
+        if (!parse_at(at, c->tz, &now, &err)) {
+            std::fprintf(stderr, "callrouter: --at: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    HttpHead head = form_post(body);
+    if (!c->settings.require_user.empty()) {
+        head.has_remote_user = true;
+        head.remote_user = c->settings.require_user;
+    }
+    if (signature) {
+        head.has_signature = true;
+        head.signature = *signature;
+    }
+    head.query = query;
+    std::vector<std::string> trace;
+    auto t0 = std::chrono::steady_clock::now();
+    Outcome o = handle(*c, head, body, now, &trace);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    for (const std::string& t : trace) std::fprintf(stderr, "%s\n", log_text(t).c_str());
+    std::fprintf(stderr, "%s\n", request_log_line(o, ms).c_str());
+    if (!o.journal.empty())  // --test writes no journal: it says what would be written
+        std::fprintf(stderr, "journal (not written by --test): %s\n", log_text(o.journal).c_str());
+    std::fwrite(o.http.body.data(), 1, o.http.body.size(), stdout);
+    return o.http.status == 200 ? 0 : 1;
+}
+
+int run_calls(const std::string& path, const std::string& since) {
+    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    if (!c) return 1;
+    if (c->settings.journal.empty()) {
+        std::fprintf(stderr, "callrouter: --calls: %s sets no journal ([settings] journal = FILE)\n", path.c_str());
+        return 1;
+    }
+    std::int64_t from = std::time(nullptr) - 7 * 86400;
+    if (!since.empty()) {
+        std::string err;
+        if (!parse_at(since.size() == 10 ? since + " 00:00" : since, c->tz, &from, &err)) {
+            std::fprintf(stderr, "callrouter: --since: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    std::vector<JournalEvent> events;
+    std::size_t skipped = 0;
+    std::string err;
+    if (!read_journal(c->settings.journal, &events, &skipped, &err)) {
+        std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", c->settings.journal.c_str(), err.c_str());
+        return 1;
+    }
+    if (skipped)
+        std::fprintf(stderr, "callrouter: --calls: %s: %zu lines are no event of the journal; skipped\n",
+                     c->settings.journal.c_str(), skipped);
+    std::fputs(calls_table(join_calls(events), c->tz, from).c_str(), stdout);
+    return 0;
+}
+
+int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html) {
+    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    if (!c) return 1;
+    std::int64_t day = 0;
+    if (date.empty()) {
+        const LocalTime now = c->tz.to_local(std::time(nullptr));
+        day = days_from_civil(now.year, now.month, now.day);
+    } else if (!parse_week_date(date, &day)) {
+        return 2;  // checked with the arguments already
+    }
+    const Week week = build_week(*c, day, from_hour, to_hour);
+    const std::string out = html ? week_html(*c, path, week) : week_text(*c, path, week);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace cr

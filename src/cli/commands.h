@@ -1,0 +1,29 @@
+// The commands that answer on the terminal and exit (callrouter(8), OPTIONS): each loads
+// the rule file at `path` (its problems and warnings on stderr) and returns the exit
+// status.
+#pragma once
+#include <string>
+
+namespace cr {
+
+// --check: one summary line on stdout; 0, or 1 when the rule file does not load.
+int run_check(const std::string& path);
+
+// --test: answers `body` as if POSTed at `at` (empty: now), with `signature` (when not
+// null) as its X-Sipgate-Signature header and `query` as its query string: the XML on
+// stdout, the rules tried and the log line on stderr. 0 for a 200, 1 for any other
+// answer (or rules that do not load), 2 for a bad --at.
+int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature,
+             const std::string& query);
+
+// --calls: the journal's calls that started at `since` or later ('YYYY-MM-DD[ HH:MM]';
+// empty: the last 7 days) as a table on stdout. 1 when there is no journal to read, 2
+// for a bad --since.
+int run_calls(const std::string& path, const std::string& since);
+
+// --week: the table (or with `html` the page) of the seven days from `date` (empty:
+// today in the rule file's zone), hours from_hour to to_hour. 0, or 1 when the rule
+// file does not load or stdout cannot be written.
+int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html);
+
+}  // namespace cr

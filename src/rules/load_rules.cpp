@@ -1,0 +1,160 @@
+// [hours NAME] and [rule NAME]: the conditions of a rule and its action
+// (callrouter.ini(5), [hours NAME] and [rule NAME]).
+#include <algorithm>
+
+#include "base/text.h"
+#include "rules/loader.h"
+
+namespace cr::loader {
+
+namespace {
+
+const KeySpec kRule[] = {{"direction", false, kDirection}, {"from", true, kFrom},           {"to", true, kTo},
+                         {"diversion", true, kDiversion},  {"when", false, kWhen},          {"action", true, kAction},
+                         {"caller_id", false, kCallerId},  {"anonymous", false, kAnonymous}};
+
+}  // namespace
+
+const KeyTable kRuleKeys = key_table(kRule);
+
+// The keys of [hours] are the schedule's own (Hours::add checks them).
+void Loader::hours(const Section& s) {
+    auto h = std::make_unique<Hours>(s.name);
+    for (const IniEntry& e : *s.entries) {
+        std::string v = e.value;
+        for (std::size_t i = 0; (i = v.find('\n', i)) != std::string::npos;) v.replace(i, 1, ", ");
+        std::string err;
+        if (!h->add(e.key, v, e.line, &err)) error(e.line, err);
+    }
+    std::string err;
+    if (!h->finish(&err)) error(s.line, err);
+    rs_->hours.push_back(std::move(h));
+}
+
+void Loader::rule(const Section& s) {
+    const std::vector<Keyed> keys = keyed(s, kRuleKeys, "[rule]");
+    Rule r;
+    r.name = s.name;
+    r.line = s.line;
+    RuleKeys at;
+    std::size_t before = problems_->list.size();
+    for (const Keyed& k : keys) rule_key(&r, k, &at);
+    if (!at.action_line) {
+        error(s.line, "[rule " + s.name + "] has no 'action'");
+        at.ok = false;
+    }
+    if (at.ok && at.dial_attr_line) {
+        bool dials = std::any_of(r.steps.begin(), r.steps.end(),
+                                 [](const Step& st) { return st.kind == Step::Dial || st.kind == Step::Voicemail; });
+        if (!dials) error(at.dial_attr_line, "caller_id and anonymous apply only to 'dial' and 'voicemail'");
+    }
+    if (problems_->list.size() != before) return;
+    for (const Step& st : r.steps)
+        for (const std::string& n : st.numbers)
+            if (n == "$to") r.dials_to = true;
+    rs_->rules.push_back(std::move(r));
+}
+
+void Loader::rule_key(Rule* r, const Keyed& k, RuleKeys* at) {
+    const IniEntry& e = *k.entry;
+    std::string v(trim(e.value)), err;
+    switch (k.id) {
+    case kDirection:
+        if (v == "in" || v == "out") {
+            r->has_direction = true;
+            r->direction = v == "in" ? Direction::In : Direction::Out;
+        } else {
+            error(e.line, "direction must be 'in' or 'out', not " + quote(v));
+        }
+        break;
+    case kFrom: r->from = number_match(e); break;
+    case kTo: r->to = number_match(e); break;
+    case kDiversion: r->diversion = number_match(e); break;
+    case kWhen: when(r, e, v); break;
+    case kAction: action(r, e, at); break;
+    case kCallerId:
+        if (!normalise_digits(v, rs_->settings.country_code, &r->caller_id, &err))
+            error(e.line, "caller_id: " + quote(v) + ": " + err);
+        at->dial_attr_line = e.line;
+        break;
+    case kAnonymous:
+        if (v == "true" || v == "false")
+            r->anonymous = v == "true";
+        else
+            error(e.line, "anonymous must be 'true' or 'false', not " + quote(v));
+        at->dial_attr_line = e.line;
+        break;
+    }
+}
+
+std::unique_ptr<NumberMatch> Loader::number_match(const IniEntry& e) {
+    auto m = std::make_unique<NumberMatch>();
+    m->text = std::string(trim(e.value));
+    std::replace(m->text.begin(), m->text.end(), '\n', ' ');
+    std::string flat = e.value;
+    std::replace(flat.begin(), flat.end(), '\n', ',');
+    std::vector<std::string> pats = split_patterns(flat);
+    if (pats.empty()) error(e.line, e.key + " is empty (leave the key out to match every call)");
+    for (const std::string& pat : pats) {
+        if (pat[0] == '@') {
+            const List* l = rs_->find_list(pat.substr(1));
+            if (!l)
+                error(e.line, "unknown list " + quote(pat.substr(1)) + " (no [list " + pat.substr(1) + "])");
+            else
+                m->lists.push_back(l);
+            continue;
+        }
+        std::string err;
+        if (!m->own.add(pat, rs_->settings.country_code, &err))
+            error(e.line, "bad number pattern " + quote(pat) + ": " + err);
+    }
+    m->own.seal();
+    return m;
+}
+
+void Loader::when(Rule* r, const IniEntry& e, std::string name) {
+    if (!name.empty() && name[0] == '!') {
+        r->when_negated = true;
+        name = std::string(trim(name.substr(1)));
+    }
+    r->when = rs_->find_hours(name);
+    if (!r->when) error(e.line, "unknown hours " + quote(name) + " (no [hours " + name + "])");
+}
+
+void Loader::action(Rule* r, const IniEntry& e, RuleKeys* at) {
+    at->action_line = e.line;
+    r->action_text = one_line(e.value);
+    std::string err;
+    if (!parse_action(r->action_text, rs_->settings.country_code, &r->steps, &err)) {
+        error(e.line, err);
+        at->ok = false;
+        return;
+    }
+    after_play(r->steps, e.line);
+    if (!link_menu(&r->steps, e.line)) at->ok = false;
+}
+
+// Warns of `play URL then ACTION` where sipgate.io's behaviour is not known.
+void Loader::after_play(const std::vector<Step>& steps, int line) {
+    if (steps.size() > 1 && steps[1].kind != Step::Hangup && steps[1].kind != Step::Pass)
+        warning(line,
+                "sipgate.io is known to obey 'play URL then hangup' only; what it does with "
+                "another action after a play is documented nowhere (it may deliver the call as "
+                "if there were no rule)");
+}
+
+// Points a `menu NAME` step at its menu. Returns false, with the problem reported,
+// when there is no such menu.
+bool Loader::link_menu(std::vector<Step>* steps, int line) {
+    for (Step& st : *steps) {
+        if (st.kind != Step::Menu) continue;
+        st.target = rs_->find_menu(st.menu);
+        if (!st.target) {
+            error(line, "unknown menu " + quote(st.menu) + " (no [menu " + st.menu + "])");
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace cr::loader

@@ -1,0 +1,143 @@
+// [settings]: numbers, the time zone, limits, the log, the signature key, and where
+// sipgate.io reaches callrouter (callrouter.ini(5), [settings]).
+#include <algorithm>
+#include <iterator>
+
+#include "base/text.h"
+#include "rules/action.h"
+#include "rules/loader.h"
+
+namespace cr::loader {
+
+namespace {
+
+const KeySpec kSettings[] = {{"country_code", false, kCountryCode},
+                             {"timezone", false, kTimezone},
+                             {"max_body", false, kMaxBody},
+                             {"require_user", false, kRequireUser},
+                             {"log", false, kLog},
+                             {"signature", false, kSignature},
+                             {"signature_key", false, kSignatureKey},
+                             {"public_url", false, kPublicUrl},
+                             {"journal", false, kJournal}};
+
+}  // namespace
+
+const KeyTable kSettingsKeys = key_table(kSettings);
+
+void Loader::settings(const Section& s) {
+    const std::vector<Keyed> keys = keyed(s, kSettingsKeys, "[settings]");
+    // country_code first: every number of the file depends on it.
+    for (const Keyed& k : keys)
+        if (k.id == kCountryCode) country_code(*k.entry);
+    Settings& st = rs_->settings;
+    for (const Keyed& k : keys) {
+        const IniEntry& e = *k.entry;
+        std::string v(trim(e.value));
+        switch (k.id) {
+        case kCountryCode: break;
+        case kTimezone:
+            st.timezone = v;
+            timezone_line_ = e.line;
+            break;
+        case kMaxBody:
+            if (long n = bounded_number(e, v, 64, static_cast<long>(kMaxBodyLimit), "bytes"); n > 0)
+                st.max_body = static_cast<std::size_t>(n);
+            break;
+        case kRequireUser:
+            if (v.empty() || std::any_of(v.begin(), v.end(),
+                                         [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+                error(e.line, "require_user must be one user name, not " + quote(v));
+            else
+                st.require_user = v;
+            break;
+        case kLog: log_level(e, v); break;
+        case kSignature:
+            signature_line_ = e.line;
+            if (v == "off" || v == "require")
+                st.signature_required = v == "require";
+            else
+                error(e.line, "signature must be 'off' or 'require', not " + quote(v));
+            break;
+        case kPublicUrl:
+            if (!is_url(v) || v.find('#') != std::string::npos)
+                error(e.line,
+                      "public_url must be the http:// or https:// URL sipgate.io reaches callrouter at "
+                      "(no #fragment), not " +
+                          quote(v));
+            else
+                st.public_url = v;
+            break;
+        case kJournal:
+            journal_line_ = e.line;
+            if (v.empty())
+                error(e.line, "journal is empty (leave it out for no journal)");
+            else
+                st.journal = beside_rules(v);
+            break;
+        case kSignatureKey:
+            signature_key_line_ = e.line;
+            signature_key_file_ = v;
+            if (v.empty()) error(e.line, "signature_key is empty (leave it out for sipgate.io's key)");
+            break;
+        }
+    }
+}
+
+void Loader::country_code(const IniEntry& e) {
+    std::string_view v = trim(e.value);
+    if (!v.empty() && v[0] == '+') v.remove_prefix(1);
+    if (v.empty() || v.size() > 3 || v[0] == '0' || !all_digits(v, 0, v.size()))
+        error(e.line, "country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not " + quote(e.value));
+    else
+        rs_->settings.country_code = std::string(v);
+}
+
+void Loader::log_level(const IniEntry& e, const std::string& v) {
+    static const char* const levels[] = {"error", "warn", "info", "debug"};
+    auto it = std::find(std::begin(levels), std::end(levels), v);
+    if (it == std::end(levels))
+        error(e.line, "log must be error, warn, info or debug, not " + quote(v));
+    else
+        rs_->settings.log = static_cast<LogLevel>(it - std::begin(levels));
+}
+
+// The zone of [settings] timezone (the system's when unset), for [hours].
+void Loader::time_zone() {
+    std::string err;
+    bool transient = false;
+    if (!rs_->tz.load(rs_->settings.timezone, &err, &transient)) {
+        if (transient) report_->transient = true;
+        error(timezone_line_ ? timezone_line_ : 1, err);
+    }
+}
+
+// The key of signature_key (read and checked whether or not signature = require, so
+// that --check finds a bad one before it is turned on), else sipgate.io's own when
+// signature = require.
+void Loader::signature_key() {
+    Settings& st = rs_->settings;
+    std::string err;
+    if (signature_key_file_.empty()) {
+        if (st.signature_required && !signature_key_line_) {
+            if (!PublicKey::sipgate(&st.signature_key, &err)) {
+                error(signature_line_, "the built-in sipgate.io key: " + err);
+                return;
+            }
+            st.signature_key_name = "sipgate.io's key";
+        }
+        return;
+    }
+    std::string path = beside_rules(signature_key_file_), pem;
+    if (!read_named(path, kMaxKeyFile, "signature_key", signature_key_line_, &pem)) return;
+    if (!PublicKey::from_pem(pem, &st.signature_key, &err)) {
+        error(signature_key_line_, "signature_key " + path + ": " + err);
+        return;
+    }
+    st.signature_key_name = path;
+    if (!st.signature_required)
+        warning(signature_key_line_, "signature_key has no effect while signature = off" +
+                                         std::string(signature_line_ ? "" : " (the default)"));
+}
+
+}  // namespace cr::loader
