@@ -15,7 +15,7 @@ CR_CPPFLAGS := -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) -D_FORT
                -DCALLROUTER_VERSION='"$(VERSION)"' -MMD -MP
 CR_CXXFLAGS := -std=c++17 $(WARN) $(HARDEN)
 CR_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,-O1 -Wl,--as-needed
-CR_LDLIBS   := -lxml2 -linih -pthread
+CR_LDLIBS   := $(or $(shell pkg-config --libs libxml-2.0 inih 2>/dev/null),-lxml2 -linih) -pthread
 
 # What build/callrouter carries in itself. As CGI, every request starts a process, and
 # each shared library costs its loading: Debian's libxml2 brings ICU (a C++ library and
@@ -50,7 +50,7 @@ DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium \
-                debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap
+                debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap clang-format
 
 # src/ holds a folder per layer (README.md, "Source layout"); objects mirror the tree.
 CORE_SRC  := $(sort $(filter-out src/cli/main.cpp,$(shell find src -name '*.cpp' -not -path 'src/static/*')))
@@ -59,7 +59,7 @@ MAIN_OBJ  := $(BUILD)/obj/cli/main.o
 UNIT_SRC  := $(sort $(shell find tests/unit -name '*.cpp'))
 UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
 
-.PHONY: all deps run check bench bench-cgi clean
+.PHONY: all deps run check bench bench-cgi clean layers format format-check
 
 all: $(BUILD)/callrouter
 
@@ -110,6 +110,19 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests fuzz-build
 	@python3 tests/run.py --build $(BUILD)
+
+# The house rules of src/ (README.md, "Source layout"): each folder includes only from
+# the layers below it, no include cycle, no file over 600 lines. make check runs it too
+# (tests/it_layers.py).
+layers:
+	@python3 mk/layers.py
+
+# The layout of the C++ code, as .clang-format says (make check compares it too).
+FORMAT_FILES = $(shell find src tests/unit tests/fuzz bench -name '*.cpp' -o -name '*.h' | sort)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files as .clang-format lays them out"
 
 $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/rules/number.o
 	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^)

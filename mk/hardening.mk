@@ -1,4 +1,4 @@
-# Hardening targets: sanitize, valgrind, fuzz (the README's "Tests and figures").
+# Hardening targets: sanitize, valgrind, fuzz (doc/testing.md).
 # Included by the Makefile.
 #
 #   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config fastcgi"]
@@ -27,7 +27,12 @@ SAN_FLAGS     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undef
 
 .PHONY: fuzz fuzz-build sanitize valgrind
 
+ifeq ($(shell command -v $(FUZZ_CXX) 2>/dev/null),)
+fuzz-build:
+	@echo "make fuzz-build: $(FUZZ_CXX) is missing, the fuzz drivers are not built (make deps installs clang)"
+else
 fuzz-build: $(FUZZ_BINS)
+endif
 
 $(FUZZ_DIR)/obj/%.o: src/%.cpp
 	@mkdir -p $(dir $@)
