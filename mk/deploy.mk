@@ -1,4 +1,4 @@
-# Deployment targets: install, uninstall, static, deb (the README's "Deployment").
+# Deployment targets: install, uninstall, static, deb (doc/deploy.md).
 # Included by the Makefile.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=...]   binary, man pages, docs, examples,

@@ -2,7 +2,7 @@
 (environment and stdin) and as FastCGI behind a real nginx (the shipped snippet), sent
 with a raw HTTP client so that anything can be sent. Each case checks the documented
 status and message (callrouter's one text/plain line, or nginx's own page where nginx
-refuses the request before callrouter sees it, see "Limits and failure behaviour" in README.md), that the request
+refuses the request before callrouter sees it, see LIMITS and FAILURE BEHAVIOUR in callrouter(8)), that the request
 left exactly one log line and only whole log lines, and that the process still answers
 a good request afterwards."""
 

@@ -1,4 +1,4 @@
-"""Menus and the call journal (callrouter.ini(5), MENUS and JOURNAL; callrouter(8),
+"""Menus and the call journal (callrouter.ini(5), [menu NAME] and JOURNAL; callrouter(8),
 --query and --calls), through a real nginx: a two-level menu walk, a PIN, no input,
 keys the menu does not list, a menu gone after a reload, the journal under 50
 concurrent writers, a whole call (newCall, answer, hangup) as one row of --calls, and

@@ -1,4 +1,4 @@
-"""sipgate.io's push signature (callrouter.ini(5), SIGNATURE; callrouter(8), --signature):
+"""sipgate.io's push signature (callrouter(8), SIGNATURE; callrouter(8), --signature):
 with signature = require, every way a header can be wrong is a 403 with its one line and
 signature=missing|bad in the log line, and a good one is routed, through the real binary
 as CGI, behind nginx and behind Apache (mod_proxy_fcgi), so that the header's way
