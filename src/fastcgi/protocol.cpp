@@ -23,25 +23,27 @@ void put_length(std::string* out, std::size_t n) {
 
 }  // namespace
 
+bool read_length(std::string_view data, std::size_t* at, std::size_t* length) {
+    std::size_t i = *at;
+    if (i >= data.size()) return false;
+    auto b = [&](std::size_t k) { return static_cast<std::size_t>(static_cast<unsigned char>(data[i + k])); };
+    if (b(0) < 128) {
+        *length = b(0);
+        *at = i + 1;
+        return true;
+    }
+    if (data.size() - i < 4) return false;
+    *length = ((b(0) & 0x7f) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    *at = i + 4;
+    return true;
+}
+
 bool parse_pairs(std::string_view data, Pairs* out, std::string* err) {
     out->clear();
     std::size_t i = 0;
-    auto length = [&](std::size_t* v) {
-        if (i >= data.size()) return false;
-        auto b = [&](std::size_t k) { return static_cast<std::size_t>(static_cast<unsigned char>(data[i + k])); };
-        if (b(0) < 128) {
-            *v = b(0);
-            i += 1;
-            return true;
-        }
-        if (data.size() - i < 4) return false;
-        *v = ((b(0) & 0x7f) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
-        i += 4;
-        return true;
-    };
     while (i < data.size()) {
         std::size_t name_len = 0, value_len = 0;
-        if (!length(&name_len) || !length(&value_len)) {
+        if (!read_length(data, &i, &name_len) || !read_length(data, &i, &value_len)) {
             *err = "a name-value length is cut off";
             out->clear();
             return false;
@@ -160,6 +162,9 @@ void Connection::start_record() {
     }
     switch (rec_.type) {
     case kBeginRequest:
+        // Its body is 8 bytes (FastCGI 1.0, section 5.1); php-fpm and h2o refuse any other.
+        if (rec_.content_length != 8)
+            return fail("BEGIN_REQUEST of " + std::to_string(rec_.content_length) + " bytes, not 8");
         take_ = &Connection::collect;
         end_ = &Connection::on_begin_request;
         break;
@@ -185,16 +190,13 @@ void Connection::fail(std::string why) {
 }
 
 void Connection::collect(const char* p, std::size_t n) {
-    // A BEGIN_REQUEST's body is 8 bytes; what follows them is not kept.
-    if (end_ == &Connection::on_begin_request) n = std::min(n, 8 - std::min<std::size_t>(record_.size(), 8));
-    record_.append(p, n);  // a record holds at most 65,535 bytes
+    record_.append(p, n);  // a record holds at most 65,535 bytes; a BEGIN_REQUEST, 8
 }
 
 // A request begins: a second one while one is in progress is refused with
 // CANT_MPX_CONN (the same id again breaks the protocol); a role other than responder
 // is answered UNKNOWN_ROLE at once, and its STDIN may still come (answered_id_).
 void Connection::on_begin_request() {
-    if (record_.size() < 8) return fail("BEGIN_REQUEST shorter than 8 bytes");
     unsigned role =
         static_cast<unsigned>(static_cast<unsigned char>(record_[0])) << 8 | static_cast<unsigned char>(record_[1]);
     bool keep = (static_cast<unsigned char>(record_[2]) & kKeepConn) != 0;
@@ -214,16 +216,29 @@ void Connection::on_begin_request() {
     ++begun_;
 }
 
-// PARAMS for the request reading its params; an empty one ends them.
+// PARAMS for the request reading its params; an empty one ends them. PARAMS for the
+// request once its body has begun break the protocol (php-fpm refuses them too).
 void Connection::on_params_record() {
-    if (rec_.request_id != request_id_ || state_ != State::Params) return;
+    if (rec_.request_id != request_id_ || state_ == State::Idle) return;
+    if (state_ == State::Body) return fail("PARAMS after the body began");
     take_ = &Connection::take_params;
     if (rec_.content_length == 0) finish_params();
 }
 
+// The params as they stream in. Each name-value pair's lengths are read as soon as
+// they are in, so that a length that could never fit the bound is refused at once,
+// not after waiting for bytes that never come.
 void Connection::take_params(const char* p, std::size_t n) {
     if (params_.size() + n > kMaxParams) return fail("params longer than " + std::to_string(kMaxParams >> 10) + " KiB");
     params_.append(p, n);
+    while (params_seen_ < params_.size()) {
+        std::size_t name_len = 0, value_len = 0, at = params_seen_;
+        if (!read_length(params_, &at, &name_len) || !read_length(params_, &at, &value_len)) return;  // more to come
+        if (name_len > kMaxParams - at || value_len > kMaxParams - at - name_len)
+            return fail("params longer than " + std::to_string(kMaxParams >> 10) + " KiB");
+        if (at + name_len + value_len > params_.size()) return;  // its bytes are still to come
+        params_seen_ = at + name_len + value_len;
+    }
 }
 
 // STDIN: the end of the last answered request's body (an empty record), or the body
@@ -255,6 +270,7 @@ void Connection::on_abort_request() {
     state_ = State::Idle;
     request_id_ = 0;
     std::string().swap(params_);
+    params_seen_ = 0;
     std::string().swap(body_);
     end_request(id, 1, kRequestComplete);
     ++ended_;
@@ -268,6 +284,7 @@ void Connection::finish_params() {
     std::string err;
     if (!parse_pairs(params_, &pairs, &err)) return fail("bad params: " + err);
     std::string().swap(params_);
+    params_seen_ = 0;
     want_ = BodyWant{};
     std::string early;
     if (!handler_->on_params(pairs, &want_, &early)) return answer(early, 0);
@@ -300,6 +317,7 @@ void Connection::answer(const std::string& cgi_response, unsigned app_status) {
     request_id_ = 0;
     take_ = nullptr;
     std::string().swap(params_);
+    params_seen_ = 0;
     std::string().swap(body_);
     if (!keep_conn_) done_ = true;
 }

@@ -44,6 +44,10 @@ using Pairs = std::vector<std::pair<std::string, std::string>>;
 // is checked against `data`, so the pairs hold at most data.size() bytes.
 bool parse_pairs(std::string_view data, Pairs* out, std::string* err);
 
+// Reads one name-value length (1 byte below 128, else 4 bytes with the top bit set) at
+// data[*at], advancing *at. Returns false when it is not all there yet.
+bool read_length(std::string_view data, std::size_t* at, std::size_t* length);
+
 // Appends the name-value pair as FastCGI encodes it.
 void put_pair(std::string* out, std::string_view name, std::string_view value);
 
@@ -181,6 +185,7 @@ private:
     std::uint16_t request_id_ = 0;
     bool keep_conn_ = false;
     std::string params_;
+    std::size_t params_seen_ = 0;  // of params_: the pairs whose lengths were checked
     BodyWant want_;
     std::string body_;
     std::uint16_t answered_id_ = 0;  // the last request answered,

@@ -340,24 +340,54 @@ TEST_CASE("fastcgi: protocol errors close the connection, with a reason") {
         return c.error();
     };
     CHECK(fed("GET / HTTP/1.1\r\n\r\n") == "record version 71, not 1");
+    // A pair that says it is longer than the params may be: refused as soon as its
+    // lengths are in, not once the bytes have come (or never come).
     std::string big(70000, 'v'), pairs;
     fcgi::put_pair(&pairs, "X", big);
     std::string in = begin(1);
-    fcgi::put_records(&in, fcgi::kParams, 1, pairs);
+    fcgi::put_records(&in, fcgi::kParams, 1, pairs.substr(0, 8));
     CHECK(fed(in) == "params longer than 64 KiB");
     in = begin(1);
+    fcgi::put_records(&in, fcgi::kParams, 1, std::string("\xff\xff\xff\xfe\xff\xff\xff\xfe", 8));
+    CHECK(fed(in) == "params longer than 64 KiB");
+    in = begin(1);
+    fcgi::put_records(&in, fcgi::kParams, 1, std::string("\xff\xff\xff\xf0\x20", 5));
+    CHECK(fed(in) == "params longer than 64 KiB");
+    // Pairs each in bounds, more than 64 KiB in all.
+    pairs.clear();
+    for (int i = 0; i < 70; ++i) fcgi::put_pair(&pairs, "X" + std::to_string(i), std::string(1000, 'v'));
+    in = begin(1);
+    fcgi::put_records(&in, fcgi::kParams, 1, pairs);
+    CHECK(fed(in) == "params longer than 64 KiB");
+    // The params end before a pair's value is all there.
+    in = begin(1);
     fcgi::put_records(&in, fcgi::kParams, 1,
-                      std::string("\xff\xff\xff\xfe\xff\xff\xff\xfe"
-                                  "ab",
-                                  10));
+                      "\x05\x05"
+                      "ab");
     fcgi::put_records(&in, fcgi::kParams, 1, {});
     CHECK(fed(in).rfind("bad params: ", 0) == 0);
     in = begin(1);
     fcgi::put_records(&in, fcgi::kStdin, 1, "x");
     CHECK(fed(in) == "STDIN before the end of the params");
+    // PARAMS once the body has begun.
+    in = begin(1);
+    std::string head;
+    fcgi::put_pair(&head, "REQUEST_METHOD", "POST");
+    fcgi::put_pair(&head, "CONTENT_LENGTH", "4");
+    fcgi::put_records(&in, fcgi::kParams, 1, head);
+    fcgi::put_records(&in, fcgi::kParams, 1, {});
+    fcgi::put_records(&in, fcgi::kStdin, 1, "ab");
+    fcgi::put_records(&in, fcgi::kParams, 1,
+                      "\x01\x01"
+                      "AB");
+    CHECK(fed(in) == "PARAMS after the body began");
+    // A BEGIN_REQUEST's body is 8 bytes, no fewer and no more.
     in.clear();
-    fcgi::put_records(&in, fcgi::kBeginRequest, 1, "\x00\x01");
-    CHECK(fed(in) == "BEGIN_REQUEST shorter than 8 bytes");
+    fcgi::put_records(&in, fcgi::kBeginRequest, 1, std::string("\x00\x01", 2));
+    CHECK(fed(in) == "BEGIN_REQUEST of 2 bytes, not 8");
+    in.clear();
+    fcgi::put_records(&in, fcgi::kBeginRequest, 1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00", 10));
+    CHECK(fed(in) == "BEGIN_REQUEST of 10 bytes, not 8");
     in.clear();
     fcgi::put_records(&in, fcgi::kGetValues, 0, "\x40\x00");
     CHECK(fed(in).rfind("bad GET_VALUES: ", 0) == 0);
