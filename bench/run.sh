@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: number lookups (10 vs 1,000,000 entries), the load time of a
-# 1,000,000-number list file, the cost of signature = require (one RSA-4096
+# 1,000,000-number list file, --calls over a journal of 1,000,000 calls (time and peak
+# memory, beside wc -l reading the same), the cost of signature = require (one RSA-4096
 # verification, and a request through the core with and without it), then ONE table from ONE run: wrk through a real nginx
 # on 127.0.0.1 against
 #   - nginx answering the XML by itself (the ceiling);
@@ -95,6 +96,32 @@ with open('$dir/big.txt', 'w') as f:
 settings='[settings]\ncountry_code = 49\ntimezone = Europe/Berlin\nmax_body = 8192\nlog = info\n\n'
 printf "$settings"'[list big]\nfile = big.txt\n\n[rule blocked]\ndirection = in\nfrom = @big\naction = reject\n\n[rule office]\ndirection = in\nto = 4915791234567\naction = dial 4921112345601\n' > "$dir/big.ini"
 for i in 1 2 3; do "$bin" --config "$dir/big.ini" --check; done 2>&1 | sed "s|$dir/||" | tee "$dir/load.out"
+
+echo
+echo "== --calls over a year of a busy office: 1,000,000 calls (newCall, answer for 7 in 10, hangup)"
+python3 -c "
+import time
+t0 = 1767225600  # 2026-01-01T00:00:00Z; a call every 31.5 s for a year
+def stamp(t): return '%04d-%02d-%02dT%02d:%02d:%02dZ' % time.gmtime(t)[:6]
+with open('$dir/year.jsonl', 'w') as f:
+    for i in range(1000000):
+        t = t0 + i * 63 // 2
+        f.write('{\"time\":\"%s\",\"event\":\"newCall\",\"callId\":\"c%d\",\"direction\":\"in\",\"from\":\"49211%07d\",'
+                '\"to\":\"4921112345\",\"rule\":\"office\",\"action\":\"dial 4921112345601 4921112345602\"}\n' % (stamp(t), i, i))
+        if i % 10 < 7:
+            f.write('{\"time\":\"%s\",\"event\":\"answer\",\"callId\":\"c%d\",\"user\":\"Bob\",'
+                    '\"answeringNumber\":\"4921112345601\"}\n' % (stamp(t + 9), i))
+        f.write('{\"time\":\"%s\",\"event\":\"hangup\",\"callId\":\"c%d\",\"cause\":\"normalClearing\"}\n' % (stamp(t + 95), i))
+"
+printf "$settings"'public_url = https://example.com/cr\njournal = year.jsonl\n\n[rule office]\naction = voicemail\n' > "$dir/year.ini"
+echo "  journal: $(wc -l < "$dir/year.jsonl") lines, $(($(stat -c %s "$dir/year.jsonl") >> 20)) MiB"
+/usr/bin/time -f "%e %M" -o "$dir/wc.time" wc -l "$dir/year.jsonl" >/dev/null
+/usr/bin/time -f "%e %M" -o "$dir/calls.time" "$bin" --config "$dir/year.ini" --calls --since 2026-01-01 >"$dir/calls.out"
+awk -v wc="$(cat "$dir/wc.time")" -v rows="$(($(wc -l < "$dir/calls.out") - 2))" '{
+    split(wc, w, " ")
+    printf "  callrouter --calls: %d rows in %.2f s, %.1f MiB peak; wc -l reads the same in %.2f s (ratio %.0f)\n",
+           rows, $1, $2 / 1024, w[1], (w[1] > 0 ? $1 / w[1] : 0)
+}' "$dir/calls.time" | tee "$dir/calls.bench"
 
 # 1,000 rules: 999 that the seed request does not match, then the one it does.
 {

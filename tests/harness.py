@@ -92,14 +92,17 @@ CRASHES = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL, signal.
 
 class Process:
     """A server process started by a test, stopped by its PID. `stop_as` (signal, exit
-    status, seconds) says how it is stopped and must end; by default its name's STOPS."""
+    status, seconds) says how it is stopped and must end; by default its name's STOPS.
+    Its standard output and error go to a log file of the run, or its standard error to
+    `stderr` (a descriptor) when given."""
 
-    def __init__(self, run, argv, name, env=None, stdin=None, stop_as=None):
+    def __init__(self, run, argv, name, env=None, stdin=None, stop_as=None, stderr=None):
         self.name = name
         self.stop_as = stop_as or STOPS[name]
         self.log_path = os.path.join(run.dir, f"{name}-{len(run.procs)}.log")
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=stderr if stderr is not None else subprocess.STDOUT,
+                                     env=env,
                                      stdin=stdin if stdin is not None else subprocess.DEVNULL,
                                      start_new_session=True)
         self.pid = self.proc.pid

@@ -587,6 +587,37 @@ def _(run):
     each_closed_and_warned(crp, tries)
 
 
+@case("engine: refused at once, as php-fpm and h2o refuse them: a BEGIN_REQUEST body of 16 bytes, PARAMS after the "
+      "body began, a param whose 4-byte length exceeds the params' bound (the params not ended)")
+def _(run):
+    crp = run.callrouter(rules(run))
+    tries = [("BEGIN_REQUEST body of 16 bytes",
+              record(BEGIN, 1, struct.pack(">HB5x", 1, 0) + b"\0" * 8) + params(1, good_params()) + stdin(1, GOOD)),
+             ("PARAMS after the body began",
+              begin() + params(1, good_params()) + stdin(1, GOOD[:5], end=False)
+              + record(PARAMS, 1, b"\x01\x01AB") + stdin(1, GOOD[5:])),
+             ("a pair claiming 0x7ffffffe/0x7ffffffe bytes", begin() + record(PARAMS, 1, nv_lengths(0x7ffffffe, 0x7ffffffe)
+                                                                              + b"N" * 16)),
+             ("a pair claiming 0x7ffffff0/0x20 bytes", begin() + record(PARAMS, 1, nv_lengths(0x7ffffff0, 0x20)
+                                                                         + b"N" * 16))]
+    wrong = []
+    for what, data in tries:
+        t0 = time.monotonic()
+        try:
+            protocol_error(crp, data, what, timeout=1.0)  # at once: not when the request's 10 s end
+            figures(f"{what}: closed after {(time.monotonic() - t0) * 1000:.0f} ms")
+        except Failure as e:
+            wrong.append(str(e)[:300])
+        still_alive(crp)
+    expect(not wrong, "; ".join(wrong))
+    served(crp)
+    wait_for(lambda: len(warn_lines(crp)) >= len(tries), timeout=2,
+             what=f"{len(tries)} 'fastcgi: ...; connection closed' warn lines")
+    out = crp.output()
+    for why in ("BEGIN_REQUEST of 16 bytes, not 8", "PARAMS after the body began", "params longer than 64 KiB"):
+        expect(why in out, f"no warn line says {why!r}: {out[-1500:]}")
+
+
 # --- 11, 12, 13, 14: clients that hold on ---------------------------------------------
 
 @case("engine: 4 clients dripping a byte a second after their answer hold nothing (threads 4)")
@@ -651,7 +682,8 @@ def _(run):
     still_alive(crp)
 
 
-@case("engine: 256 stalled connections against 2 event loops: served within 1 s, 3 threads, stalled closed at 10 s")
+@case("engine: 256 stalled connections against 2 event loops: served within 1 s, at most 4 threads (main, 2 loops, "
+      "the log's writer), stalled closed at 10 s")
 def _(run):
     crp = run.callrouter(rules(run), threads=2)
     before = proc_status(crp.pid)
@@ -676,7 +708,9 @@ def _(run):
         took = time.monotonic() - t0
         eq(s, 200, "status beside the stalled connections")
         expect(took < 1, f"answered after {took:.2f} s beside the stalled connections")
-        eq((before["Threads"], held["Threads"]), (3, 3), "threads before and while held (1 + 2 loops)")
+        # main, 2 loops, and the log's writer once a line had to wait (no journal: no journal writer)
+        expect(before["Threads"] <= 4 and held["Threads"] == before["Threads"],
+               f"threads before and while held (1 + 2 loops + the log's): {before['Threads']}, {held['Threads']}")
         # The server closes each stalled one 10 s after its BEGIN_REQUEST.
         closed_at = {}
         socks = {c.sock: (c, t) for c, t in stalled}
@@ -696,7 +730,7 @@ def _(run):
                 + (f", {times[0]:.2f} to {times[-1]:.2f} s after BEGIN" if times else ""))
         eq(len(socks), 0, "stalled connections still open 13.5 s after their BEGIN_REQUEST")
         expect(times[0] >= 9.5, f"a stalled connection was closed {times[0]:.2f} s after its BEGIN, before 10 s")
-        eq(after["Threads"], 3, "threads after")
+        expect(after["Threads"] <= 4, f"threads after: {after['Threads']}")
     finally:
         for c, _ in stalled:
             c.close()

@@ -26,16 +26,24 @@ bool parse_zone_offset(const std::string& zone, int* offset) {
     return true;
 }
 
-}  // namespace
-
-bool parse_at(const std::string& raw, const TimeZone& tz, std::int64_t* utc_seconds, std::string* err) {
-    const std::string s = trim_blanks(raw);
+// A local time or an instant after `option`: parse_at's grammar; `expected` ends each
+// message. With `day` a date alone is its midnight.
+bool parse_time(const char* option, const std::string& raw, const std::string& s, bool day_alone, const char* expected,
+                const TimeZone& tz, std::int64_t* utc_seconds, std::string* err) {
     auto bad = [&](const std::string& detail) {
-        *err = "bad --at time '" + raw + "': " + detail +
-               " (expected 'YYYY-MM-DD HH:MM' in the configured zone, or an instant such as "
-               "2026-11-27T08:30Z or 2026-11-27T09:30+01:00)";
+        *err = std::string("bad ") + option + " time '" + raw + "': " + detail + " (" + expected + ")";
         return false;
     };
+    if (day_alone && s.size() == 10) {
+        std::int64_t d = 0;
+        std::string why;
+        if (!parse_date_at(s, 0, &d, &why)) return bad(why);
+        std::int64_t y = 0;
+        int m = 0, dd = 0;
+        civil_from_days(d, &y, &m, &dd);
+        *utc_seconds = tz.from_local(static_cast<int>(y), m, dd, 0, 0);
+        return true;
+    }
     std::int64_t day = 0;
     std::string why;
     if (s.size() < 16) return bad("too short");
@@ -70,6 +78,22 @@ bool parse_at(const std::string& raw, const TimeZone& tz, std::int64_t* utc_seco
     if (!parse_zone_offset(zone, &offset)) return bad("bad zone offset '" + zone + "'");
     *utc_seconds = local - offset;
     return true;
+}
+
+}  // namespace
+
+bool parse_at(const std::string& raw, const TimeZone& tz, std::int64_t* utc_seconds, std::string* err) {
+    return parse_time("--at", raw, trim_blanks(raw), false,
+                      "expected 'YYYY-MM-DD HH:MM' in the configured zone, or an instant such as "
+                      "2026-11-27T08:30Z or 2026-11-27T09:30+01:00",
+                      tz, utc_seconds, err);
+}
+
+bool parse_since(const std::string& text, const TimeZone& tz, std::int64_t* utc_seconds, std::string* err) {
+    return parse_time("--since", text, text, true,
+                      "expected 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' in the rule file's time zone, or an instant "
+                      "such as 2026-11-27T08:30Z",
+                      tz, utc_seconds, err);
 }
 
 }  // namespace cr

@@ -13,4 +13,8 @@ namespace cr {
 // Returns false with *err.
 bool parse_at(const std::string& text, const TimeZone& tz, std::int64_t* utc_seconds, std::string* err);
 
+// Parses --since: "YYYY-MM-DD" (its midnight), or what --at takes, but with nothing
+// around it. Returns false with *err ("bad --since time '...': ...").
+bool parse_since(const std::string& text, const TimeZone& tz, std::int64_t* utc_seconds, std::string* err);
+
 }  // namespace cr

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -82,30 +83,48 @@ int run_test(const std::string& path, const std::string& body, const std::string
 int run_calls(const std::string& path, const std::string& since) {
     std::shared_ptr<const RuleSet> c = load_or_report(path);
     if (!c) return 1;
-    if (c->settings.journal.empty()) {
+    const std::string& journal = c->settings.journal;
+    if (journal.empty()) {
         std::fprintf(stderr, "callrouter: --calls: %s sets no journal ([settings] journal = FILE)\n", path.c_str());
         return 1;
     }
     std::int64_t from = std::time(nullptr) - 7 * 86400;
     if (!since.empty()) {
         std::string err;
-        if (!parse_at(since.size() == 10 ? since + " 00:00" : since, c->tz, &from, &err)) {
+        if (!parse_since(since, c->tz, &from, &err)) {
             std::fprintf(stderr, "callrouter: --since: %s\n", err.c_str());
             return 2;
         }
     }
-    std::vector<JournalEvent> events;
-    std::size_t skipped = 0;
+    // Twice through the journal, joining its calls as they come: first the widths of the
+    // columns, then the rows; nothing but the calls open at once is held.
+    JournalReader reader;
+    JournalRead read;
     std::string err;
-    if (!read_journal(c->settings.journal, &events, &skipped, &err)) {
-        std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", c->settings.journal.c_str(), err.c_str());
+    CallsTable table(c->tz, from);
+    auto pass = [&](const std::function<void(CallRow &&)>& out) {
+        CallJoiner joiner(out);
+        if (!reader.read([&](const JournalEvent& e) { joiner.add(e); }, &read, &err)) return false;
+        joiner.finish();
+        return true;
+    };
+    if (!reader.open(journal, &err) || !pass([&](CallRow&& row) { table.measure(row); })) {
+        std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", journal.c_str(), err.c_str());
         return 1;
     }
-    if (skipped)
+    if (read.skipped)
         std::fprintf(stderr, "callrouter: --calls: %s: %zu lines are no event of the journal; skipped\n",
-                     c->settings.journal.c_str(), skipped);
-    std::fputs(calls_table(join_calls(events), c->tz, from).c_str(), stdout);
-    return 0;
+                     journal.c_str(), read.skipped);
+    if (read.too_long)
+        std::fprintf(stderr, "callrouter: --calls: %s: %zu lines longer than %zu KiB; skipped\n", journal.c_str(),
+                     read.too_long, kMaxJournalLine >> 10);
+    std::fputs(table.head().c_str(), stdout);
+    if (!pass([&](CallRow&& row) { std::fputs(table.row(row).c_str(), stdout); })) {
+        std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", journal.c_str(), err.c_str());
+        return 1;
+    }
+    std::fputs(table.tail().c_str(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
 int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html) {

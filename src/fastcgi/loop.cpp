@@ -54,8 +54,14 @@ struct Conn {
     std::size_t unsent() const { return proto.output().size() - sent; }
     // Between requests, nothing to send, nothing more to come: may be closed without loss.
     bool idle() const { return !proto.busy() && unsent() == 0 && !closing && !proto.input_may_follow(); }
-    // Idle after a request: what makes room first. A new connection whose request may
-    // be on its way is not one.
+    // Nothing has come that is not read yet: a request on its way would be lost with the
+    // connection (a peer that closed counts as nothing).
+    bool nothing_pending() const {
+        char b;
+        return ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+    }
+    // Idle after a request: what makes room first (once nothing_pending() says so). A new
+    // connection whose request may be on its way is not one.
     bool kept_idle() const { return idle() && proto.ended() > 0; }
 
     Responder responder;
@@ -283,13 +289,30 @@ void Loop::close_conn(Conn* c) {
 }
 
 bool Loop::close_oldest_idle() {
-    Conn* oldest = nullptr;
+    std::vector<Conn*> idle;
     for (auto& [fd, c] : conns_)
-        if (c->kept_idle() && (!oldest || c->since < oldest->since)) oldest = c.get();
-    if (!oldest) return false;
-    log_line(LogLevel::Debug, "fastcgi: closed the oldest idle connection to make room");
-    close_conn(oldest);
-    return true;
+        if (c->kept_idle()) idle.push_back(c.get());
+    std::sort(idle.begin(), idle.end(), [](const Conn* a, const Conn* b) { return a->since < b->since; });
+    for (Conn* c : idle) {
+        if (!quiet(c)) continue;
+        log_line(LogLevel::Debug, "fastcgi: closed the oldest idle connection to make room");
+        close_conn(c);
+        return true;
+    }
+    return false;
+}
+
+// Whether an idle connection may be closed without losing a request: nothing has come
+// that is not read, looked at right before the close. On a unix socket its reading
+// side is shut first, so that a request the web server sends from then on fails at its
+// end (EPIPE: it knows the request was not received), and one that came in between is
+// still read,
+// answered, and then the connection closes.
+bool Loop::quiet(Conn* c) {
+    if (!c->nothing_pending()) return false;
+    if (sh_->tcp) return true;
+    ::shutdown(c->fd, SHUT_RD);
+    return c->nothing_pending();
 }
 
 // Closes the connections past their bounds (and, when stopping, the idle ones).
@@ -315,7 +338,7 @@ void Loop::check_times(Clock::time_point now) {
                          "fastcgi: request not complete after " + secs(kRequestTime) + "; connection closed");
                 over = true;
             }
-        } else if (stopping_ && c->idle()) {
+        } else if (stopping_ && c->idle() && quiet(c.get())) {
             over = true;
         } else if (stopping_ && c->proto.input_may_follow() && !c->unsent()) {
             ::shutdown(c->fd, SHUT_WR);  // the rest of a request answered early may come: let it

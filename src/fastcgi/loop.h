@@ -74,6 +74,7 @@ private:
     void close_conn(Conn* c);
     void check_times(Clock::time_point now);
     bool close_oldest_idle();
+    bool quiet(Conn* c);
     void set_accepting(bool on);
     void complain(const char* what, Clock::time_point now);
 

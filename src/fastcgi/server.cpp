@@ -157,6 +157,7 @@ int run_fastcgi(const ServerOptions& opt) {
 
     // Each step owns what it made: a `return 1` undoes what came before (the socket's
     // file is removed, descriptors closed, threads joined), as slowcgi's main() would.
+    LogThread log;  // no log line may block a loop (base/log.h)
     RuleStore store(opt.config_path);
     if (!store.load("start")) {
         log_line(LogLevel::Error, "not started: the rule file does not load");
@@ -202,15 +203,17 @@ int run_fastcgi(const ServerOptions& opt) {
     const Clock::time_point asked = serve_signals(sigs, &store);
     if (!stop_loops(&sh, &listener, &threads, asked)) {
         log_line(LogLevel::Warn, "stopped with requests still unanswered");
+        log.stop(asked + kStopAll);
         std::_Exit(0);  // a loop still inside its bounds cannot be joined
     }
-    // The lines of the last calls, within the stop's bound.
-    const std::size_t lost = journal.stop(asked + kStopAll);
+    // The lines of the last calls, then the log's, within the stop's bound.
+    const std::size_t lost = journal.stop(asked + kStopAll - milliseconds(500));
     if (lost)
         log_line(LogLevel::Warn,
                  "journal: " + std::to_string(lost) +
                      " line(s) not written within the stop's bound (the disk does not answer); given up");
     log_line(LogLevel::Info, "stopped");
+    log.stop(asked + kStopAll);
     return 0;
 }
 

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <map>
 
 #include "base/fd.h"
 #include "base/text.h"
@@ -18,40 +17,67 @@ namespace cr {
 
 namespace {
 
-constexpr std::size_t kMaxRead = 64u << 20;
-
-std::string get(const JournalEvent& e, const char* name) {
-    const std::string* v = e.field(name);
-    return v ? *v : std::string();
+// Appends `v` in at least `width` digits (v >= 0), without printf: the table has a
+// million rows to write twice.
+void digits(std::string* out, std::int64_t v, int width) {
+    char buf[24];
+    int n = 0;
+    do {
+        buf[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < 20);
+    while (n < width) buf[n++] = '0';
+    while (n > 0) *out += buf[--n];
 }
 
 // "12s", "3m04s", "1h02m05s"; "-" for an unknown length.
 std::string duration(std::int64_t from, std::int64_t to) {
     if (from < 0 || to < 0 || to < from) return "-";
     std::int64_t s = to - from;
-    char buf[32];
-    if (s < 60)
-        std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(s));
-    else if (s < 3600)
-        std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
-    else
-        std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", static_cast<long long>(s / 3600),
-                      static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-    return buf;
+    std::string out;
+    if (s >= 3600) {
+        digits(&out, s / 3600, 1);
+        out += 'h';
+    }
+    if (s >= 60) {
+        digits(&out, s / 60 % 60, s >= 3600 ? 2 : 1);
+        out += 'm';
+    }
+    digits(&out, s % 60, s >= 60 ? 2 : 1);
+    out += 's';
+    return out;
 }
 
+// "2026-11-27 09:59:58", local to `tz`; "-" for an unknown time.
 std::string local_time(const TimeZone& tz, std::int64_t t) {
     if (t < 0) return "-";
     LocalTime l = tz.to_local(t);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", l.year, l.month, l.day, l.hour, l.minute, l.second);
-    return buf;
+    std::string out;
+    out.reserve(19);
+    digits(&out, l.year, 4);
+    out += '-';
+    digits(&out, l.month, 2);
+    out += '-';
+    digits(&out, l.day, 2);
+    out += ' ';
+    digits(&out, l.hour, 2);
+    out += ':';
+    digits(&out, l.minute, 2);
+    out += ':';
+    digits(&out, l.second, 2);
+    return out;
 }
 
 // Printable for a terminal: C0 and C1 control characters (U+0080-U+009F; U+009B is a
 // CSI to some terminals) and the bidirectional overrides and isolates (U+202A-U+202E,
 // U+2066-U+2069) become '?', since the fields are the requester's to choose.
 std::string printable(const std::string& s) {
+    // Most fields hold none of those: no byte below 0x20, 0x7f, nor the first byte of one.
+    if (std::none_of(s.begin(), s.end(), [](char ch) {
+            auto c = static_cast<unsigned char>(ch);
+            return c < 0x20 || c == 0x7f || c == 0xc2 || c == 0xe2;
+        }))
+        return s;
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
         auto c = static_cast<unsigned char>(s[i]);
@@ -72,126 +98,215 @@ std::string printable(const std::string& s) {
     return out;
 }
 
+// The widths the columns are cut to (display columns).
+constexpr std::size_t kCut[] = {19, 8, 24, 24, 32, 40, 32, 10, 10, 32};
+
 }  // namespace
 
-std::vector<CallRow> join_calls(const std::vector<JournalEvent>& events) {
-    std::vector<CallRow> rows;
-    std::map<std::string, std::size_t> at;
-    for (const JournalEvent& e : events) {
-        std::string id = get(e, "callId");
-        if (id.empty()) continue;
-        auto [it, fresh] = at.emplace(id, rows.size());
-        if (fresh) {
-            rows.emplace_back();
-            rows.back().call_id = id;
-            rows.back().start = e.time;
-        }
-        CallRow& c = rows[it->second];
-        std::string ev = get(e, "event");
-        if (ev == "newCall") {
-            c.start = e.time;
-            c.direction = get(e, "direction");
-            c.from = get(e, "from");
-            c.to = get(e, "to");
-            c.rule = get(e, "rule");
-            c.action = get(e, "action");
-        } else if (ev == "dtmf") {
-            std::string keys = get(e, "dtmf");
-            c.path.push_back(get(e, "menu") + ":" + (keys.empty() ? "none" : keys));
-            c.action = get(e, "action");
-        } else if (ev == "answer") {
-            c.answered = e.time;
-            std::string user = get(e, "user"), number = get(e, "answeringNumber");
-            c.answered_by = !user.empty() && !number.empty() ? user + " (" + number + ")" : user + number;
-        } else if (ev == "hangup") {
-            c.ended = e.time;
-            c.cause = get(e, "cause");
-        }
+void CallJoiner::add(const JournalEvent& e) {
+    static const std::string none;
+    auto field = [&](const char* name) -> const std::string& {
+        const std::string* v = e.field(name);
+        return v ? *v : none;
+    };
+    const std::string& id = field("callId");
+    if (id.empty()) return;
+    auto it = held_.find(id);
+    if (it == held_.end()) {
+        Held h;
+        h.row.call_id = id;
+        h.row.start = e.time;
+        h.seq = seq_++;
+        h.last = e.time;
+        order_.emplace(key(h), id);
+        it = held_.emplace(id, std::move(h)).first;
     }
-    std::stable_sort(rows.begin(), rows.end(), [](const CallRow& a, const CallRow& b) { return a.start < b.start; });
-    return rows;
+    Held& h = it->second;
+    CallRow& c = h.row;
+    h.last = std::max(h.last, e.time);
+    const std::string& ev = field("event");
+    if (ev == "newCall") {
+        order_.erase(key(h));
+        c.start = e.time;
+        order_.emplace(key(h), id);
+        c.direction = field("direction");
+        c.from = field("from");
+        c.to = field("to");
+        c.rule = field("rule");
+        c.action = field("action");
+    } else if (ev == "dtmf") {
+        const std::string& keys = field("dtmf");
+        if (c.path.size() < kMaxPath)
+            c.path.push_back(field("menu") + ":" + (keys.empty() ? "none" : keys));
+        else if (c.path.size() == kMaxPath)
+            c.path.push_back("\xe2\x80\xa6");  // and more
+        c.action = field("action");
+    } else if (ev == "answer") {
+        c.answered = e.time;
+        const std::string &user = field("user"), &number = field("answeringNumber");
+        c.answered_by = !user.empty() && !number.empty() ? user + " (" + number + ")" : user + number;
+    } else if (ev == "hangup") {
+        c.ended = e.time;
+        c.cause = field("cause");
+        h.ended = true;
+    }
+    // The journal's time is the event's, not the latest seen: one line stamped far ahead
+    // must not end the calls around it. Calls quiet for too long are looked for now and
+    // then (held calls are few).
+    if (++added_ % 4096 == 0)
+        for (auto& [hid, hh] : held_)
+            if (hh.last < e.time - kQuiet) hh.ended = true;
+    release(e.time, false);
 }
 
-bool read_journal(const std::string& path, std::vector<JournalEvent>* events, std::size_t* skipped, std::string* err) {
-    events->clear();
-    *skipped = 0;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+// Hands on the first calls held while they may go: ended kGrace ago (or all of them, or
+// too many held).
+void CallJoiner::release(std::int64_t now, bool all) {
+    while (!order_.empty()) {
+        auto first = order_.begin();
+        auto it = held_.find(first->second);
+        const Held& h = it->second;
+        if (!all && held_.size() <= kMaxHeld && !(h.ended && h.last <= now - kGrace)) return;
+        CallRow row = std::move(it->second.row);
+        held_.erase(it);
+        order_.erase(first);
+        out_(std::move(row));
+    }
+}
+
+void CallJoiner::finish() { release(0, true); }
+
+bool JournalReader::open(const std::string& path, std::string* err) {
+    fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     struct stat st;
-    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        *err = !fd ? std::strerror(errno) : "not a regular file";
+    if (!fd_ || ::fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        *err = !fd_ ? std::strerror(errno) : "not a regular file";
+        fd_.reset();
         return false;
     }
-    // A large journal: its last 64 MiB, from the first whole line.
-    off_t from = st.st_size > static_cast<off_t>(kMaxRead) ? st.st_size - static_cast<off_t>(kMaxRead) : 0;
-    std::string data;
-    data.resize(static_cast<std::size_t>(st.st_size - from));
-    std::size_t got = 0;
-    while (got < data.size()) {
-        ssize_t n = ::pread(fd.get(), &data[got], data.size() - got, from + static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    fd.reset();
-    data.resize(got);
-    std::size_t pos = 0;
-    if (from > 0) pos = data.find('\n') == std::string::npos ? data.size() : data.find('\n') + 1;
-    while (pos < data.size()) {
-        std::size_t end = data.find('\n', pos);
-        if (end == std::string::npos) end = data.size();
-        std::string_view line(data.data() + pos, end - pos);
-        pos = end + 1;
-        if (line.empty()) continue;
-        JournalEvent e;
-        if (parse_journal_line(line, &e))
-            events->push_back(std::move(e));
-        else
-            ++*skipped;
-    }
+    size_ = static_cast<std::uint64_t>(st.st_size);
     return true;
 }
 
-std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, std::int64_t since) {
-    static const char* const head[] = {"start",  "dir",         "from", "to",   "rule",
-                                       "action", "answered by", "ring", "talk", "cause"};
-    constexpr std::size_t kCols = sizeof head / sizeof head[0];
-    std::vector<std::vector<std::string>> table;
-    table.emplace_back(std::begin(head), std::end(head));
-    for (const CallRow& c : calls) {
-        if (c.start < since) continue;
-        std::string action = c.action;
-        if (!c.path.empty()) {
-            std::string walk;
-            for (const std::string& p : c.path) walk += (walk.empty() ? "" : " ") + p;
-            action = "[" + walk + "] " + action;
+bool JournalReader::read(const std::function<void(const JournalEvent&)>& on_event, JournalRead* read,
+                         std::string* err) const {
+    *read = JournalRead();
+    std::string line;  // at most kMaxJournalLine bytes
+    bool too_long = false;
+    JournalEvent e;
+    auto take = [&] {
+        if (too_long)
+            ++read->too_long;
+        else if (parse_journal_line(line, &e))
+            on_event(e);
+        else
+            ++read->skipped;
+        line.clear();
+        too_long = false;
+    };
+    char buf[65536];
+    for (std::uint64_t at = 0; at < size_;) {
+        ssize_t n = ::pread(fd_.get(), buf, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, size_ - at)),
+                            static_cast<off_t>(at));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            *err = std::strerror(errno);
+            return false;
         }
-        std::int64_t rang_until = c.answered >= 0 ? c.answered : c.ended;
-        table.push_back({local_time(tz, c.start), c.direction.empty() ? "-" : c.direction,
-                         c.from.empty() ? "-" : c.from, c.to.empty() ? "-" : c.to, c.rule.empty() ? "-" : c.rule,
-                         utf8_cut(action.empty() ? "-" : action, 40),
-                         utf8_cut(c.answered_by.empty() ? "-" : c.answered_by, 32), duration(c.start, rang_until),
-                         duration(c.answered, c.answered >= 0 ? c.ended : -1), c.cause.empty() ? "-" : c.cause});
+        if (n == 0) break;  // truncated while we read: what is there
+        at += static_cast<std::uint64_t>(n);
+        for (std::string_view rest(buf, static_cast<std::size_t>(n)); !rest.empty();) {
+            std::size_t nl = rest.find('\n');
+            std::string_view piece = rest.substr(0, nl);
+            if (!too_long && line.size() + piece.size() <= kMaxJournalLine)
+                line.append(piece);
+            else
+                too_long = true;
+            if (nl == std::string_view::npos) break;
+            if (!line.empty() || too_long) take();
+            rest.remove_prefix(nl + 1);
+        }
     }
-    std::size_t width[kCols] = {};
-    for (auto& row : table)
-        for (std::size_t i = 0; i < kCols; ++i) {
-            row[i] = printable(row[i]);
-            width[i] = std::max(width[i], utf8_columns(row[i]));
-        }
+    if (!line.empty() || too_long) take();  // a last line without its newline
+    return true;
+}
+
+CallsTable::CallsTable(const TimeZone& tz, std::int64_t since) : tz_(tz), since_(since) {
+    static const char* const head[kCols] = {"start",  "dir",         "from", "to",   "rule",
+                                            "action", "answered by", "ring", "talk", "cause"};
+    for (std::size_t i = 0; i < kCols; ++i) width_[i] = utf8_columns(head[i]);
+}
+
+// The cells of a call's row, printable and cut; false for a call before `since`.
+bool CallsTable::cells(const CallRow& c, std::string (&out)[kCols]) const {
+    if (c.start < since_) return false;
+    std::string action = c.action;
+    if (!c.path.empty()) {
+        std::string walk;
+        for (const std::string& p : c.path) walk += (walk.empty() ? "" : " ") + p;
+        action = "[" + walk + "] " + action;
+    }
+    std::int64_t rang_until = c.answered >= 0 ? c.answered : c.ended;
+    const std::string raw[kCols] = {local_time(tz_, c.start),
+                                    c.direction,
+                                    c.from,
+                                    c.to,
+                                    c.rule,
+                                    action,
+                                    c.answered_by,
+                                    duration(c.start, rang_until),
+                                    duration(c.answered, c.answered >= 0 ? c.ended : -1),
+                                    c.cause};
+    for (std::size_t i = 0; i < kCols; ++i) out[i] = utf8_cut(printable(raw[i].empty() ? "-" : raw[i]), kCut[i]);
+    return true;
+}
+
+void CallsTable::measure(const CallRow& c) {
+    std::string cell[kCols];
+    if (!cells(c, cell)) return;
+    ++rows_;
+    for (std::size_t i = 0; i < kCols; ++i) width_[i] = std::max(width_[i], utf8_columns(cell[i]));
+}
+
+// One line of the table: the cells padded to the widths measured, the durations to the right.
+std::string CallsTable::line(const std::string (&cell)[kCols]) const {
     std::string out;
-    for (const auto& row : table) {
-        std::string line;
-        for (std::size_t i = 0; i < kCols; ++i) {
-            bool right = i == 7 || i == 8;  // the durations
-            std::string pad(width[i] - utf8_columns(row[i]), ' ');
-            line += right ? pad + row[i] : row[i] + (i + 1 < kCols ? pad : "");
-            if (i + 1 < kCols) line += "  ";
-        }
-        out += line + "\n";
+    for (std::size_t i = 0; i < kCols; ++i) {
+        bool right = i == 7 || i == 8;
+        std::string pad(width_[i] - std::min(width_[i], utf8_columns(cell[i])), ' ');
+        out += right ? pad + cell[i] : cell[i] + (i + 1 < kCols ? pad : "");
+        if (i + 1 < kCols) out += "  ";
     }
-    char tail[96];
-    std::snprintf(tail, sizeof tail, "%zu calls\n", table.size() - 1);
-    return out + tail;
+    return out + "\n";
+}
+
+std::string CallsTable::head() const {
+    const std::string cell[kCols] = {"start",  "dir",         "from", "to",   "rule",
+                                     "action", "answered by", "ring", "talk", "cause"};
+    return line(cell);
+}
+
+std::string CallsTable::row(const CallRow& c) const {
+    std::string cell[kCols];
+    return cells(c, cell) ? line(cell) : std::string();
+}
+
+std::string CallsTable::tail() const { return std::to_string(rows_) + " calls\n"; }
+
+std::vector<CallRow> join_calls(const std::vector<JournalEvent>& events) {
+    std::vector<CallRow> rows;
+    CallJoiner joiner([&](CallRow&& c) { rows.push_back(std::move(c)); });
+    for (const JournalEvent& e : events) joiner.add(e);
+    joiner.finish();
+    return rows;
+}
+
+std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, std::int64_t since) {
+    CallsTable table(tz, since);
+    for (const CallRow& c : calls) table.measure(c);
+    std::string out = table.head();
+    for (const CallRow& c : calls) out += table.row(c);
+    return out + table.tail();
 }
 
 }  // namespace cr

@@ -1,9 +1,17 @@
-// --calls: the call journal (journal.h) as a table, one row a call, joined by callId.
+// --calls: the call journal (journal/journal.h) as a table, one row a call, joined by
+// callId. The journal is read as a stream and the calls joined in bounded memory, so
+// that a journal of any size (a year of a busy office) is listed in a few megabytes.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "base/fd.h"
 #include "journal/journal.h"
 #include "time/tz.h"
 
@@ -19,17 +27,94 @@ struct CallRow {
     std::vector<std::string> path;  // the menus walked: "main:1", "support:none", ...
 };
 
-// Joins events by callId, in the order their calls started. Events without a callId
-// are left out.
+// Joins events, added in the journal's order, into calls by callId (events without
+// one are left out), and hands each call to `out` once, in the order the calls started
+// (then of their first event): when its hangup came kGrace seconds of the journal's time
+// ago (an event written after the hangup, by another process, still joins it; a call
+// that started a little earlier but was written later still comes first), or at
+// finish(). A call whose hangup never comes is ended as it stands once it has had no
+// event for kQuiet seconds; and when more than kMaxHeld calls are held, the first is
+// handed on as it stands. A later event of a call handed on starts a row of its own.
+// Memory: at most kMaxHeld calls, each with at most kMaxPath menus walked.
+class CallJoiner {
+public:
+    static constexpr std::int64_t kGrace = 300;
+    static constexpr std::int64_t kQuiet = 7 * 86400;
+    static constexpr std::size_t kMaxHeld = 50000;
+    static constexpr std::size_t kMaxPath = 32;
+    explicit CallJoiner(std::function<void(CallRow&&)> out) : out_(std::move(out)) {}
+
+    void add(const JournalEvent& e);
+    // Hands on every call still held.
+    void finish();
+
+private:
+    using Key = std::pair<std::int64_t, std::uint64_t>;  // start, then first-seen order
+    struct Held {
+        CallRow row;
+        std::uint64_t seq;
+        std::int64_t last;  // the time of its latest event
+        bool ended = false;
+    };
+    Key key(const Held& h) const { return {h.row.start, h.seq}; }
+    void release(std::int64_t now, bool all);
+
+    std::function<void(CallRow&&)> out_;
+    std::unordered_map<std::string, Held> held_;
+    std::map<Key, std::string> order_;  // of held_, by start: the first to hand on first
+    std::uint64_t seq_ = 0, added_ = 0;
+};
+
+// What a reading of the journal saw besides the events.
+struct JournalRead {
+    std::size_t skipped = 0;   // lines that are no event (a torn line among them)
+    std::size_t too_long = 0;  // lines longer than kMaxJournalLine, skipped unread
+};
+constexpr std::size_t kMaxJournalLine = 16 * 1024;
+
+// The journal as it was when opened: each read() reads the same lines, from the start
+// to the size it had then, however the file grows or is renamed away meanwhile.
+class JournalReader {
+public:
+    // Returns false with *err when the journal at `path` cannot be read.
+    bool open(const std::string& path, std::string* err);
+    // Reads the journal as a stream, a line at a time with a buffer of its own, and hands
+    // each event to `on_event`; counts the lines that are not events, or too long, in
+    // *read. Returns false with *err when a read fails.
+    bool read(const std::function<void(const JournalEvent&)>& on_event, JournalRead* read, std::string* err) const;
+
+private:
+    UniqueFd fd_;
+    std::uint64_t size_ = 0;
+};
+
+// The table of the calls that started at `since` or later, times local to `tz`: start,
+// direction, from, to, rule, action, who answered, ring time, talk time, hangup cause;
+// each column cut to a width of its own. Built in two passes, so that no row is kept:
+// measure() every call, then head(), row() for every call again, in the same order, and
+// tail().
+class CallsTable {
+public:
+    CallsTable(const TimeZone& tz, std::int64_t since);
+    void measure(const CallRow& c);
+    std::string head() const;
+    std::string row(const CallRow& c) const;  // empty for a call before `since`
+    std::string tail() const;                 // "N calls"
+
+private:
+    static constexpr std::size_t kCols = 10;
+    bool cells(const CallRow& c, std::string (&out)[kCols]) const;
+    std::string line(const std::string (&cells)[kCols]) const;
+
+    const TimeZone& tz_;
+    std::int64_t since_;
+    std::size_t width_[kCols] = {};
+    std::size_t rows_ = 0;
+};
+
+// For a journal already in memory (the tests): the calls of `events` in order, and the
+// whole table.
 std::vector<CallRow> join_calls(const std::vector<JournalEvent>& events);
-
-// Reads the journal at `path` (at most its last 64 MiB). Returns false with *err
-// when it cannot be read; lines that are not events are counted in *skipped.
-bool read_journal(const std::string& path, std::vector<JournalEvent>* events, std::size_t* skipped, std::string* err);
-
-// The table of the calls that started at `since` or later, times local to `tz`:
-// start, direction, from, to, rule, action, who answered, ring time, talk time,
-// hangup cause.
 std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, std::int64_t since);
 
 }  // namespace cr

@@ -1,5 +1,6 @@
 #include "journal/journal.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -100,13 +101,16 @@ struct Reader {
         out->clear();
         if (!eat('"')) return false;
         while (i < s.size()) {
+            // The run of plain characters up to the next quote, backslash or control, at once.
+            std::size_t run = i;
+            while (run < s.size() && s[run] != '"' && s[run] != '\\' && static_cast<unsigned char>(s[run]) >= 0x20)
+                ++run;
+            out->append(s.data() + i, run - i);
+            i = run;
+            if (i >= s.size()) return false;
             char c = s[i++];
             if (c == '"') return true;
-            if (static_cast<unsigned char>(c) < 0x20) return false;
-            if (c != '\\') {
-                *out += c;
-                continue;
-            }
+            if (c != '\\') return false;  // a control character
             if (i >= s.size()) return false;
             char e = s[i++];
             switch (e) {
@@ -173,7 +177,10 @@ std::string journal_line(const JournalEvent& e) {
 }
 
 bool parse_journal_line(std::string_view line, JournalEvent* out) {
-    *out = JournalEvent();
+    // The event's strings are reused from the last line read into it: a reader of a
+    // large journal then allocates little.
+    out->time = 0;
+    std::size_t fields = 0, users = 0;
     Reader r{line};
     if (!r.eat('{')) return false;
     bool have_time = false;
@@ -184,67 +191,118 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
             r.space();
             if (r.i < line.size() && line[r.i] == '[') {
                 ++r.i;
-                std::vector<std::string> list;
+                if (key == "users") users = 0;  // the last "users" counts
                 if (!r.eat(']')) {
                     do {
                         if (!r.string(&value)) return false;
-                        list.push_back(value);
+                        if (key != "users") continue;
+                        if (users == out->users.size()) out->users.emplace_back();
+                        out->users[users++].swap(value);
                     } while (r.eat(','));
                     if (!r.eat(']')) return false;
                 }
-                if (key == "users") out->users = std::move(list);
                 continue;
             }
-            if (!r.string(&value)) return false;
             if (key == "time") {
-                if (!parse_utc_stamp(value, &out->time)) return false;
+                if (!r.string(&value) || !parse_utc_stamp(value, &out->time)) return false;
                 have_time = true;
-            } else {
-                out->fields.emplace_back(key, value);
+                continue;
             }
+            if (fields == out->fields.size()) out->fields.emplace_back();
+            auto& f = out->fields[fields++];
+            f.first.swap(key);
+            if (!r.string(&f.second)) return false;
         } while (r.eat(','));
         if (!r.eat('}')) return false;
     }
+    out->fields.resize(fields);
+    out->users.resize(users);
     r.space();
     return have_time && r.i == line.size();
 }
 
-bool journal_append(const std::string& path, std::string_view line, std::string* err) {
-    // The line and its newline in one writev(2): one write to the file, as atomic for
-    // O_APPEND as write(2), and nothing to allocate for it.
-    char newline = '\n';
-    iovec parts[2] = {{const_cast<char*>(line.data()), line.size()}, {&newline, 1}};
-    const std::size_t whole = line.size() + 1;
+JournalFile::JournalFile(bool reserve) : keep_reserve_(reserve) {}
+
+// Opens the journal at `path` (created 0640), in place of the one held. Returns false
+// with *error set to the errno when it cannot.
+bool JournalFile::open(const std::string& path, int* error) {
+    fd_.reset();
+    if (keep_reserve_ && !reserve_) reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    // Read too, for the last byte (a torn end): a journal we may only write to is
+    // written all the same.
+    const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    // Twice: a rotation may rename the journal between "it exists" and the open; and
+    // once more with the reserve descriptor given up, when none was left.
+    for (int attempt = 0; attempt < 3 && !fd_; ++attempt) {
+        fd_.reset(::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640));
+        if (fd_) {
+            (void)::fchmod(fd_.get(), 0640);  // a new journal is 0640 whatever the umask
+        } else if (errno == EEXIST) {
+            fd_.reset(::open(path.c_str(), flags));
+            if (!fd_ && errno == EACCES) fd_.reset(::open(path.c_str(), (flags & ~O_RDWR) | O_WRONLY));
+        }
+        if (fd_) break;
+        if ((errno == EMFILE || errno == ENFILE) && reserve_) {
+            reserve_.reset();
+            continue;
+        }
+        if (errno != ENOENT && errno != EEXIST) break;
+    }
+    if (!fd_) {
+        *error = errno;
+        return false;
+    }
+    path_ = path;
+    return true;
+}
+
+bool JournalFile::append(const std::string& path, std::string_view line, std::string* err) {
     int e = 0;
-    UniqueFd fd;
-    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    // Twice: a rotation may rename the journal between "it exists" and the open.
-    for (int attempt = 0; attempt < 2 && !fd; ++attempt) {
-        fd.reset(::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640));
-        if (fd)
-            (void)::fchmod(fd.get(), 0640);  // a new journal is 0640 whatever the umask
-        else if (errno == EEXIST)
-            fd.reset(::open(path.c_str(), flags));
-        if (!fd && errno != ENOENT) break;
-    }
+    struct stat named, held;
+    // The file held is still the journal unless its name leads elsewhere, or nowhere.
+    if (fd_ && (path != path_ || ::stat(path.c_str(), &named) != 0 || ::fstat(fd_.get(), &held) != 0 ||
+                named.st_dev != held.st_dev || named.st_ino != held.st_ino))
+        fd_.reset();
+    if (!fd_) open(path, &e);
+    // Its last byte is read and the line written under an advisory lock, which every
+    // callrouter process takes, so that no other line lands in between (one half written
+    // would look like a torn end). A lock not had within 20 ms is done without.
+    bool locked = false;
+    for (int i = 0; !e && i < 20 && !(locked = ::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0); ++i) ::usleep(1000);
     struct stat st;
-    ssize_t n = -1;
-    if (!fd)
-        e = errno;
-    else if (::fstat(fd.get(), &st) != 0)
-        e = errno;
-    else if (!S_ISREG(st.st_mode))
-        e = EINVAL;  // a FIFO or a device is no journal
-    else if ((n = ::writev(fd.get(), parts, 2)) < 0)
-        e = errno;
-    else if (static_cast<std::size_t>(n) != whole) {
-        e = ENOSPC;  // end the torn line, so that the next one stands alone
-        if (::write(fd.get(), "\n", 1) < 0) e = ENOSPC;
+    if (!e && ::fstat(fd_.get(), &st) != 0) e = errno;
+    if (!e && !S_ISREG(st.st_mode)) e = EINVAL;  // a FIFO or a device is no journal
+    if (!e) {
+        // A torn end (no newline) is ended first, in the same write as the line.
+        char last = '\n', newline = '\n';
+        if (st.st_size > 0 && ::pread(fd_.get(), &last, 1, st.st_size - 1) != 1) last = '\n';
+        iovec parts[3] = {
+            {&newline, last == '\n' ? 0u : 1u}, {const_cast<char*>(line.data()), line.size()}, {&newline, 1}};
+        const std::size_t whole = parts[0].iov_len + line.size() + 1;
+        ssize_t n = ::writev(fd_.get(), parts, 3);
+        if (n < 0) {
+            e = errno;
+        } else if (static_cast<std::size_t>(n) != whole) {
+            e = ENOSPC;  // end the torn line when the disk allows, so that the next one stands alone
+            if (::write(fd_.get(), "\n", 1) < 0) e = ENOSPC;
+        }
     }
-    if (fd && ::close(fd.release()) != 0 && !e) e = errno;
+    if (locked) ::flock(fd_.get(), LOCK_UN);
     if (!e) return true;
+    fd_.reset();  // opened anew for the next line: the disk or the file may have changed
     *err = std::string("cannot append: ") + std::strerror(e);
     return false;
+}
+
+bool JournalFile::close(std::string* err) {
+    if (!fd_ || ::close(fd_.release()) == 0) return true;
+    *err = std::string("cannot append: ") + std::strerror(errno);
+    return false;
+}
+
+bool journal_append(const std::string& path, std::string_view line, std::string* err) {
+    JournalFile file(false);
+    return file.append(path, line, err) && file.close(err);
 }
 
 }  // namespace cr

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/fd.h"
+
 namespace cr {
 
 // One event as the journal holds it: its time (UTC seconds), then string fields in
@@ -26,16 +28,45 @@ struct JournalEvent {
 std::string journal_line(const JournalEvent& e);
 
 // Reads one line written by journal_line (or any JSON object of strings and arrays of
-// strings with a "time" as journal_line writes it). Returns false when it is not one.
+// strings with a "time" as journal_line writes it) into *out, reusing its strings.
+// Returns false when it is not one (*out then holds part of it).
 bool parse_journal_line(std::string_view line, JournalEvent* out);
 
-// Appends `line` and a newline to the file at `path` (created mode 0640) with one
-// write(2), so that lines of concurrent processes and threads never interleave. Never
-// blocks on a FIFO. Returns false with *err ("cannot append: No space left on
-// device") when the line was not written whole; a torn line is ended with a newline,
-// so that the next one stands alone. Logs nothing: the caller says when (CGI: each
-// failure; the FastCGI writer: the first after a success, and the recovery). Allocates
-// nothing but the message of a failure.
+// The journal file as a writer holds it: opened with the first line (created mode
+// 0640), kept open, and opened anew when its name no longer leads to it (logrotate
+// renamed it away: the next line starts a new file). With `reserve`, it also holds a
+// descriptor in reserve from its first line on (taken again at each opening, when one
+// is free), so that opening the journal anew works when the process has no descriptor
+// left (its connections took them).
+class JournalFile {
+public:
+    explicit JournalFile(bool reserve);
+
+    // Appends `line` and a newline to the journal at `path` with one writev(2), so that
+    // lines of concurrent processes and threads never interleave. A file that does not
+    // end with a newline (a line torn by a full disk, ours or another process's) gets
+    // one first, in the same write, so that every line stands alone. Never blocks on a
+    // FIFO. Returns false with *err ("cannot append: No space left on device") when the
+    // line was not written whole (its torn end is ended with a newline when the disk
+    // allows). Logs nothing: the caller says when (CGI: each failure; the FastCGI
+    // writer: the first after a success, and the recovery). Allocates nothing but the
+    // name of a journal opened anew and the message of a failure.
+    bool append(const std::string& path, std::string_view line, std::string* err);
+
+    // Closes the journal held, with the error that close(2) reports (NFS may report a
+    // failed write only then). Returns false with *err.
+    bool close(std::string* err);
+
+private:
+    bool open(const std::string& path, int* error);
+
+    UniqueFd fd_;
+    std::string path_;  // what fd_ was opened as
+    bool keep_reserve_;
+    UniqueFd reserve_;  // /dev/null, given up to open the journal when no descriptor is left
+};
+
+// One line with a JournalFile of its own (CGI: one call a process).
 bool journal_append(const std::string& path, std::string_view line, std::string* err);
 
 }  // namespace cr

@@ -1,5 +1,15 @@
 // The call journal (callrouter.ini(5), JOURNAL): its lines, reading them back, and the
 // calls joined from them (--calls).
+#include <sys/resource.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include "journal/calls.h"
 #include "journal/journal.h"
 #include "support.h"
@@ -92,4 +102,156 @@ TEST_CASE("calls: what a requester chose reaches the terminal without control ch
     std::string table = cr::calls_table({c}, cr::TimeZone(), 0);
     CHECK(table.find("a?[2Jb?31mc?d?e\xc3\xa4"
                      "\n") != std::string::npos);
+}
+
+namespace {
+
+cr::JournalEvent event(std::int64_t t, const std::string& id, const std::string& ev) {
+    cr::JournalEvent e;
+    e.time = t;
+    e.fields = {{"event", ev}, {"callId", id}};
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("calls: joined in bounded memory: the first held call is handed on as it stands when too many are held") {
+    std::vector<cr::CallRow> rows;
+    cr::CallJoiner joiner([&](cr::CallRow&& r) { rows.push_back(std::move(r)); });
+    const std::size_t n = cr::CallJoiner::kMaxHeld + 500;
+    for (std::size_t i = 0; i < n; ++i)
+        joiner.add(event(1000 + static_cast<std::int64_t>(i), "c" + std::to_string(i), "newCall"));
+    // The first 500 could not be held: handed on already, in the order they began.
+    REQUIRE(rows.size() == 500);
+    for (std::size_t i = 0; i < rows.size(); ++i) CHECK(rows[i].call_id == "c" + std::to_string(i));
+    joiner.finish();
+    REQUIRE(rows.size() == n);
+    for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i - 1].start <= rows[i].start);
+}
+
+TEST_CASE(
+    "calls: an event written after its call's hangup still joins it; a call written later that started "
+    "earlier comes first; a call is handed on once its hangup is kGrace old") {
+    std::vector<cr::CallRow> rows;
+    cr::CallJoiner joiner([&](cr::CallRow&& r) { rows.push_back(std::move(r)); });
+    joiner.add(event(200, "x", "newCall"));
+    joiner.add(event(201, "x", "hangup"));
+    cr::JournalEvent answer = event(200, "x", "answer");
+    answer.fields.push_back({"user", "Bob"});
+    joiner.add(answer);                      // written by another process, after the hangup
+    joiner.add(event(199, "y", "newCall"));  // started earlier, written later
+    joiner.add(event(202, "y", "hangup"));
+    CHECK(rows.empty());  // both within kGrace of their hangup
+    joiner.add(event(201 + cr::CallJoiner::kGrace, "z", "newCall"));
+    CHECK(rows.empty());  // x's grace is over, but y, which started first, is still in its own
+    joiner.add(event(202 + cr::CallJoiner::kGrace, "z", "dtmf"));
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].call_id == "y");
+    joiner.finish();
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1].call_id == "x");
+    CHECK(rows[1].answered_by == "Bob");
+    CHECK(rows[1].ended == 201);
+    CHECK(rows[2].call_id == "z");
+}
+
+TEST_CASE("calls: a call quiet for a week is ended as it stands; calls ended after it began wait for it") {
+    std::vector<cr::CallRow> rows;
+    cr::CallJoiner joiner([&](cr::CallRow&& r) { rows.push_back(std::move(r)); });
+    joiner.add(event(0, "lost", "newCall"));  // its hangup never comes
+    joiner.add(event(10, "a", "newCall"));
+    joiner.add(event(20, "a", "hangup"));
+    CHECK(rows.empty());  // "a" began after "lost": it waits
+    for (std::int64_t i = 0; i < 10000; ++i) {
+        joiner.add(event(cr::CallJoiner::kQuiet + 100 + i, "b" + std::to_string(i), "newCall"));
+        joiner.add(event(cr::CallJoiner::kQuiet + 100 + i, "b" + std::to_string(i), "hangup"));
+    }
+    REQUIRE(rows.size() >= 2);
+    CHECK(rows[0].call_id == "lost");
+    CHECK(rows[0].ended == -1);
+    CHECK(rows[1].call_id == "a");
+    joiner.finish();
+    CHECK(rows.size() == 10002);
+}
+
+TEST_CASE(
+    "calls: the reader skips and counts lines that are no event and lines too long, reads a last line "
+    "without its newline, and reads the same lines twice while the journal grows") {
+    test::TempDir dir;
+    std::string long_line = "{\"time\":\"2026-11-27T08:00:00Z\",\"callId\":\"" + std::string(20000, 'x') + "\"}";
+    std::string path = dir.write("calls.jsonl",
+                                 "{\"time\":\"2026-11-27T08:00:00Z\",\"callId\":\"a\"}\n"
+                                 "torn {\"ti\n"
+                                 "\n" +
+                                     long_line +
+                                     "\n"
+                                     "{\"time\":\"2026-11-27T08:00:01Z\",\"callId\":\"b\"}");
+    cr::JournalReader reader;
+    std::string err;
+    REQUIRE_MESSAGE(reader.open(path, &err), err);
+    {
+        std::ofstream grow(path, std::ios::app);
+        grow << "\n{\"time\":\"2026-11-27T08:00:02Z\",\"callId\":\"c\"}\n";
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+        std::vector<std::string> ids;
+        cr::JournalRead read;
+        REQUIRE(reader.read([&](const cr::JournalEvent& e) { ids.push_back(*e.field("callId")); }, &read, &err));
+        CHECK(ids == std::vector<std::string>{"a", "b"});  // not "c": it came after the open
+        CHECK(read.skipped == 1);
+        CHECK(read.too_long == 1);
+    }
+    CHECK_FALSE(reader.open(dir.path() + "/none.jsonl", &err));
+    CHECK(err == "No such file or directory");
+}
+
+TEST_CASE(
+    "journal file: a torn end gets its newline first; a journal renamed away is started anew; with no "
+    "descriptor left the reserve opens it") {
+    test::TempDir dir;
+    const std::string path = dir.path() + "/calls.jsonl";
+    auto read = [](const std::string& p) {
+        std::ifstream in(p);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    };
+    cr::JournalFile file(true);
+    std::string err;
+    REQUIRE_MESSAGE(file.append(path, "{\"a\":\"1\"}", &err), err);
+    {
+        std::ofstream torn(path, std::ios::app);
+        torn << "{\"torn";  // as a full disk leaves it
+    }
+    REQUIRE_MESSAGE(file.append(path, "{\"a\":\"2\"}", &err), err);
+    CHECK(read(path) == "{\"a\":\"1\"}\n{\"torn\n{\"a\":\"2\"}\n");
+    // logrotate renames it: the next line starts a new file.
+    REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
+    REQUIRE_MESSAGE(file.append(path, "{\"a\":\"3\"}", &err), err);
+    CHECK(read(path) == "{\"a\":\"3\"}\n");
+    CHECK(read(path + ".1") == "{\"a\":\"1\"}\n{\"torn\n{\"a\":\"2\"}\n");
+    // Every descriptor taken (of a limit lowered for the test), and the journal renamed
+    // away again: the reserve opens the new one.
+    rlimit was{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &was) == 0);
+    rlimit low = was;
+    low.rlim_cur = 256;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    REQUIRE(std::rename(path.c_str(), (path + ".2").c_str()) == 0);
+    std::vector<int> taken;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+    REQUIRE(errno == EMFILE);
+    bool ok = file.append(path, "{\"a\":\"4\"}", &err);
+    for (int fd : taken) ::close(fd);
+    CHECK_MESSAGE(ok, err);
+    CHECK(read(path) == "{\"a\":\"4\"}\n");
+    // Without a reserve, the same fails and says why.
+    cr::JournalFile bare(false);
+    taken.clear();
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) taken.push_back(fd);
+    ok = bare.append(path, "{\"a\":\"5\"}", &err);
+    for (int fd : taken) ::close(fd);
+    CHECK_FALSE(ok);
+    CHECK(err == "cannot append: Too many open files");
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &was) == 0);
 }
