@@ -14,7 +14,7 @@ import time
 
 from fixtures import GOOD
 from harness import (FcgiClient, Process, _can_connect_unix, case, eq, expect, fcgi_params, fcgi_request, figures,
-                     status_lines, wait_for)
+                     sanitized, status_lines, wait_for)
 
 RULES = """[settings]
 country_code = 49
@@ -360,7 +360,9 @@ def _(run):
         rows = sum(1 for _ in f)
     eq(rows, 1000000 + 2, "rows (with the head and the count)")
     figures(f"--calls over {size >> 20} MiB, 1,000,000 lines: {peak / 1024:.1f} MiB peak, {secs:.1f} s")
-    expect(peak < 64 * 1024, f"--calls took {peak} KiB at its peak")
+    # AddressSanitizer's shadow memory and quarantine are not the program's: the bound
+    # holds for the binary users run (make sanitize checks the rest of the case).
+    expect(peak < 64 * 1024 or sanitized(run.bin), f"--calls took {peak} KiB at its peak")
 
     # 300 calls, one of them with a field of 4 MB, and one line of 4 MB that is no event.
     with open(journal, "w") as f:
