@@ -47,6 +47,7 @@ void open_libcrypto() {
     CR_GET(OSSL_DECODER_from_data);
     CR_GET(OSSL_DECODER_CTX_free);
     CR_GET(ERR_clear_error);
+    CR_GET(HMAC);
 #undef CR_GET
     if (ok)
         g_loaded.store(&g_table, std::memory_order_release);  // the handle stays open for the life of the process

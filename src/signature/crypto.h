@@ -1,6 +1,7 @@
-// What the signature takes from OpenSSL's libcrypto, as a table of its functions.
-// The binary of `make` opens libcrypto.so.3 only when a rule file asks for a key
-// (signature = require, or signature_key; signature/crypto.cpp), so that a CGI process
+// What the signature and the call tokens take from OpenSSL's libcrypto, as a table of
+// its functions. The binary of `make` opens libcrypto.so.3 only when a rule file asks
+// for a key or a secret (signature = require, signature_key, or secret;
+// signature/crypto.cpp), so that a CGI process
 // that verifies nothing neither loads nor relocates it (callrouter(8), SIGNATURE); the
 // binary of `make static` links src/static/crypto-linked.cpp instead, with the
 // functions from libcrypto.a.
@@ -9,6 +10,7 @@
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rsa.h>
 
 #include <string>
@@ -32,6 +34,8 @@ struct CryptoTable {
     int (*OSSL_DECODER_from_data)(OSSL_DECODER_CTX*, const unsigned char**, size_t*);
     void (*OSSL_DECODER_CTX_free)(OSSL_DECODER_CTX*);
     void (*ERR_clear_error)(void);
+    unsigned char* (*HMAC)(const EVP_MD*, const void*, int, const unsigned char*, size_t, unsigned char*,
+                           unsigned int*);
 };
 
 // libcrypto's functions into *table: libcrypto.so.3 opened on the first call (from any

@@ -1,4 +1,4 @@
-// The static binary's libcrypto: the functions the signature takes, linked in from
+// The static binary's libcrypto: the functions the signature and the call tokens take, linked in from
 // libcrypto.a, so that the binary opens no shared library. `make static` links this
 // file instead of src/signature/crypto.cpp (which opens libcrypto.so.3 with dlopen).
 #include <openssl/crypto.h>
@@ -25,6 +25,7 @@ const CryptoTable linked = {
     OSSL_DECODER_from_data,
     OSSL_DECODER_CTX_free,
     ERR_clear_error,
+    HMAC,
 };
 
 }  // namespace

@@ -7,6 +7,9 @@
 #include <ftw.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -94,12 +97,13 @@ public:
 
     // Writes `content` to `name` (relative to the directory, may name a subdirectory
     // made with mkdir()) and returns the full path.
-    std::string write(const std::string& name, const std::string& content) const {
+    std::string write(const std::string& name, const std::string& content, mode_t mode = 0) const {
         std::string full = path_ + "/" + name;
         std::ofstream out(full, std::ios::binary);
         out << content;
         out.close();
         REQUIRE(out.good());
+        if (mode) REQUIRE(::chmod(full.c_str(), mode) == 0);
         return full;
     }
     std::string mkdir(const std::string& name) const {
@@ -111,6 +115,24 @@ public:
 private:
     std::string path_;
 };
+
+// The token of an onData URL, computed here with libcrypto's HMAC() on its own, as
+// callrouter(8) TOKENS defines it: HMAC-SHA256(secret, callId "\n" what), its first 16
+// bytes in hex.
+inline std::string hmac_token(const std::string& secret, const std::string& call_id, const std::string& what) {
+    std::string data = call_id + "\n" + what;
+    unsigned char mac[64];
+    unsigned int len = 0;
+    REQUIRE(HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len) != nullptr);
+    std::string out;
+    char hex[3];
+    for (int i = 0; i < 16; ++i) {
+        std::snprintf(hex, sizeof hex, "%02x", mac[i]);
+        out += hex;
+    }
+    return out;
+}
 
 // A rule file written to a temporary directory and loaded with its answers built, as
 // the server loads it (load_rule_set); it must load.
