@@ -35,9 +35,12 @@ ROWS = [
     ("charset in content type", dict(body="from=492111234567&to=4921112345&direction=in",
                                      ctype="application/x-www-form-urlencoded; charset=UTF-8"), (200, XML, DIAL_OFFICE)),
     ("later fields accepted", dict(body="event=newCall&from=492111234567&to=4921112345&direction=in&callId=123"
-                                        "&origCallId=456&xcid=789&diversion=&user%5B%5D=Alice+Smith&user%5B%5D=Bob"
+                                        "&origCallId=123&xcid=789&diversion=&user%5B%5D=Alice+Smith&user%5B%5D=Bob"
                                         "&userId%5B%5D=w0&fullUserId%5B%5D=1234567w0&unknownField=x"),
      (200, XML, DIAL_OFFICE)),
+    ("a later leg no rule names", dict(body="event=newCall&from=492111234567&to=4921112345&direction=in&callId=124"
+                                            "&origCallId=123&user%5B%5D=voicemail"),
+     (200, XML, EMPTY)),
     ("event answer", dict(body="event=answer&callId=123&user=Alice+Smith&userId=w0&fullUserId=1234567w0"
                                "&from=492111234567&to=4921112345&direction=in&answeringNumber=4921112345"),
      (200, XML, EMPTY)),

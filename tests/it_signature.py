@@ -182,7 +182,7 @@ def _(run):
 
 
 @case("signature: --check warns of signature_key while signature = off, and of play URL then an action "
-      "other than hangup; exit 0; the sample rules give no warning")
+      "that cannot lead on (no public_url); exit 0; the sample rules give no warning")
 def _(run):
     keys = Keys(run)
     ini = run.write("warn.ini", f"""[settings]
@@ -200,14 +200,15 @@ action = play https://example.com/b.wav then hangup
     warnings = r.stderr.splitlines()
     eq(warnings, [
         f"{ini}:2: warning: signature_key has no effect while signature = off (the default)",
-        f"{ini}:6: warning: sipgate.io is known to obey 'play URL then hangup' only; what it does with another "
-        "action after a play is documented nowhere (it may deliver the call as if there were no rule)",
+        f"{ini}:6: warning: 'play URL then ACTION' leads on only with public_url in [settings] (sipgate.io asks "
+        "there for what follows the announcement): without it, <Play> and the action stay in one answer, which "
+        "sipgate.io is not known to obey",
     ], "--check warnings")
     expect(re.match(r".*: ok: 2 rules", r.stdout), r.stdout)
     # A FastCGI process logs them once, at load.
     cr = run.callrouter(ini)
     out = cr.output()
-    eq(out.count("warning: sipgate.io is known to obey"), 1, "warnings logged at load: " + out)
+    eq(out.count("warning: 'play URL then ACTION' leads on only with public_url"), 1, "warnings logged at load: " + out)
     r = subprocess.run([run.bin, "--config", os.path.join(ROOT, "etc", "callrouter.ini"), "--check"],
                        capture_output=True, text=True)
     eq((r.returncode, r.stderr), (0, ""), "the sample rules: --check")

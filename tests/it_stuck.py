@@ -391,7 +391,7 @@ def _(run):
     eq(rc, 0, "exit status: " + err)
     with open(out, encoding="utf-8") as f:
         row = f.read().splitlines()[1]
-    expect("r" * 31 + "\u2026" in row and "r" * 33 not in row, "the rule's column is not cut at 32: " + row[:200])
+    expect("r" * 39 + "\u2026" in row and "r" * 41 not in row, "the legs' column is not cut at 40: " + row[:200])
     expect("c" * 31 + "\u2026" in row and "c" * 33 not in row, "the cause's column is not cut at 32: " + row[-200:])
 
     for bad in ("2026-11-01 ", " 2026-11-01", "2026-11-01 10:00 ", "2026-11-01\t"):

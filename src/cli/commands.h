@@ -17,9 +17,10 @@ int run_test(const std::string& path, const std::string& body, const std::string
              const std::string& query);
 
 // --calls: the journal's calls that started at `since` or later ('YYYY-MM-DD[ HH:MM]';
-// empty: the last 7 days) as a table on stdout. 1 when there is no journal to read, 2
-// for a bad --since.
-int run_calls(const std::string& path, const std::string& since);
+// empty: the 7 days before `at`) as a table on stdout, open calls told from lost ones as
+// at `at` (--at's grammar; empty: now). 1 when there is no journal to read, 2 for a bad
+// --since or --at.
+int run_calls(const std::string& path, const std::string& since, const std::string& at);
 
 // --week: the table (or with `html` the page) of the seven days from `date` (empty:
 // today in the rule file's zone), hours from_hour to to_hour. 0, or 1 when the rule

@@ -24,7 +24,7 @@ const char kUsage[] =
     "       callrouter [--config FILE] --check\n"
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
     "                  [--signature SIG] [--query 'menu=NAME']\n"
-    "       callrouter [--config FILE] --calls [--since 'YYYY-MM-DD[ HH:MM]']\n"
+    "       callrouter [--config FILE] --calls [--since 'YYYY-MM-DD[ HH:MM]'] [--at TIME]\n"
     "       callrouter [--config FILE] --week [DATE] [--from N] [--to N] [--html]\n"
     "       callrouter --help | --version\n"
     "\n"
@@ -42,12 +42,14 @@ const char kUsage[] =
     "  --check           check the rule file and every file it names, then exit\n"
     "  --test BODY       answer BODY as if POSTed: XML on stdout, the rules tried on stderr\n"
     "  --at TIME         with --test: decide at TIME, 'YYYY-MM-DD HH:MM' in the rule file's\n"
-    "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'\n"
+    "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'; with --calls: tell\n"
+    "                    open calls from lost ones as at TIME\n"
     "  --signature SIG   with --test: the request's X-Sipgate-Signature header (base64),\n"
     "                    to replay a captured push; checked when signature = require\n"
     "  --query QUERY     with --test: the request's query string, e.g. 'menu=main' for the\n"
     "                    keys of a menu (event=dtmf)\n"
-    "  --calls           print the calls of the journal as a table, one row a call\n"
+    "  --calls           print the calls of the journal as a table, one row a call with its\n"
+    "                    legs and how it ended\n"
     "  --since TIME      with --calls: calls from TIME on, 'YYYY-MM-DD[ HH:MM]' in the rule\n"
     "                    file's time zone (default: the last 7 days)\n"
     "  --week [DATE]     print the rule an ordinary incoming call meets, hour by hour and to\n"
@@ -235,7 +237,7 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
     if (!cl->week && cl->has_to) return usage_error("--to goes with --week");
     if (!cl->week && cl->html) return usage_error("--html goes with --week");
     if (cl->from_hour >= cl->to_hour) return usage_error("--from must be an hour before --to");
-    if (!cl->at.empty() && !cl->test) return usage_error("--at goes with --test");
+    if (!cl->at.empty() && !cl->test && !cl->calls) return usage_error("--at goes with --test or --calls");
     if (cl->has_signature && !cl->test) return usage_error("--signature goes with --test");
     if (cl->has_query && !cl->test) return usage_error("--query goes with --test");
     if (!cl->since.empty() && !cl->calls) return usage_error("--since goes with --calls");

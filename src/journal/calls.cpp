@@ -98,10 +98,27 @@ std::string printable(const std::string& s) {
     return out;
 }
 
-// The widths the columns are cut to (display columns).
-constexpr std::size_t kCut[] = {19, 8, 24, 24, 32, 40, 32, 10, 10, 32};
+// The columns, and the widths they are cut to (display columns).
+constexpr const char* kHead[] = {"start",   "dir",         "from", "to",   "legs", "action",
+                                 "outcome", "answered by", "ring", "talk", "cause"};
+constexpr std::size_t kCut[] = {19, 8, 24, 24, 40, 40, 9, 32, 10, 10, 32};
+constexpr std::size_t kRing = 8, kTalk = 9;  // the durations, right-aligned
 
 }  // namespace
+
+const char* call_outcome(const CallRow& c, std::int64_t now) {
+    if (c.by_person) return "answered";
+    if (c.by_voicemail) return "voicemail";
+    if (!c.open) return "missed";
+    return c.last < now - kLostAfter ? "lost" : "open";
+}
+
+bool CallJoiner::Held::ended() const {
+    if (quiet) return true;
+    for (const LegState& l : legs)
+        if (!l.ended) return false;
+    return !legs.empty();
+}
 
 void CallJoiner::add(const JournalEvent& e) {
     static const std::string none;
@@ -111,52 +128,131 @@ void CallJoiner::add(const JournalEvent& e) {
     };
     const std::string& id = field("callId");
     if (id.empty()) return;
-    auto it = held_.find(id);
+    const std::string& orig = field("origCallId");
+    std::string first = id;
+    if (field("event") == "newCall" && !orig.empty() && orig != id)
+        first = orig;
+    else if (auto l = later_.find(id); l != later_.end())
+        first = l->second;
+    auto it = held_.find(first);
+    if (it != held_.end() && id != first && it->second.legs.size() >= kMaxLegs &&
+        std::none_of(it->second.legs.begin(), it->second.legs.end(),
+                     [&](const LegState& l) { return l.call_id == id; })) {
+        // A call of more legs than it may hold: this leg is a call of its own.
+        first = id;
+        it = held_.find(first);
+    }
     if (it == held_.end()) {
         Held h;
-        h.row.call_id = id;
+        h.row.call_id = first;
         h.row.start = e.time;
+        h.row.last = e.time;
         h.seq = seq_++;
-        h.last = e.time;
-        order_.emplace(key(h), id);
-        it = held_.emplace(id, std::move(h)).first;
+        order_.emplace(key(h), first);
+        it = held_.emplace(first, std::move(h)).first;
     }
     Held& h = it->second;
-    CallRow& c = h.row;
-    h.last = std::max(h.last, e.time);
-    const std::string& ev = field("event");
-    if (ev == "newCall") {
-        order_.erase(key(h));
-        c.start = e.time;
-        order_.emplace(key(h), id);
-        c.direction = field("direction");
-        c.from = field("from");
-        c.to = field("to");
-        c.rule = field("rule");
-        c.action = field("action");
-    } else if (ev == "dtmf") {
-        const std::string& keys = field("dtmf");
-        if (c.path.size() < kMaxPath)
-            c.path.push_back(field("menu") + ":" + (keys.empty() ? "none" : keys));
-        else if (c.path.size() == kMaxPath)
-            c.path.push_back("\xe2\x80\xa6");  // and more
-        c.action = field("action");
-    } else if (ev == "answer") {
-        c.answered = e.time;
-        const std::string &user = field("user"), &number = field("answeringNumber");
-        c.answered_by = !user.empty() && !number.empty() ? user + " (" + number + ")" : user + number;
-    } else if (ev == "hangup") {
-        c.ended = e.time;
-        c.cause = field("cause");
-        h.ended = true;
+    LegState* leg = nullptr;
+    for (LegState& l : h.legs)
+        if (l.call_id == id) leg = &l;
+    if (!leg) {  // room is made above: a call's own first leg is always taken
+        h.legs.push_back(LegState{id});
+        leg = &h.legs.back();
+        if (id != first) later_.emplace(id, first);
     }
+    on_event(&h, leg, id == first, e);
     // The journal's time is the event's, not the latest seen: one line stamped far ahead
     // must not end the calls around it. Calls quiet for too long are looked for now and
     // then (held calls are few).
     if (++added_ % 4096 == 0)
         for (auto& [hid, hh] : held_)
-            if (hh.last < e.time - kQuiet) hh.ended = true;
+            if (hh.row.last < e.time - kQuiet) hh.quiet = true;
     release(e.time, false);
+}
+
+// Notes who answered `leg` of call `c`: the voicemail (user voicemail, or neither user
+// nor number, or a voicemail leg), or a person or a number, whose names are kept up to
+// kMaxAnswered bytes.
+void CallJoiner::answered_by(CallRow& c, const LegState& leg, const std::string& user, const std::string& number) {
+    if (leg.voicemail || lower(user) == "voicemail" || (user.empty() && number.empty())) {
+        c.by_voicemail = true;
+        return;
+    }
+    std::string who = !user.empty() && !number.empty() ? user + " (" + number + ")" : user + number;
+    if (c.by_person && c.answered_by.find(who) != std::string::npos) return;
+    if (c.answered_by.size() + who.size() > kMaxAnswered) {
+        if (c.answered_by.size() < kMaxAnswered + 4) c.answered_by += ", \xe2\x80\xa6";  // and more
+        c.by_person = true;
+        return;
+    }
+    c.answered_by += (c.by_person ? ", " : "") + who;
+    c.by_person = true;
+}
+
+// What one event of `leg` (the call's first leg when `first`) tells of the call.
+void CallJoiner::on_event(Held* h, LegState* leg, bool first, const JournalEvent& e) {
+    static const std::string none;
+    auto field = [&](const char* name) -> const std::string& {
+        const std::string* v = e.field(name);
+        return v ? *v : none;
+    };
+    CallRow& c = h->row;
+    c.last = std::max(c.last, e.time);
+    const std::string& ev = field("event");
+    if (ev == "newCall") {
+        if (first) {
+            order_.erase(key(*h));
+            c.start = e.time;
+            order_.emplace(key(*h), c.call_id);
+        }
+        if (first || c.direction.empty()) {
+            c.direction = field("direction");
+            c.from = field("from");
+            c.to = field("to");
+        }
+        const std::vector<std::string>* users = e.array("users");
+        leg->voicemail = field("leg") == "voicemail";
+        if (users)
+            for (const std::string& u : *users) leg->voicemail = leg->voicemail || lower(u) == "voicemail";
+        const std::string& rule = field("rule");
+        std::string label = !rule.empty() && rule != "none" ? rule
+                            : leg->voicemail                ? "voicemail"
+                            : users && !users->empty()      ? users->front()
+                                                            : "-";
+        // Labels in the order the legs were first seen (a later leg written before the
+        // first leg's newCall comes first).
+        std::size_t at = static_cast<std::size_t>(leg - h->legs.data());
+        if (c.legs.size() <= at) c.legs.resize(at + 1);
+        c.legs[at] = std::move(label);
+        if (first || c.action.empty() || c.action == "none") c.action = field("action");
+    } else if (ev == "dtmf") {
+        // The keys of a menu: the menus walked, and the action they led to. The push
+        // after an announcement adds nothing: the newCall's action names what follows.
+        const std::string& keys = field("dtmf");
+        const std::string& menu = field("menu");
+        if (!menu.empty()) {
+            if (c.path.size() < kMaxPath)
+                c.path.push_back(menu + ":" + (keys.empty() ? "none" : keys));
+            else if (c.path.size() == kMaxPath)
+                c.path.push_back("\xe2\x80\xa6");  // and more
+            if (first) c.action = field("action");
+        }
+    } else if (ev == "answer") {
+        if (c.answered < 0) c.answered = e.time;
+        answered_by(c, *leg, field("user"), field("answeringNumber"));
+    } else if (ev == "hangup") {
+        leg->ended = true;
+        const std::string& cause = field("cause");
+        // sipgate.io sometimes sends no answer push: a hangup that names who answered,
+        // after a call that went through, tells it instead (the time of the answer is
+        // then unknown).
+        const std::string& number = field("answeringNumber");
+        if (!number.empty() && cause == "normalClearing" && !c.by_person && !c.by_voicemail)
+            answered_by(c, *leg, "", number);
+        // The cause of the last hangup; a forward's ("forwarded") only when none else came.
+        if (e.time >= c.ended && (cause != "forwarded" || c.cause.empty() || c.cause == "forwarded")) c.cause = cause;
+        c.ended = std::max(c.ended, e.time);
+    }
 }
 
 // Hands on the first calls held while they may go: ended kGrace ago (or all of them, or
@@ -165,9 +261,13 @@ void CallJoiner::release(std::int64_t now, bool all) {
     while (!order_.empty()) {
         auto first = order_.begin();
         auto it = held_.find(first->second);
-        const Held& h = it->second;
-        if (!all && held_.size() <= kMaxHeld && !(h.ended && h.last <= now - kGrace)) return;
-        CallRow row = std::move(it->second.row);
+        Held& h = it->second;
+        if (!all && held_.size() <= kMaxHeld && !(h.ended() && h.row.last <= now - kGrace)) return;
+        for (const LegState& l : h.legs)
+            if (l.call_id != first->second) later_.erase(l.call_id);
+        CallRow row = std::move(h.row);
+        row.open = false;
+        for (const LegState& l : h.legs) row.open = row.open || !l.ended;
         held_.erase(it);
         order_.erase(first);
         out_(std::move(row));
@@ -231,10 +331,8 @@ bool JournalReader::read(const std::function<void(const JournalEvent&)>& on_even
     return true;
 }
 
-CallsTable::CallsTable(const TimeZone& tz, std::int64_t since) : tz_(tz), since_(since) {
-    static const char* const head[kCols] = {"start",  "dir",         "from", "to",   "rule",
-                                            "action", "answered by", "ring", "talk", "cause"};
-    for (std::size_t i = 0; i < kCols; ++i) width_[i] = utf8_columns(head[i]);
+CallsTable::CallsTable(const TimeZone& tz, std::int64_t since, std::int64_t now) : tz_(tz), since_(since), now_(now) {
+    for (std::size_t i = 0; i < kCols; ++i) width_[i] = utf8_columns(kHead[i]);
 }
 
 // The cells of a call's row, printable and cut; false for a call before `since`.
@@ -246,16 +344,23 @@ bool CallsTable::cells(const CallRow& c, std::string (&out)[kCols]) const {
         for (const std::string& p : c.path) walk += (walk.empty() ? "" : " ") + p;
         action = "[" + walk + "] " + action;
     }
-    std::int64_t rang_until = c.answered >= 0 ? c.answered : c.ended;
+    std::string legs;
+    for (const std::string& l : c.legs) legs += (legs.empty() ? "" : " -> ") + (l.empty() ? std::string("-") : l);
+    const char* outcome = call_outcome(c, now_);
+    // Answered with no answer push (known from the hangup): when is not known.
+    std::int64_t rang_until = c.answered >= 0 ? c.answered : c.by_person || c.by_voicemail ? -1 : c.ended;
     const std::string raw[kCols] = {local_time(tz_, c.start),
                                     c.direction,
                                     c.from,
                                     c.to,
-                                    c.rule,
+                                    legs,
                                     action,
-                                    c.answered_by,
+                                    outcome,
+                                    c.by_person      ? c.answered_by
+                                    : c.by_voicemail ? "voicemail"
+                                                     : "",
                                     duration(c.start, rang_until),
-                                    duration(c.answered, c.answered >= 0 ? c.ended : -1),
+                                    duration(c.answered, c.answered >= 0 && !c.open ? c.ended : -1),
                                     c.cause};
     for (std::size_t i = 0; i < kCols; ++i) out[i] = utf8_cut(printable(raw[i].empty() ? "-" : raw[i]), kCut[i]);
     return true;
@@ -272,7 +377,7 @@ void CallsTable::measure(const CallRow& c) {
 std::string CallsTable::line(const std::string (&cell)[kCols]) const {
     std::string out;
     for (std::size_t i = 0; i < kCols; ++i) {
-        bool right = i == 7 || i == 8;
+        bool right = i == kRing || i == kTalk;
         std::string pad(width_[i] - std::min(width_[i], utf8_columns(cell[i])), ' ');
         out += right ? pad + cell[i] : cell[i] + (i + 1 < kCols ? pad : "");
         if (i + 1 < kCols) out += "  ";
@@ -281,8 +386,8 @@ std::string CallsTable::line(const std::string (&cell)[kCols]) const {
 }
 
 std::string CallsTable::head() const {
-    const std::string cell[kCols] = {"start",  "dir",         "from", "to",   "rule",
-                                     "action", "answered by", "ring", "talk", "cause"};
+    std::string cell[kCols];
+    for (std::size_t i = 0; i < kCols; ++i) cell[i] = kHead[i];
     return line(cell);
 }
 
@@ -301,8 +406,8 @@ std::vector<CallRow> join_calls(const std::vector<JournalEvent>& events) {
     return rows;
 }
 
-std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, std::int64_t since) {
-    CallsTable table(tz, since);
+std::string calls_table(const std::vector<CallRow>& calls, const TimeZone& tz, std::int64_t since, std::int64_t now) {
+    CallsTable table(tz, since, now);
     for (const CallRow& c : calls) table.measure(c);
     std::string out = table.head();
     for (const CallRow& c : calls) out += table.row(c);

@@ -19,7 +19,9 @@ namespace cr {
 
 namespace {
 
-constexpr std::size_t kMaxValue = 200;
+constexpr std::size_t kMaxValue = 200;   // bytes of a value
+constexpr std::size_t kMaxValues = 20;   // values of an array
+constexpr std::size_t kMaxLine = 12288;  // bytes of a line: within what --calls reads (16 KiB)
 
 // The length of the well-formed UTF-8 sequence at s[i] (no overlong form, no
 // surrogate, nothing past U+10FFFF), or 0 when there is none.
@@ -156,19 +158,38 @@ const std::string* JournalEvent::field(std::string_view name) const {
     return nullptr;
 }
 
+const std::vector<std::string>* JournalEvent::array(std::string_view name) const {
+    for (const auto& a : arrays)
+        if (a.first == name) return &a.second;
+    return nullptr;
+}
+
 std::string journal_line(const JournalEvent& e) {
     std::string out = "{\"time\":\"" + utc_stamp(e.time) + "\"";
+    std::string piece;
+    // Appends `piece` when the line stays within kMaxLine (with the closing brackets).
+    auto fits = [&] { return out.size() + piece.size() + 2 <= kMaxLine; };
     for (const auto& [k, v] : e.fields) {
-        out += ',';
-        put_string(&out, k);
-        out += ':';
-        put_string(&out, v);
+        piece = ",";
+        put_string(&piece, k);
+        piece += ':';
+        put_string(&piece, v);
+        if (fits()) out += piece;
     }
-    if (!e.users.empty()) {
-        out += ",\"users\":[";
-        for (std::size_t i = 0; i < e.users.size() && i < 20; ++i) {
-            if (i) out += ',';
-            put_string(&out, e.users[i]);
+    for (const auto& [k, values] : e.arrays) {
+        if (values.empty()) continue;
+        piece = ",";
+        put_string(&piece, k);
+        piece += ":[";
+        if (!fits()) continue;
+        out += piece;
+        bool first = true;
+        for (std::size_t i = 0; i < values.size() && i < kMaxValues; ++i) {
+            piece = first ? "" : ",";
+            put_string(&piece, values[i]);
+            if (!fits()) break;
+            out += piece;
+            first = false;
         }
         out += ']';
     }
@@ -180,7 +201,7 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
     // The event's strings are reused from the last line read into it: a reader of a
     // large journal then allocates little.
     out->time = 0;
-    std::size_t fields = 0, users = 0;
+    std::size_t fields = 0, arrays = 0;
     Reader r{line};
     if (!r.eat('{')) return false;
     bool have_time = false;
@@ -191,16 +212,20 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
             r.space();
             if (r.i < line.size() && line[r.i] == '[') {
                 ++r.i;
-                if (key == "users") users = 0;  // the last "users" counts
+                if (arrays == out->arrays.size()) out->arrays.emplace_back();
+                auto& a = out->arrays[arrays++];
+                a.first.swap(key);
+                std::size_t n = 0;
                 if (!r.eat(']')) {
                     do {
                         if (!r.string(&value)) return false;
-                        if (key != "users") continue;
-                        if (users == out->users.size()) out->users.emplace_back();
-                        out->users[users++].swap(value);
+                        if (n >= kMaxValues) continue;
+                        if (n == a.second.size()) a.second.emplace_back();
+                        a.second[n++].swap(value);
                     } while (r.eat(','));
                     if (!r.eat(']')) return false;
                 }
+                a.second.resize(n);
                 continue;
             }
             if (key == "time") {
@@ -216,7 +241,7 @@ bool parse_journal_line(std::string_view line, JournalEvent* out) {
         if (!r.eat('}')) return false;
     }
     out->fields.resize(fields);
-    out->users.resize(users);
+    out->arrays.resize(arrays);
     r.space();
     return have_time && r.i == line.size();
 }

@@ -14,17 +14,21 @@
 namespace cr {
 
 // One event as the journal holds it: its time (UTC seconds), then string fields in
-// order, and the users sipgate.io rang (user[]), if any.
+// order, then arrays of strings in order (the users sipgate.io rang, user[], as
+// "users"; userId[] as "userIds"; fullUserId[] as "fullUserIds").
 struct JournalEvent {
     std::int64_t time = 0;
     std::vector<std::pair<std::string, std::string>> fields;  // "event", "callId", ...
-    std::vector<std::string> users;
-    const std::string* field(std::string_view name) const;  // null when absent
+    std::vector<std::pair<std::string, std::vector<std::string>>> arrays;
+    const std::string* field(std::string_view name) const;               // null when absent
+    const std::vector<std::string>* array(std::string_view name) const;  // null when absent
 };
 
 // The event as one line of JSON, without the newline:
 // {"time":"2026-11-30T09:15:02Z","event":"newCall",...,"users":["Alice"]}. Values are
-// cut at 200 bytes; bytes that are not UTF-8 become U+FFFD.
+// cut at 200 bytes, arrays at 20 values; bytes that are not UTF-8 become U+FFFD. An
+// empty array is left out, and so is a value that would make the line longer than 12
+// KiB (escaped control characters take 6 bytes each), so that --calls reads every line.
 std::string journal_line(const JournalEvent& e);
 
 // Reads one line written by journal_line (or any JSON object of strings and arrays of

@@ -109,10 +109,6 @@ bool parse_step(const std::string& verb, const std::vector<std::string>& args, c
             *err = "menu takes the name of one [menu NAME]";
             return false;
         }
-        if (!before.empty()) {
-            *err = "a menu plays its own prompt: 'menu NAME' stands alone, not after 'play URL then'";
-            return false;
-        }
         st->menu = args[0];
         return true;
     }
@@ -121,6 +117,17 @@ bool parse_step(const std::string& verb, const std::vector<std::string>& args, c
 }
 
 }  // namespace
+
+bool dials_to(const Step& step) {
+    for (const std::string& n : step.numbers)
+        if (n == "$to") return true;
+    return false;
+}
+
+bool leads_on(const std::vector<Step>& steps, bool have_public_url) {
+    return have_public_url && steps.size() > 1 && steps[0].kind == Step::Play && steps[1].kind != Step::Hangup &&
+           steps[1].kind != Step::Pass && !dials_to(steps[1]);
+}
 
 bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
                   std::string* err) {

@@ -22,6 +22,17 @@ struct Step {
 // Whether `u` is an http:// or https:// URL of at most 2000 characters of RFC 3986.
 bool is_url(std::string_view u);
 
+// Whether `steps` play an announcement that leads on to an action of its own: the
+// answer is then the announcement in a <Gather timeout="0"> whose dtmf push is
+// answered with the action (callrouter.ini(5), play URL then ACTION). Not for then
+// hangup and then pass (one answer, which sipgate.io obeys), nor for then dial $to
+// (the push after the announcement names no number) or without a public_url to send
+// that push to: those stay one answer, <Play> and the action's element.
+bool leads_on(const std::vector<Step>& steps, bool have_public_url);
+
+// Whether any step dials the request's `to` ($to).
+bool dials_to(const Step& step);
+
 // Parses an action as written after `action =` (e.g. "play URL then hangup") into its
 // steps, numbers normalised with `country_code`. Returns false with *err set.
 bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps, std::string* err);

@@ -6,6 +6,19 @@ namespace {
 
 const char* dir_name(Direction d) { return d == Direction::In ? "in" : "out"; }
 
+// Whether rule `r` is for the call's leg; on a miss, and with `why`, says why not.
+bool leg_holds(const Rule& r, const Call& call, std::string* why) {
+    bool ok = r.leg == Leg::Any || r.leg == call.leg || (r.leg == Leg::Later && call.leg == Leg::Voicemail);
+    if (!ok && why) {
+        if (!r.has_leg)
+            *why = std::string("a ") + leg_name(call.leg) + " leg (origCallId " + call.orig_call_id +
+                   "), and the rule names no leg (it is for first legs)";
+        else
+            *why = std::string("a ") + leg_name(call.leg) + " leg, not " + leg_name(r.leg);
+    }
+    return ok;
+}
+
 // Whether `m` holds for `n`; on a miss, and with `why`, says so.
 bool number_holds(const char* field, const NumberMatch* m, const Number& n, std::string* why) {
     if (!m || m->matches(n)) return true;
@@ -26,6 +39,7 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
             ok = false;
             if (w) *w = std::string("direction is ") + dir_name(call.direction) + ", not " + dir_name(r.direction);
         }
+        ok = ok && leg_holds(r, call, w);
         ok = ok && number_holds("from", r.from.get(), call.from, w);
         ok = ok && number_holds("to", r.to.get(), call.to, w);
         if (ok && r.diversion) {
@@ -34,6 +48,15 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
                 if (w) *w = "no diversion in the request";
             } else {
                 ok = number_holds("diversion", r.diversion.get(), call.diversion, w);
+            }
+        }
+        if (ok && r.user && !r.user->matches(call.users)) {
+            ok = false;
+            if (w) {
+                std::string names;
+                for (const std::string& u : call.users) names += (names.empty() ? "" : ", ") + u;
+                *w = "user[] (" + (names.empty() ? std::string("none") : names) + ") names nobody of '" + r.user->text +
+                     "'";
             }
         }
         if (ok && r.when) {
@@ -57,20 +80,51 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
         }
         if (ok) return &r;
     }
-    if (trace) trace->push_back("no rule matched: <Response/>, the account's own settings apply");
+    if (trace) {
+        if (call.leg != Leg::First)
+            trace->push_back(std::string("no rule matched this ") + leg_name(call.leg) + " leg of " +
+                             call.orig_call_id +
+                             ": <Response/>, so that the account's own forward or voicemail goes on");
+        else
+            trace->push_back("no rule matched: <Response/>, the account's own settings apply");
+    }
     return nullptr;
 }
 
-bool render(const Rule& rule, const Call& call, std::string* xml) {
-    if (!rule.dials_to) {
-        *xml = rule.xml_parts[0];
+Leg leg_of(const std::string& call_id, const std::string& orig_call_id, const std::vector<std::string>& users) {
+    if (orig_call_id.empty() || orig_call_id == call_id) return Leg::First;
+    for (const std::string& u : users)
+        if (u == "voicemail") return Leg::Voicemail;
+    return Leg::Later;
+}
+
+const char* leg_name(Leg leg) {
+    switch (leg) {
+    case Leg::First: return "first";
+    case Leg::Later: return "later";
+    case Leg::Voicemail: return "voicemail";
+    case Leg::Any: return "any";
+    }
+    return "first";
+}
+
+bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret,
+            std::string* xml) {
+    if (answer.holes.empty()) {
+        *xml = answer.parts[0];
         return true;
     }
-    if (call.to.kind != NumberKind::Digits) return false;
-    std::string out = rule.xml_parts[0];
-    for (std::size_t i = 1; i < rule.xml_parts.size(); ++i) {
-        out += call.to.text;
-        out += rule.xml_parts[i];
+    if (answer.needs_to() && (!to || to->kind != NumberKind::Digits)) return false;
+    std::string out = answer.parts[0];
+    for (std::size_t i = 0; i < answer.holes.size(); ++i) {
+        const Hole& h = answer.holes[i];
+        if (h.kind == Hole::To) {
+            out += to->text;
+        } else if (secret) {
+            out += "&amp;t=";  // in an attribute: the URL's '&' is written &amp;
+            out += secret->token(call_id, h.what);
+        }
+        out += answer.parts[i + 1];
     }
     *xml = std::move(out);
     return true;

@@ -15,15 +15,25 @@ struct Call {
     Number from, to;
     bool has_diversion = false;
     Number diversion;
-    std::int64_t now = 0;  // UTC seconds, for `when`
+    std::int64_t now = 0;            // UTC seconds, for `when`
+    Leg leg = Leg::First;            // First, Later or Voicemail
+    std::string orig_call_id;        // of a later leg, for the trace
+    std::vector<std::string> users;  // user[], folded to lower case
 };
+
+// Which leg a newCall is (rules/model.h, Leg): Later when `orig_call_id` is set and not
+// `call_id`, Voicemail when then `users` (folded to lower case) hold "voicemail".
+Leg leg_of(const std::string& call_id, const std::string& orig_call_id, const std::vector<std::string>& users);
+const char* leg_name(Leg leg);
 
 // Returns the first rule whose conditions all hold, or null. With `trace`, appends
 // one line per rule tried: matched, or which condition failed and why.
 const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::string>* trace);
 
-// The rule's answer for this call. Returns false, leaving *xml alone, when the
-// rule dials `$to` and `to` is not a number it can dial.
-bool render(const Rule& rule, const Call& call, std::string* xml);
+// An answer for the call `call_id`: `to` where it dials $to, and the token of each
+// onData URL when there is a secret (none without: the URLs work unbound). Returns
+// false, leaving *xml alone, when the answer dials $to and `to` is null or not a
+// number it can dial.
+bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret, std::string* xml);
 
 }  // namespace cr

@@ -44,6 +44,7 @@ void Loader::run() {
         if (s.kind == Section::Settings) settings(s);
     time_zone();
     signature_key();
+    secret();
     for (const Section& s : sections_)
         if (s.kind == Section::List) list(s);
     for (const Section& s : sections_)
@@ -54,6 +55,7 @@ void Loader::run() {
         if (s.kind == Section::Rule) rule(s);
     link_menus();
     journal();
+    unbound();
     std::stable_sort(warnings_.begin(), warnings_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& w : warnings_) rs_->warnings.push_back(std::move(w.second));

@@ -9,7 +9,7 @@ namespace cr::loader {
 
 namespace {
 
-const KeySpec kList[] = {{"numbers", true, kNumbers}, {"file", false, kFile}};
+const KeySpec kList[] = {{"numbers", true, kNumbers}, {"file", false, kFile}, {"users", true, kUsers}};
 
 }  // namespace
 
@@ -23,10 +23,12 @@ void Loader::list(const Section& s) {
     for (const Keyed& k : keys) {
         if (k.id == kNumbers)
             add_patterns(&l->set, k.entry->value, k.entry->line, "numbers");
+        else if (k.id == kUsers)
+            user_names(*k.entry, &l->users, nullptr);
         else
             list_file(&l->set, std::string(trim(k.entry->value)), k.entry->line);
     }
-    if (keys.empty()) error(s.line, "[list " + s.name + "] has neither 'numbers' nor 'file'");
+    if (keys.empty()) error(s.line, "[list " + s.name + "] has none of 'numbers', 'file' and 'users'");
     l->set.seal();
     rs_->lists.push_back(std::move(l));
 }
@@ -44,6 +46,48 @@ void Loader::add_patterns(NumberSet* set, const std::string& value, int line, co
         else if (!set->add(pat, rs_->settings.country_code, &err))
             error(line, "bad number pattern " + quote(pat) + ": " + err);
     }
+}
+
+// The names of sipgate users in `e`'s value, separated by commas or lines (a name may
+// hold blanks: "Anna Schmidt"), folded to lower case into *names. With `lists` (a
+// rule's `user`), `@NAME` names a [list NAME] with users; without, it is refused.
+// Returns false when a problem was reported.
+bool Loader::user_names(const IniEntry& e, std::vector<std::string>* names, std::vector<const List*>* lists) {
+    bool any = false;
+    for (std::size_t i = 0; i <= e.value.size();) {
+        std::size_t end = e.value.find_first_of(",\n", i);
+        if (end == std::string::npos) end = e.value.size();
+        std::string n = trim_blanks(std::string_view(e.value).substr(i, end - i));
+        i = end + 1;
+        if (n.empty()) continue;
+        any = true;
+        if (n[0] == '@' && lists) {
+            const List* l = rs_->find_list(n.substr(1));
+            if (!l) {
+                error(e.line, "unknown list " + quote(n.substr(1)) + " (no [list " + n.substr(1) + "])");
+                return false;
+            }
+            if (l->users.empty()) {
+                error(e.line, "list " + quote(l->name) + " names no users (users = NAME, ... in [list " + l->name +
+                                  "], line " + std::to_string(l->line) + ")");
+                return false;
+            }
+            lists->push_back(l);
+            continue;
+        }
+        if (n[0] == '@') {
+            error(e.line, "a list cannot include another list (" + n + ")");
+            return false;
+        }
+        if (n.size() > 200 ||
+            std::any_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+            error(e.line, e.key + ": " + quote(n) + " is no user name (at most 200 bytes, no control character)");
+            return false;
+        }
+        names->push_back(lower(n));
+    }
+    if (!any) error(e.line, e.key + " is empty");
+    return any;
 }
 
 // Reads a list file, named relative to the rule file's folder.

@@ -13,10 +13,8 @@ namespace cr::loader {
 
 namespace {
 
-const KeySpec kMenu[] = {{"prompt", false, kPrompt},
-                         {"digits", false, kDigits},
-                         {"timeout", false, kTimeout},
-                         {"none", true, kNone},
+const KeySpec kMenu[] = {{"prompt", false, kPrompt}, {"digits", false, kDigits},   {"timeout", false, kTimeout},
+                         {"tries", false, kTries},   {"invalid", false, kInvalid}, {"none", true, kNone},
                          {"other", true, kOther}};
 
 // The keys of a menu entry as a caller types them: 0-9, '*' and '#', where `hash` and
@@ -51,7 +49,7 @@ void Loader::menu(const Section& s) {
     m->name = s.name;
     m->line = s.line;
     std::map<std::string, int> seen;
-    int digits_line = 0;
+    int digits_line = 0, tries_line = 0, invalid_line = 0;
     const std::size_t before = problems_->list.size();
     for (const IniEntry& e : *s.entries) {
         std::string v(trim(e.value));
@@ -82,6 +80,15 @@ void Loader::menu(const Section& s) {
             if (long n = bounded_number(e, v, 1, 20, "keys"); n > 0) m->digits = static_cast<int>(n);
         } else if (k && k->id == kTimeout) {
             if (long n = bounded_number(e, v, 1, 60, "seconds"); n > 0) m->timeout = static_cast<int>(n);
+        } else if (k && k->id == kTries) {
+            tries_line = e.line;
+            if (long n = bounded_number(e, v, 1, 9, "tries"); n > 0) m->tries = static_cast<int>(n);
+        } else if (k && k->id == kInvalid) {
+            invalid_line = e.line;
+            if (is_url(v))
+                m->invalid = v;
+            else
+                error(e.line, "invalid must be an http:// or https:// URL of a sound, not " + quote(v));
         } else if (auto c = choice(e, keys)) {
             if (k && k->id == kNone)
                 m->none = std::move(c);
@@ -97,6 +104,10 @@ void Loader::menu(const Section& s) {
         error(s.line, "[menu " + s.name + "] has no 'prompt' (the sound that asks for keys)");
     if (m->keys.empty() && problems_->list.size() == before)
         error(s.line, "[menu " + s.name + "] has no key entry (such as 1 = dial ...)");
+    if (invalid_line && m->tries == 1 && problems_->list.size() == before)
+        warning(invalid_line, "invalid is never played: the menu asks once (tries = 1" +
+                                  std::string(tries_line ? ", line " + std::to_string(tries_line) : ", the default") +
+                                  "); say how often with tries = N");
     for (const MenuChoice& c : m->keys)
         if (static_cast<int>(c.keys.size()) > m->digits)
             error(c.line, "key '" + c.keys + "' cannot be typed: the menu waits for " + std::to_string(m->digits) +
@@ -122,8 +133,17 @@ std::unique_ptr<MenuChoice> Loader::choice(const IniEntry& e, const std::string&
                 error(e.line, "a menu cannot dial $to: the push with the keys names no number");
                 return nullptr;
             }
-    after_play(c->steps, e.line);
+    after_play(c->steps, e.line, true);
     return c;
+}
+
+// Warns when onData URLs are written without a secret to bind them to their call.
+void Loader::unbound() {
+    if (!first_gather_line_ || rs_->settings.secret || secret_line_) return;
+    warning(first_gather_line_,
+            "menus and announcements work unbound: with no secret in [settings], a dtmf push "
+            "of another call (a signed one replayed from another sipgate.io account, too) walks "
+            "them; add secret = FILE (callrouter(8), TOKENS)");
 }
 
 // Once every menu is read: points each `menu NAME` of a menu at its menu, and warns of

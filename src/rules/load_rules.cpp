@@ -9,9 +9,16 @@ namespace cr::loader {
 
 namespace {
 
-const KeySpec kRule[] = {{"direction", false, kDirection}, {"from", true, kFrom},           {"to", true, kTo},
-                         {"diversion", true, kDiversion},  {"when", false, kWhen},          {"action", true, kAction},
-                         {"caller_id", false, kCallerId},  {"anonymous", false, kAnonymous}};
+const KeySpec kRule[] = {{"direction", false, kDirection},
+                         {"leg", false, kLeg},
+                         {"from", true, kFrom},
+                         {"to", true, kTo},
+                         {"diversion", true, kDiversion},
+                         {"user", true, kUser},
+                         {"when", false, kWhen},
+                         {"action", true, kAction},
+                         {"caller_id", false, kCallerId},
+                         {"anonymous", false, kAnonymous}};
 
 }  // namespace
 
@@ -49,9 +56,6 @@ void Loader::rule(const Section& s) {
         if (!dials) error(at.dial_attr_line, "caller_id and anonymous apply only to 'dial' and 'voicemail'");
     }
     if (problems_->list.size() != before) return;
-    for (const Step& st : r.steps)
-        for (const std::string& n : st.numbers)
-            if (n == "$to") r.dials_to = true;
     rs_->rules.push_back(std::move(r));
 }
 
@@ -67,9 +71,11 @@ void Loader::rule_key(Rule* r, const Keyed& k, RuleKeys* at) {
             error(e.line, "direction must be 'in' or 'out', not " + quote(v));
         }
         break;
+    case kLeg: leg(r, e, v); break;
     case kFrom: r->from = number_match(e); break;
     case kTo: r->to = number_match(e); break;
     case kDiversion: r->diversion = number_match(e); break;
+    case kUser: r->user = user_match(e); break;
     case kWhen: when(r, e, v); break;
     case kAction: action(r, e, at); break;
     case kCallerId:
@@ -100,6 +106,9 @@ std::unique_ptr<NumberMatch> Loader::number_match(const IniEntry& e) {
             const List* l = rs_->find_list(pat.substr(1));
             if (!l)
                 error(e.line, "unknown list " + quote(pat.substr(1)) + " (no [list " + pat.substr(1) + "])");
+            else if (l->set.empty() && !l->users.empty())
+                error(e.line,
+                      "list " + quote(l->name) + " names users, not numbers: use it with 'user = @" + l->name + "'");
             else
                 m->lists.push_back(l);
             continue;
@@ -110,6 +119,25 @@ std::unique_ptr<NumberMatch> Loader::number_match(const IniEntry& e) {
     }
     m->own.seal();
     return m;
+}
+
+std::unique_ptr<UserMatch> Loader::user_match(const IniEntry& e) {
+    auto m = std::make_unique<UserMatch>();
+    m->text = one_line(e.value);
+    if (!user_names(e, &m->own, &m->lists)) return nullptr;
+    return m;
+}
+
+void Loader::leg(Rule* r, const IniEntry& e, const std::string& v) {
+    static const std::pair<const char*, Leg> legs[] = {
+        {"first", Leg::First}, {"later", Leg::Later}, {"voicemail", Leg::Voicemail}, {"any", Leg::Any}};
+    for (const auto& [name, l] : legs)
+        if (v == name) {
+            r->leg = l;
+            r->has_leg = true;
+            return;
+        }
+    error(e.line, "leg must be first, later, voicemail or any, not " + quote(v));
 }
 
 void Loader::when(Rule* r, const IniEntry& e, std::string name) {
@@ -130,17 +158,31 @@ void Loader::action(Rule* r, const IniEntry& e, RuleKeys* at) {
         at->ok = false;
         return;
     }
-    after_play(r->steps, e.line);
+    after_play(r->steps, e.line, false);
     if (!link_menu(&r->steps, e.line)) at->ok = false;
 }
 
-// Warns of `play URL then ACTION` where sipgate.io's behaviour is not known.
-void Loader::after_play(const std::vector<Step>& steps, int line) {
-    if (steps.size() > 1 && steps[1].kind != Step::Hangup && steps[1].kind != Step::Pass)
+// Notes the first action that writes an onData URL (a menu, an announcement that
+// leads on), and warns of `play URL then ACTION` that cannot lead on (rules/action.h,
+// leads_on): then dial $to, or no public_url. Those stay one answer, as they always
+// were, which sipgate.io is not known to obey. In a menu, a missing public_url is the
+// menus' own problem.
+void Loader::after_play(const std::vector<Step>& steps, int line, bool in_menu) {
+    const bool have_url = !rs_->settings.public_url.empty();
+    const bool menu = std::any_of(steps.begin(), steps.end(), [](const Step& st) { return st.kind == Step::Menu; });
+    const bool lead = leads_on(steps, have_url);
+    if ((menu || lead) && (!first_gather_line_ || line < first_gather_line_)) first_gather_line_ = line;
+    const bool more = steps.size() > 1 && steps[1].kind != Step::Hangup && steps[1].kind != Step::Pass;
+    if (!more || lead || (in_menu && !have_url)) return;
+    if (dials_to(steps[1]))
         warning(line,
-                "sipgate.io is known to obey 'play URL then hangup' only; what it does with "
-                "another action after a play is documented nowhere (it may deliver the call as "
-                "if there were no rule)");
+                "'play URL then dial $to' cannot lead on (the push after an announcement names no number): it stays "
+                "<Play> and <Dial> in one answer, which sipgate.io is not known to obey");
+    else
+        warning(line,
+                "'play URL then ACTION' leads on only with public_url in [settings] (sipgate.io asks there for what "
+                "follows the announcement): without it, <Play> and the action stay in one answer, which sipgate.io "
+                "is not known to obey");
 }
 
 // Points a `menu NAME` step at its menu. Returns false, with the problem reported,

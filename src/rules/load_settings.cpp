@@ -1,6 +1,9 @@
 // [settings]: numbers, the time zone, limits, the log, the signature key, and where
 // sipgate.io reaches callrouter (callrouter.ini(5), [settings]).
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 #include "base/text.h"
@@ -19,7 +22,8 @@ const KeySpec kSettings[] = {{"country_code", false, kCountryCode},
                              {"signature", false, kSignature},
                              {"signature_key", false, kSignatureKey},
                              {"public_url", false, kPublicUrl},
-                             {"journal", false, kJournal}};
+                             {"journal", false, kJournal},
+                             {"secret", false, kSecret}};
 
 }  // namespace
 
@@ -59,21 +63,18 @@ void Loader::settings(const Section& s) {
             else
                 error(e.line, "signature must be 'off' or 'require', not " + quote(v));
             break;
-        case kPublicUrl:
-            if (!is_url(v) || v.find('#') != std::string::npos)
-                error(e.line,
-                      "public_url must be the http:// or https:// URL sipgate.io reaches callrouter at "
-                      "(no #fragment), not " +
-                          quote(v));
-            else
-                st.public_url = v;
-            break;
+        case kPublicUrl: public_url(e, v); break;
         case kJournal:
             journal_line_ = e.line;
             if (v.empty())
                 error(e.line, "journal is empty (leave it out for no journal)");
             else
                 st.journal = beside_rules(v);
+            break;
+        case kSecret:
+            secret_line_ = e.line;
+            secret_file_ = v;
+            if (v.empty()) error(e.line, "secret is empty (leave it out for menus that work unbound)");
             break;
         case kSignatureKey:
             signature_key_line_ = e.line;
@@ -82,6 +83,24 @@ void Loader::settings(const Section& s) {
             break;
         }
     }
+}
+
+// public_url, and its path: a push that comes to another path is logged, since its
+// follow-ups go to this one.
+void Loader::public_url(const IniEntry& e, const std::string& v) {
+    if (!is_url(v) || v.find('#') != std::string::npos) {
+        error(e.line,
+              "public_url must be the http:// or https:// URL sipgate.io reaches callrouter at "
+              "(no #fragment), not " +
+                  quote(v));
+        return;
+    }
+    Settings& st = rs_->settings;
+    st.public_url = v;
+    std::size_t host = v.find("://") + 3;
+    std::size_t path = v.find_first_of("/?", host);
+    std::size_t query = v.find('?', host);
+    st.public_path = path == std::string::npos || v[path] == '?' ? "/" : v.substr(path, query - path);
 }
 
 void Loader::country_code(const IniEntry& e) {
@@ -138,6 +157,23 @@ void Loader::signature_key() {
     if (!st.signature_required)
         warning(signature_key_line_, "signature_key has no effect while signature = off" +
                                          std::string(signature_line_ ? "" : " (the default)"));
+}
+
+// The secret of secret = FILE (callrouter(8), TOKENS): read, checked to be kept from
+// other users, and at least Secret::kMinBytes long.
+void Loader::secret() {
+    if (secret_file_.empty()) return;
+    std::string path = beside_rules(secret_file_), text;
+    if (!read_named(path, kMaxKeyFile, "secret", secret_line_, &text)) return;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        error(secret_line_, "secret " + path + ": every user may read it (mode " + mode + "); chmod o-rwx " + path);
+        return;
+    }
+    std::string err;
+    if (!Secret::from_text(text, &rs_->settings.secret, &err)) error(secret_line_, "secret " + path + ": " + err);
 }
 
 }  // namespace cr::loader

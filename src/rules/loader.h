@@ -61,11 +61,12 @@ enum SettingsKey {
     kSignature,
     kSignatureKey,
     kPublicUrl,
-    kJournal
+    kJournal,
+    kSecret
 };
-enum ListKey { kNumbers, kFile };
-enum RuleKey { kDirection, kFrom, kTo, kDiversion, kWhen, kAction, kCallerId, kAnonymous };
-enum MenuKey { kPrompt, kDigits, kTimeout, kNone, kOther };
+enum ListKey { kNumbers, kFile, kUsers };
+enum RuleKey { kDirection, kLeg, kFrom, kTo, kDiversion, kUser, kWhen, kAction, kCallerId, kAnonymous };
+enum MenuKey { kPrompt, kDigits, kTimeout, kTries, kInvalid, kNone, kOther };
 extern const KeyTable kSettingsKeys, kListKeys, kRuleKeys, kMenuKeys;
 
 // A section as the loader knows it: its kind and name.
@@ -118,12 +119,15 @@ private:
     void settings(const Section& s);
     void country_code(const IniEntry& e);
     void log_level(const IniEntry& e, const std::string& v);
+    void public_url(const IniEntry& e, const std::string& v);
     void time_zone();
     void signature_key();
+    void secret();
 
     // load_lists.cpp
     void list(const Section& s);
     void add_patterns(NumberSet* set, const std::string& value, int line, const char* what);
+    bool user_names(const IniEntry& e, std::vector<std::string>* names, std::vector<const List*>* lists);
     void list_file(NumberSet* set, const std::string& name, int line);
     void list_entries(NumberSet* set, const std::string& path, std::string_view data, int line);
 
@@ -132,9 +136,11 @@ private:
     void rule(const Section& s);
     void rule_key(Rule* r, const Keyed& k, RuleKeys* at);
     std::unique_ptr<NumberMatch> number_match(const IniEntry& e);
+    std::unique_ptr<UserMatch> user_match(const IniEntry& e);
+    void leg(Rule* r, const IniEntry& e, const std::string& v);
     void when(Rule* r, const IniEntry& e, std::string name);
     void action(Rule* r, const IniEntry& e, RuleKeys* at);
-    void after_play(const std::vector<Step>& steps, int line);
+    void after_play(const std::vector<Step>& steps, int line, bool in_menu);
     bool link_menu(std::vector<Step>* steps, int line);
 
     // load_menus.cpp
@@ -142,6 +148,7 @@ private:
     std::unique_ptr<MenuChoice> choice(const IniEntry& e, const std::string& keys);
     void link_menus();
     void journal();
+    void unbound();
 
     const IniFile& ini_;
     Problems* problems_;
@@ -149,8 +156,9 @@ private:
     RuleSet* rs_;
     std::vector<Section> sections_;
     std::vector<std::pair<int, std::string>> warnings_;  // by line, sorted once the file is read
-    int timezone_line_ = 0, signature_line_ = 0, signature_key_line_ = 0, journal_line_ = 0;
-    std::string signature_key_file_;
+    int timezone_line_ = 0, signature_line_ = 0, signature_key_line_ = 0, journal_line_ = 0, secret_line_ = 0;
+    std::string signature_key_file_, secret_file_;
+    int first_gather_line_ = 0;  // the first action that writes an onData URL (a menu, a play that leads on)
 };
 
 }  // namespace cr::loader

@@ -1,6 +1,22 @@
 #include "rules/model.h"
 
+#include <algorithm>
+
 namespace cr {
+
+bool UserMatch::matches(const std::vector<std::string>& users) const {
+    auto named = [&](const std::string& u) {
+        if (std::find(own.begin(), own.end(), u) != own.end()) return true;
+        for (const List* l : lists)
+            if (std::find(l->users.begin(), l->users.end(), u) != l->users.end()) return true;
+        return false;
+    };
+    return std::any_of(users.begin(), users.end(), named);
+}
+
+bool Answer::needs_to() const {
+    return std::any_of(holes.begin(), holes.end(), [](const Hole& h) { return h.kind == Hole::To; });
+}
 
 bool NumberMatch::matches(const Number& n) const {
     if (own.contains(n)) return true;
@@ -32,6 +48,11 @@ const Menu* RuleSet::find_menu(const std::string& name) const {
     for (const auto& m : menus)
         if (m->name == name) return m.get();
     return nullptr;
+}
+
+const FollowUp* RuleSet::find_follow_up(const std::string& id) const {
+    auto it = follow_ups.find(id);
+    return it == follow_ups.end() ? nullptr : &it->second;
 }
 
 }  // namespace cr

@@ -3,6 +3,7 @@
 // answer, and read-only afterwards, so that any number of threads decide with it.
 #pragma once
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "rules/action.h"
 #include "rules/number.h"
 #include "signature/signature.h"
+#include "signature/token.h"
 #include "time/hours.h"
 #include "time/tz.h"
 
@@ -28,13 +30,28 @@ struct Settings {
     std::shared_ptr<const PublicKey> signature_key;
     std::string signature_key_name;  // for messages: the file, or "sipgate.io's key"
     std::string public_url;          // how sipgate.io reaches callrouter (menus, events)
+    std::string public_path;         // its path ("/" when it names none), for the log
     std::string journal;             // the call journal's file; empty: none
+    // The secret of secret = FILE, for the tokens of onData URLs; null: none, and menus
+    // and announcements work unbound (callrouter(8), TOKENS).
+    std::shared_ptr<const Secret> secret;
 };
 
 struct List {
     std::string name;
     int line = 0;
     NumberSet set;
+    std::vector<std::string> users;  // users = ...: names of sipgate users, folded to lower case
+};
+
+// A `user` condition: names of its own plus lists, matched without regard to case
+// against the names in a newCall's user[].
+struct UserMatch {
+    std::string text;                // as written, for the trace
+    std::vector<std::string> own;    // folded to lower case
+    std::vector<const List*> lists;  // point into RuleSet::lists
+    // Whether one of `users` (folded to lower case) is named.
+    bool matches(const std::vector<std::string>& users) const;
 };
 
 // A number condition (`from`, `to`, `diversion`): patterns of its own plus lists.
@@ -47,13 +64,35 @@ struct NumberMatch {
 
 enum class Direction { In, Out };
 
+// Which legs of a call a rule is for (`leg = first | later | voicemail | any`; SPEC
+// section 9): a later leg has an origCallId other than its callId (a forward, a
+// transfer, the account's voicemail after N seconds); a voicemail leg is a later leg
+// whose user[] holds "voicemail". A rule without `leg` is for first legs only.
+enum class Leg { First, Later, Voicemail, Any };
+
+// A place in an answer that the request fills in: the called number (`dial $to`), or
+// the token of an onData URL for what it continues (`what`, as "menu=main").
+struct Hole {
+    enum Kind { To, Token } kind = To;
+    std::string what;
+};
+
+// An answer as built when the rules load: the XML split where the request fills in,
+// so that answering copies strings (rules/decide.h, render). parts.size() is
+// holes.size() + 1.
+struct Answer {
+    std::vector<std::string> parts;
+    std::vector<Hole> holes;
+    bool needs_to() const;
+};
+
 // What an entry of a [menu NAME] does: an action, as in a rule.
 struct MenuChoice {
     std::string keys;  // "1", "1234", "*", "#"; empty for none and other
     int line = 0;
     std::string action_text;
     std::vector<Step> steps;
-    std::string xml;  // the answer
+    Answer answer;
 };
 
 // A [menu NAME]: a prompt, then the keys the caller types choose an action
@@ -64,10 +103,16 @@ struct Menu {
     std::string prompt;                 // URL of the sound played while waiting for keys
     int digits = 1;                     // Gather maxDigits
     int timeout = 5;                    // seconds after the prompt (Gather timeout, in ms)
+    int tries = 1;                      // how often keys it does not list are asked again for
+    std::string invalid;                // URL of the sound played before asking again; empty: none
     std::vector<MenuChoice> keys;       // in file order
     std::unique_ptr<MenuChoice> none;   // no key pressed
     std::unique_ptr<MenuChoice> other;  // keys no entry names
-    std::string xml;                    // the <Gather> document that asks for the keys
+    // The <Gather> answers that ask for the keys: asks[K - 1] for try K (1 to tries).
+    std::vector<Answer> asks;
+    // With `invalid`: the invalid sound in a <Gather timeout="0">, whose dtmf push is
+    // answered with try K: invalids[K - 2] (K = 2 to tries).
+    std::vector<Answer> invalids;
 
     // The choice for what the caller typed (empty: none), or null when the menu says nothing for it.
     const MenuChoice* choose(const std::string& typed) const;
@@ -86,17 +131,28 @@ struct Rule {
     int line = 0;
     bool has_direction = false;
     Direction direction = Direction::In;
+    Leg leg = Leg::First;
+    bool has_leg = false;
     std::unique_ptr<NumberMatch> from, to, diversion;
+    std::unique_ptr<UserMatch> user;
     const Hours* when = nullptr;  // points into RuleSet::hours
     bool when_negated = false;
     std::string action_text;  // as written, for the log
     std::vector<Step> steps;
     std::string caller_id;
-    int anonymous = -1;     // -1 unset, 0 false, 1 true
-    bool dials_to = false;  // the answer needs the request's `to`
-    // The answer split where the request's `to` goes (dial $to): N places give N+1
-    // parts, and the answer is parts[0] + to + parts[1] + ... (render, rules/decide.h).
-    std::vector<std::string> xml_parts;
+    int anonymous = -1;  // -1 unset, 0 false, 1 true
+    Answer answer;
+};
+
+// What the dtmf push after an announcement (`play URL then ACTION`: a <Gather
+// timeout="0"> around the <Play>) or after a menu's `invalid` sound is answered with;
+// its id is the URL's then=ID: "rule.NAME", "menu.NAME.KEYS" (KEYS: the keys, none or
+// other), "invalid.NAME.TRY".
+struct FollowUp {
+    std::string id;
+    int line = 0;
+    std::string action_text;  // for the log and the journal
+    Answer answer;
 };
 
 struct RuleSet {
@@ -107,9 +163,10 @@ struct RuleSet {
     std::vector<std::unique_ptr<Hours>> hours;
     std::vector<std::unique_ptr<Menu>> menus;
     std::vector<Rule> rules;
-    std::string no_rule_xml;         // the answer when no rule matches: <Response/>, with
-                                     // onAnswer and onHangup when there is a journal
-    std::vector<std::string> files;  // the rule file and every list or key file it read
+    std::map<std::string, FollowUp> follow_ups;  // by id
+    std::string no_rule_xml;                     // the answer when no rule matches: <Response/>, with
+                                                 // onAnswer and onHangup when there is a journal
+    std::vector<std::string> files;              // the rule file and every list or key file it read
     // "FILE:LINE: warning: message" for what loads but may not do what it says (see
     // callrouter.ini(5)); --check prints them, a FastCGI process logs them once.
     std::vector<std::string> warnings;
@@ -117,6 +174,7 @@ struct RuleSet {
     const List* find_list(const std::string& name) const;
     const Hours* find_hours(const std::string& name) const;
     const Menu* find_menu(const std::string& name) const;
+    const FollowUp* find_follow_up(const std::string& id) const;
 };
 
 }  // namespace cr

@@ -1,9 +1,11 @@
 #include "webhook/answer.h"
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "journal/journal.h"
 #include "rules/decide.h"
 #include "rules/xml.h"
@@ -26,10 +28,12 @@ struct FieldSpec {
 };
 
 constexpr FieldSpec kFields[] = {
-    {"event", true, true},   {"from", true, true},        {"to", true, true},          {"direction", true, true},
-    {"callId", false, true}, {"origCallId", false, true}, {"xcid", false, true},       {"diversion", false, true},
-    {"user", false, true},   {"userId", false, true},     {"fullUserId", false, true}, {"answeringNumber", false, true},
-    {"cause", false, true},  {"dtmf", false, true},       {"user[]", false, false},
+    {"event", true, true},      {"from", true, true},           {"to", true, true},
+    {"direction", true, true},  {"callId", false, true},        {"origCallId", false, true},
+    {"xcid", false, true},      {"diversion", false, true},     {"user", false, true},
+    {"userId", false, true},    {"fullUserId", false, true},    {"answeringNumber", false, true},
+    {"cause", false, true},     {"dtmf", false, true},          {"user[]", false, false},
+    {"userId[]", false, false}, {"fullUserId[]", false, false},
 };
 constexpr std::size_t kFieldCount = std::size(kFields);
 
@@ -123,8 +127,21 @@ bool read_form(std::string_view body, Fields* fields, Form* form, CallRecord* so
     return true;
 }
 
+// Notes in the trace whether the onData URLs of an answer are bound to the call.
+void trace_tokens(const RuleSet& rules, const Answer& a, const std::string& call_id, std::vector<std::string>* trace) {
+    if (!trace) return;
+    for (const Hole& h : a.holes) {
+        if (h.kind != Hole::Token) continue;
+        trace->push_back(rules.settings.secret
+                             ? "token: the onData URL (" + h.what + ") carries t=, bound to callId '" + call_id + "'"
+                             : "token: none (no secret in [settings]): the onData URL (" + h.what +
+                                   ") works for any call");
+    }
+}
+
 // A newCall: checks its direction and numbers (a 400 names the first that is wrong),
-// then the first rule that matches decides. `o` holds the request's fields for the log.
+// tells a later leg of a call from its first (rules/model.h, Leg), then the first rule
+// that matches decides. `o` holds the request's fields for the log.
 Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     auto fail = [&](std::string msg) { return error_outcome(400, std::move(msg), r); };
@@ -145,41 +162,145 @@ Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<st
         else
             ignore(&r, &form, "diversion", log_text(*d) + ": " + err, trace);
     }
+    for (const std::string* u : form.all("user[]")) call.users.push_back(lower(*u));
+    call.orig_call_id = form.value("origCallId");
+    call.leg = leg_of(r.call_id, call.orig_call_id, call.users);
+    if (call.leg != Leg::First) {
+        r.leg = leg_name(call.leg);
+        if (trace)
+            trace->push_back(std::string("leg: ") + r.leg + ", origCallId '" + call.orig_call_id + "' is not callId '" +
+                             r.call_id + "'" + (call.leg == Leg::Voicemail ? " and user[] holds voicemail" : ""));
+    }
     r.from = call.from.text;
     r.to = call.to.text;
     r.rule = "none";
     r.action = "none";
     o.http.body = rules.no_rule_xml;
     const Rule* rule = decide(rules, call, trace);
-    if (!rule) return o;
+    if (!rule) {
+        if (call.leg != Leg::First)
+            r.detail = std::string("no rule for this ") + r.leg + " leg of " + call.orig_call_id +
+                       ": the account's own forward or voicemail goes on";
+        return o;
+    }
     r.rule = rule->name;
     std::string xml;
-    if (!render(*rule, call, &xml)) {
+    if (!render(rule->answer, &call.to, r.call_id, rules.settings.secret.get(), &xml)) {
         r.detail = "dial $to: 'to' is " + call.to.text + ", not a number to dial";
         if (trace) trace->push_back(r.detail + "; answered with <Response/>");
         return o;
     }
+    trace_tokens(rules, rule->answer, r.call_id, trace);
     o.http.body = std::move(xml);
     r.action = rule->action_text;
     return o;
 }
 
+// What a dtmf push's URL says it continues: menu=NAME (try=K) or then=ID, and its token.
+struct Continued {
+    std::string what;  // as the token covers it: "menu=main", "menu=main&try=2", "then=rule.closed"
+    std::string token;
+    bool has_token = false;
+};
+
+// Reads the query string of a dtmf push into *r (menu, try, then) and *c. A query that
+// does not decode names nothing.
+Continued read_query(const std::string& query, CallRecord* r) {
+    Continued c;
+    Fields q;
+    std::string err;
+    if (!decode_form(query, &q, &err)) q.clear();
+    for (const auto& [k, v] : q) {
+        if (k == "menu") r->menu = v;
+        if (k == "try") r->menu_try = v;
+        if (k == "then") r->then = v;
+        if (k == "t") {
+            c.token = v;
+            c.has_token = true;
+        }
+    }
+    if (!r->then.empty())
+        c.what = "then=" + r->then;
+    else if (!r->menu.empty())
+        c.what = "menu=" + r->menu + (r->menu_try.empty() ? "" : "&try=" + r->menu_try);
+    return c;
+}
+
+// The token check of a dtmf push (callrouter(8), TOKENS): with a secret, a URL that
+// continues a menu or an announcement must carry the token for this call and what it
+// continues. Returns false with *bad (403).
+bool check_token(const RuleSet& rules, const Continued& c, CallRecord* r, Outcome* bad,
+                 std::vector<std::string>* trace) {
+    const Secret* secret = rules.settings.secret.get();
+    if (!secret || c.what.empty()) return true;
+    if (!c.has_token || c.token.empty()) {
+        r->token = "missing";
+        *bad = error_outcome(
+            403, "forbidden: no token (t=) in the URL of " + log_text(c.what) + ", and a secret binds it to its call",
+            *r);
+        return false;
+    }
+    if (!secret->matches(r->call_id, c.what, c.token)) {
+        r->token = "bad";
+        *bad = error_outcome(403,
+                             "forbidden: the token does not fit callId '" + log_text(r->call_id) + "' and " +
+                                 log_text(c.what) + " (a push of another call or account replayed, or a URL made up)",
+                             *r);
+        return false;
+    }
+    r->token = "ok";
+    if (trace) trace->push_back("token: ok, for callId '" + r->call_id + "' and " + c.what);
+    return true;
+}
+
+// Renders `a` for the call of *o as its answer, with `action` for the log.
+void answer_with(const RuleSet& rules, const Answer& a, const std::string& action, std::vector<std::string>* trace,
+                 Outcome* o) {
+    std::string xml;
+    if (!render(a, nullptr, o->call.call_id, rules.settings.secret.get(), &xml))
+        return;  // no $to here (load refuses it)
+    trace_tokens(rules, a, o->call.call_id, trace);
+    o->http.body = std::move(xml);
+    o->call.action = action;
+}
+
+// The try of a menu's keys (try=K, 1 when absent), at most the menu's tries: a try
+// past them (the menu was changed meanwhile) or not a number is its last.
+int menu_try(const Menu& m, const std::string& text) {
+    if (text.empty()) return 1;
+    if (text.size() > 1 || text[0] < '1' || text[0] > '9') return m.tries;
+    return std::min(text[0] - '0', m.tries);
+}
+
 // The keys of a menu (event=dtmf, with menu=NAME in the query string, as the menu's
-// <Gather onData> asked): the menu's choice for them. Anything it cannot follow (no
-// menu named, a menu the rules no longer have, keys the menu says nothing for) is
-// answered with no action, so that the call goes on as the account is set up.
-Outcome menu_answer(const RuleSet& rules, const std::string& query, const Form& form, std::vector<std::string>* trace,
+// <Gather onData> asked), or the end of an announcement (then=ID): the menu's choice
+// for the keys, or the action that follows. With a secret, the URL's token is checked
+// first (403). Anything it cannot follow (no menu named, a menu the rules no longer
+// have, keys the menu says nothing for) is answered with no action, so that the call
+// goes on as the account is set up.
+Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& form, std::vector<std::string>* trace,
                     Outcome o) {
     CallRecord& r = o.call;
     const std::string* typed = form.field("dtmf");
     r.dtmf = typed ? *typed : std::string();
     o.http.body = rules.no_rule_xml;
     r.action = "none";
-    Fields q;
-    std::string err;
-    if (!decode_form(query, &q, &err)) q.clear();
-    for (const auto& [k, v] : q)
-        if (k == "menu") r.menu = v;
+    Continued c = read_query(query, &r);
+    if (!check_token(rules, c, &r, &o, trace)) return o;
+    if (!r.then.empty()) {
+        r.detail = "then=" + r.then + " dtmf=" + r.dtmf;
+        const FollowUp* f = rules.find_follow_up(r.then);
+        if (!f) {
+            r.detail += "; nothing follows it (any more)";
+            if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
+            return o;
+        }
+        if (trace)
+            trace->push_back("announcement done (then=" + r.then + ", line " + std::to_string(f->line) + ")" +
+                             (r.dtmf.empty() ? "" : ", keys '" + r.dtmf + "' not read") + " -> " + f->action_text);
+        answer_with(rules, f->answer, f->action_text, trace, &o);
+        return o;
+    }
     r.detail = (r.menu.empty() ? std::string() : "menu=" + r.menu + " ") + "dtmf=" + r.dtmf;
     const Menu* m = r.menu.empty() ? nullptr : rules.find_menu(r.menu);
     if (!m) {
@@ -187,19 +308,35 @@ Outcome menu_answer(const RuleSet& rules, const std::string& query, const Form& 
         if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
         return o;
     }
-    const MenuChoice* c = m->choose(r.dtmf);
-    r.choice = !c ? "" : c == m->none.get() ? "none" : c == m->other.get() ? "other" : c->keys;
-    if (!c) {
+    const int k = menu_try(*m, r.menu_try);
+    const std::string of = "try " + std::to_string(k) + " of " + std::to_string(m->tries);
+    const MenuChoice* ch = m->choose(r.dtmf);
+    const bool listed = ch && ch != m->none.get() && ch != m->other.get();
+    if (!r.dtmf.empty() && !listed && k < m->tries) {
+        r.choice = "invalid";
+        r.detail += " choice=invalid " + of;
+        const std::string next =
+            "menu " + m->name + " (try " + std::to_string(k + 1) + " of " + std::to_string(m->tries) + ")";
+        const bool sound = !m->invalid.empty();
+        if (trace)
+            trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf +
+                             "' not listed, " + of + " -> " + (sound ? "play " + m->invalid + " then " : "") + next);
+        answer_with(rules, sound ? m->invalids[static_cast<std::size_t>(k - 1)] : m->asks[static_cast<std::size_t>(k)],
+                    (sound ? "play " + m->invalid + " then " : std::string()) + next, trace, &o);
+        return o;
+    }
+    r.choice = !ch ? "" : ch == m->none.get() ? "none" : ch == m->other.get() ? "other" : ch->keys;
+    if (m->tries > 1) r.detail += " " + of;
+    if (!ch) {
         r.detail += r.dtmf.empty() ? "; the menu has no 'none'" : "; the menu has no 'other'";
         if (trace) trace->push_back("event dtmf: " + r.detail + ": answered with <Response/>");
         return o;
     }
     r.detail += " choice=" + r.choice;
-    r.action = c->action_text;
-    o.http.body = c->xml;
     if (trace)
         trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf + "' -> " +
-                         r.choice + " (line " + std::to_string(c->line) + ") -> " + c->action_text);
+                         r.choice + " (line " + std::to_string(ch->line) + ") -> " + ch->action_text);
+    answer_with(rules, ch->answer, ch->action_text, trace, &o);
     return o;
 }
 
@@ -207,17 +344,15 @@ Outcome menu_answer(const RuleSet& rules, const std::string& query, const Form& 
 void note_event(const RuleSet& rules, Form& form, std::vector<std::string>* trace, Outcome* o) {
     CallRecord& r = o->call;
     if (r.event == "hangup") r.detail = "cause=" + form.value("cause");
-    if (r.event == "answer") {
-        r.detail = "user=" + form.value("user");
-        if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
-            Number n;
-            std::string err;
-            if (parse_number(*a, rules.settings.country_code, false, &n, &err)) {
-                r.detail += " answeringNumber=" + n.text;
-                r.answering = n.text;
-            } else {
-                ignore(&r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
-            }
+    if (r.event == "answer") r.detail = "user=" + form.value("user");
+    if (const std::string* a = form.field("answeringNumber"); a && !a->empty()) {
+        Number n;
+        std::string err;
+        if (parse_number(*a, rules.settings.country_code, false, &n, &err)) {
+            r.detail += " answeringNumber=" + n.text;
+            r.answering = n.text;
+        } else {
+            ignore(&r, &form, "answeringNumber", log_text(*a) + ": " + err, trace);
         }
     }
     o->http.body = empty_response_xml();
@@ -232,29 +367,53 @@ JournalEvent journal_event(const CallRecord& r, const Form& form, std::int64_t n
     auto add = [&](const char* k, const std::string& v) {
         if (!v.empty()) e.fields.emplace_back(k, v);
     };
+    auto add_all = [&](const char* k, const char* field) {
+        std::vector<std::string> values;
+        for (const std::string* v : form.all(field)) values.push_back(*v);
+        if (!values.empty()) e.arrays.emplace_back(k, std::move(values));
+    };
     add("event", r.event);
     add("callId", r.call_id);
     if (r.event == "newCall") {
+        add("origCallId", form.value("origCallId"));
+        add("xcid", form.value("xcid"));
+        add("leg", r.leg);
         add("direction", r.direction);
         add("from", r.from);
         add("to", r.to);
         add("diversion", form.value("diversion"));
         add("rule", r.rule);
         add("action", r.action);
-        for (const std::string* u : form.all("user[]")) e.users.push_back(*u);
+        add_all("users", "user[]");
+        add_all("userIds", "userId[]");
+        add_all("fullUserIds", "fullUserId[]");
     } else if (r.event == "dtmf") {
         add("menu", r.menu);
+        add("try", r.menu_try);
+        add("then", r.then);
         e.fields.emplace_back("dtmf", r.dtmf);
         add("choice", r.choice);
         add("action", r.action);
     } else if (r.event == "answer") {
         add("user", form.value("user"));
         add("userId", form.value("userId"));
+        add("fullUserId", form.value("fullUserId"));
         add("answeringNumber", r.answering);
     } else if (r.event == "hangup") {
         add("cause", form.value("cause"));
+        add("answeringNumber", r.answering);
     }
     return e;
+}
+
+// A push that came to another path than public_url's: said once a process, since the
+// follow-ups of its calls go to public_url.
+void check_path(const RuleSet& rules, const BodyPlan& plan, Outcome* o, std::vector<std::string>* trace) {
+    const std::string& want = rules.settings.public_path;
+    if (want.empty() || plan.path.empty() || plan.path == want) return;
+    o->notice = "a push came to " + log_text(plan.path) + ", but public_url's path is " + log_text(want) +
+                ": sipgate.io sends the keys, answer and hangup events of its calls to public_url";
+    if (trace) trace->push_back("path: " + o->notice);
 }
 
 }  // namespace
@@ -297,11 +456,12 @@ Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan
     if (o.call.event == "newCall")
         o = route(rules, form, now, trace, std::move(o));
     else if (o.call.event == "dtmf")
-        o = menu_answer(rules, plan.query, form, trace, std::move(o));
+        o = dtmf_answer(rules, plan.query, form, trace, std::move(o));
     else
         note_event(rules, form, trace, &o);
     if (o.http.status == 200 && !rules.settings.journal.empty())
         o.journal = journal_line(journal_event(o.call, form, now));
+    check_path(rules, plan, &o, trace);
     return o;
 }
 

@@ -17,6 +17,7 @@ HttpHead form_post(std::string_view body) {
 bool check_head(const RuleSet& rules, const HttpHead& head, BodyPlan* plan, Outcome* early) {
     *plan = BodyPlan();
     plan->query = head.query;
+    plan->path = head.path;
     if (head.method != "POST") {
         *early = error_outcome(405, "method not allowed: sipgate.io POSTs");
         early->http.allow_post = true;

@@ -24,6 +24,9 @@ struct HttpHead {
     bool has_signature = false;  // X-Sipgate-Signature (HTTP_X_SIPGATE_SIGNATURE)
     std::string signature;
     std::string query;  // QUERY_STRING: menu=NAME for the keys of a menu
+    // The path the push came to: REQUEST_URI up to its '?', else SCRIPT_NAME and
+    // PATH_INFO; empty when the server says none (--test).
+    std::string path;
     // The transport can read a body of unknown length to its end (FastCGI: the
     // empty STDIN record); CGI cannot (RFC 3875), so there it is a 411.
     bool body_to_end = false;
@@ -49,6 +52,11 @@ HttpHead read_head(Param param) {
     copy("REMOTE_USER", &head.has_remote_user, &head.remote_user);
     copy("HTTP_X_SIPGATE_SIGNATURE", &head.has_signature, &head.signature);
     copy("QUERY_STRING", nullptr, &head.query);
+    std::string uri, script, info;
+    copy("REQUEST_URI", nullptr, &uri);
+    copy("SCRIPT_NAME", nullptr, &script);
+    copy("PATH_INFO", nullptr, &info);
+    head.path = !uri.empty() ? uri.substr(0, uri.find('?')) : script + info;
     return head;
 }
 
@@ -66,6 +74,7 @@ struct BodyPlan {
     bool check_signature = false;
     std::string signature;
     std::string query;  // the request's query string (menus)
+    std::string path;   // the path it came to (HttpHead::path)
 };
 
 // The first step: everything that can be decided before reading the body. Returns

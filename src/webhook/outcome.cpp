@@ -1,5 +1,6 @@
 #include "webhook/outcome.h"
 
+#include <atomic>
 #include <cstdio>
 
 #include "base/log.h"
@@ -59,9 +60,11 @@ std::string request_log_line(const Outcome& o, double millis) {
     add("from", r.from, false);
     add("to", r.to, false);
     add("callId", r.call_id, false);
+    add("leg", r.leg, false);
     add("rule", r.rule, false);
     add("action", r.action, false);
     add("signature", r.signature, false);
+    add("token", r.token, false);
     add("ignored", r.ignored, false);
     if (o.http.status != 200)
         add("error", r.detail, true);
@@ -75,6 +78,8 @@ std::string request_log_line(const Outcome& o, double millis) {
 void log_request(const Outcome& o, double millis, const std::vector<std::string>& trace) {
     for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
     log_line(o.http.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(o, millis));
+    static std::atomic<bool> noticed{false};
+    if (!o.notice.empty() && !noticed.exchange(true)) log_line(LogLevel::Warn, o.notice + " (said once)");
 }
 
 }  // namespace cr

@@ -20,7 +20,10 @@ struct CallRecord {
     std::string signature;           // "ok", "missing", "bad"; empty when signature = off
     std::string ignored;             // optional fields treated as absent, comma separated
     std::string menu, dtmf, choice;  // a dtmf event: the menu, the keys, the entry chosen
-    std::string answering;           // an answer event: answeringNumber, normalised
+    std::string menu_try, then;      // a dtmf event: its URL's try=K and then=ID
+    std::string token;               // a dtmf event's token: "ok", "missing", "bad"; empty when unchecked
+    std::string answering;           // an answer or hangup event: answeringNumber, normalised
+    std::string leg;                 // a newCall's leg when not the first: "later", "voicemail"
 };
 
 struct Outcome {
@@ -29,6 +32,9 @@ struct Outcome {
     // With [settings] journal: the event's line (JSON, no newline), for the caller to
     // append once the answer is on its way (journal/journal.h); empty otherwise.
     std::string journal;
+    // What to log once a process besides the request's line (a push to a path other
+    // than public_url's); empty: nothing.
+    std::string notice;
 };
 
 constexpr const char* kXmlType = "application/xml; charset=UTF-8";
@@ -44,13 +50,14 @@ const char* status_text(int status);
 // The answer as a CGI response: Status, Content-Type, Content-Length (and Allow), then the body.
 std::string cgi_response(const HttpAnswer& a);
 
-// The one line a request leaves: status, event, direction, from, to, callId, rule,
-// action, signature, ignored fields, the error or detail, and the time taken; request
-// values escaped (base/log.h, log_value).
+// The one line a request leaves: status, event, direction, from, to, callId, leg,
+// rule, action, signature, token, ignored fields, the error or detail, and the time
+// taken; request values escaped (base/log.h, log_value).
 std::string request_log_line(const Outcome& o, double millis);
 
 // Logs a request: the rules tried (`trace`, at debug level), then its one line (at
-// error level for a 5xx answer, else info).
+// error level for a 5xx answer, else info); and the first notice of the process (at
+// warn level).
 void log_request(const Outcome& o, double millis, const std::vector<std::string>& trace);
 
 }  // namespace cr

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/decide.h"
 #include "rules/load.h"
 #include "rules/model.h"
 #include "rules/xml.h"
@@ -66,22 +67,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!errors.empty()) fail("rules and errors both");
         if (c->rules.empty()) fail("rules without a rule");
         if (!is_xml(c->no_rule_xml)) fail("no XML for when no rule matches");
+        // Every answer is whole XML once its holes are filled: each $to once, each token
+        // place once a URL of the document.
+        auto whole = [&](const cr::Answer& a, std::size_t tos, const std::string& what) {
+            if (a.parts.size() != a.holes.size() + 1) fail("answer's parts and holes do not fit", what);
+            std::size_t to_holes = 0;
+            for (const cr::Hole& h : a.holes) to_holes += h.kind == cr::Hole::To;
+            if (to_holes != tos) fail("answer not split once for every $to", what);
+            cr::Number to;
+            to.kind = cr::NumberKind::Digits;
+            to.text = "4930123456";
+            std::string xml;
+            if (!cr::render(a, &to, "call", nullptr, &xml) || !is_xml(xml)) fail("answer is no XML", what);
+        };
         for (const cr::Rule& r : c->rules) {
             if (r.steps.empty()) fail("rule without a step");
             std::size_t tos = 0;
             for (const cr::Step& st : r.steps)
                 for (const std::string& n : st.numbers) tos += n == "$to";
-            if (r.xml_parts.size() != tos + 1) fail("rule's XML not split once for every $to", r.name);
-            if (!is_xml(r.xml_parts.front())) fail("rule without its XML", r.name);
-            if (r.dials_to != (tos > 0)) fail("dials_to and the $to dialled differ", r.name);
+            whole(r.answer, tos, r.name);
         }
         for (const auto& m : c->menus) {
-            if (!is_xml(m->xml)) fail("menu without its XML", m->name);
-            for (const cr::MenuChoice& k : m->keys)
-                if (!is_xml(k.xml)) fail("menu entry without its XML", m->name + " " + k.keys);
-            if (m->none && !is_xml(m->none->xml)) fail("menu's none without its XML", m->name);
-            if (m->other && !is_xml(m->other->xml)) fail("menu's other without its XML", m->name);
+            if (m->asks.size() != static_cast<std::size_t>(m->tries)) fail("menu without an ask for each try", m->name);
+            for (const cr::Answer& a : m->asks) whole(a, 0, m->name);
+            for (const cr::Answer& a : m->invalids) whole(a, 0, m->name);
+            for (const cr::MenuChoice& k : m->keys) whole(k.answer, 0, m->name + " " + k.keys);
+            if (m->none) whole(m->none->answer, 0, m->name + " none");
+            if (m->other) whole(m->other->answer, 0, m->name + " other");
         }
+        for (const auto& [id, f] : c->follow_ups) whole(f.answer, 0, id);
     } else {
         if (errors.empty()) fail("no rules and no error");
         for (const std::string& e : errors) {

@@ -8,7 +8,10 @@
 // - the journal line of an answer, and any line the journal reader takes, read back
 //   the same: journal_line(parse(journal_line(e))) == journal_line(e);
 // - with signature = require (sipgate.io's key), the first line as the header never
-//   gets a 200: nobody can forge a signature.
+//   gets a 200: nobody can forge a signature;
+// - with a secret, a dtmf push whose query continues a menu or an announcement never
+//   gets a 200: nobody can forge a token (and a 403 names it missing or bad).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,8 +37,12 @@ country_code = 49
 max_body = 4096
 public_url = https://u:p@example.com/cr?x=1
 journal = /nonexistent/calls.jsonl
+[list desks]
+users = Anna Schmidt, Bob
 [menu main]
 prompt = https://example.com/m.wav
+tries = 3
+invalid = https://example.com/i.wav
 1 = dial 4915799912345
 2 = menu pin
 hash = menu main
@@ -49,6 +56,13 @@ other = menu main
 numbers = +49 151 12345678, 4930*, 123456e0
 [hours office]
 mon-fri = 09:00-17:00
+[rule voicemail]
+leg = voicemail
+action = pass
+[rule desks]
+leg = later
+user = @desks, Carl
+action = play https://example.com/h.wav then menu main
 [rule vip]
 from = @vip
 action = dial 4915799912345
@@ -73,7 +87,7 @@ action = menu main
 action = play https://example.com/x.wav then voicemail
 )";
 
-std::shared_ptr<const cr::RuleSet> g_rules, g_signed;
+std::shared_ptr<const cr::RuleSet> g_rules, g_signed, g_secret;
 
 void fail(const char* what) {
     std::fprintf(stderr, "property violated: %s\n", what);
@@ -101,6 +115,20 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::string signed_rules = kRules;
     signed_rules.replace(signed_rules.find("[settings]\n"), 11, "[settings]\nsignature = require\n");
     g_signed = fuzz::load_fixed_rules(signed_rules.data(), signed_rules.size());
+    // The same rules with a secret (a file of mode 0600, removed once it is read).
+    static char dir[] = "/tmp/fuzz-form-XXXXXX";
+    if (!::mkdtemp(dir)) fail("mkdtemp");
+    const std::string secret = std::string(dir) + "/secret";
+    const char text[] = "fuzzing-secret-fuzzing-secret-fuzzing-secret\n";
+    int fd = ::open(secret.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || ::write(fd, text, sizeof text - 1) != static_cast<ssize_t>(sizeof text - 1)) fail("the secret file");
+    ::close(fd);
+    std::string secret_rules = kRules;
+    secret_rules.replace(secret_rules.find("[settings]\n"), 11, "[settings]\nsecret = " + secret + "\n");
+    g_secret = fuzz::load_fixed_rules(secret_rules.data(), secret_rules.size());
+    ::unlink(secret.c_str());
+    ::rmdir(dir);
+    if (!g_secret->settings.secret) fail("the secret did not load");
     return 0;
 }
 
@@ -130,7 +158,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     head.has_content_length = true;
     head.content_length = std::to_string(body.size());
-    head.query = head.content_type;  // "menu=main" as a first line walks the menus
+    // "application/x-www-form-urlencoded;&menu=main&t=..." as a first line is a form
+    // body's type and, as the query string, walks the menus.
+    head.query = head.content_type;
+    head.path = head.content_type;
     std::vector<std::string> trace;
     cr::Outcome r = cr::handle(*g_rules, head, body, 1764230400 + static_cast<std::int64_t>(size) * 3600, &trace);
     if (r.http.status == 200) {
@@ -142,6 +173,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check_log_line(r);
     check_journal(r.journal);
+    if (!r.notice.empty() && r.notice.find('\n') != std::string::npos) fail("a notice of two lines");
+
+    // With a secret: no token can be guessed.
+    cr::Outcome bound = cr::handle(*g_secret, head, body, 0, nullptr);
+    const bool continues = r.call.event == "dtmf" && (!r.call.menu.empty() || !r.call.then.empty());
+    if (continues && bound.http.status == 200) fail("a dtmf push with a made-up token answered 200");
+    if (bound.http.status == 403 && bound.call.token != "missing" && bound.call.token != "bad")
+        fail("a 403 without its token word");
+    if (bound.http.status != 200 &&
+        (bound.http.body.empty() || bound.http.body.find('\n') != bound.http.body.size() - 1))
+        fail("error answer with a secret not one line");
+    check_log_line(bound);
     cr::JournalEvent e;
     if (cr::parse_journal_line(in, &e)) check_journal(cr::journal_line(e));
 

@@ -171,7 +171,7 @@ holidays = DE-NW
 [rule office]
 to = @team
 when = office
-action = play https://example.com/a.mp3 then dial +49 157 99912345 $to
+action = dial +49 157 99912345 $to
 caller_id = 4930999
 [rule rest]
 from = 4930*

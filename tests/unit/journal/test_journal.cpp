@@ -18,22 +18,40 @@ TEST_CASE("journal: a line as written, and read back") {
     cr::JournalEvent e;
     e.time = 1764233998;  // 2025-11-27T08:59:58Z
     e.fields = {{"event", "newCall"}, {"callId", "a\"b\\c"}, {"from", std::string("x\x01y\xff", 4)}};
-    e.users = {"Alice", "Bj\xc3\xb6rn"};
+    e.arrays = {{"users", {"Alice", "Bj\xc3\xb6rn"}}, {"userIds", {"w0", "w1"}}, {"none", {}}};
     const std::string line = cr::journal_line(e);
     CHECK(line ==
           "{\"time\":\"2025-11-27T08:59:58Z\",\"event\":\"newCall\",\"callId\":\"a\\\"b\\\\c\","
-          "\"from\":\"x\\u0001y\xef\xbf\xbd\",\"users\":[\"Alice\",\"Bj\xc3\xb6rn\"]}");
+          "\"from\":\"x\\u0001y\xef\xbf\xbd\",\"users\":[\"Alice\",\"Bj\xc3\xb6rn\"],\"userIds\":[\"w0\",\"w1\"]}");
     cr::JournalEvent back;
     REQUIRE(cr::parse_journal_line(line, &back));
     CHECK(back.time == e.time);
     CHECK(*back.field("callId") == "a\"b\\c");
     CHECK(*back.field("from") == "x\x01y\xef\xbf\xbd");
-    CHECK(back.users == e.users);
+    REQUIRE(back.array("users"));
+    CHECK(*back.array("users") == std::vector<std::string>{"Alice", "Bj\xc3\xb6rn"});
+    CHECK(*back.array("userIds") == std::vector<std::string>{"w0", "w1"});
+    CHECK(back.array("none") == nullptr);  // an empty array is not written
     CHECK(cr::journal_line(back) == line);
     // A value is cut at 200 bytes, at a character's end.
     cr::JournalEvent big;
     big.fields = {{"cause", std::string(199, 'x') + "\xc3\xb6"}};
     CHECK(cr::journal_line(big) == "{\"time\":\"1970-01-01T00:00:00Z\",\"cause\":\"" + std::string(199, 'x') + "\"}");
+}
+
+TEST_CASE("journal: a line stays within 12 KiB, whatever its values, so that --calls reads it") {
+    cr::JournalEvent e;
+    e.time = 1;
+    const std::string controls(200, '\x01');  // 6 bytes each, escaped
+    for (const char* k : {"event", "callId", "from", "to", "rule", "action", "diversion", "origCallId"})
+        e.fields.emplace_back(k, controls);
+    for (const char* k : {"users", "userIds", "fullUserIds"})
+        e.arrays.emplace_back(k, std::vector<std::string>(20, controls));
+    const std::string line = cr::journal_line(e);
+    CHECK(line.size() <= 12288);
+    cr::JournalEvent back;
+    CHECK(cr::parse_journal_line(line, &back));
+    CHECK(back.fields.size() == 8);  // the fields come first, and fit
 }
 
 TEST_CASE("journal: lines that are not events") {
@@ -81,13 +99,166 @@ TEST_CASE("journal: events joined into calls") {
     CHECK(a.action == "voicemail");
     CHECK(a.answered_by == "Bob (4921112345610)");
     cr::TimeZone utc;
-    std::string table = cr::calls_table(calls, utc, 60);
-    CHECK(
-        table ==
-        "start                dir  from     to       rule     action                 answered by          ring   talk  cause\n"
-        "1970-01-01 00:01:40  in   4930123  4921199  hotline  [main:none] voicemail  Bob (4921112345610)   10s  1m00s  "
-        "normalClearing\n"
-        "1 calls\n");
+    std::string table = cr::calls_table(calls, utc, 60, 1000);
+    CHECK(table ==
+          "start                dir  from     to       legs     action                 outcome   answered by          "
+          "ring   talk  cause\n"
+          "1970-01-01 00:01:40  in   4930123  4921199  hotline  [main:none] voicemail  answered  Bob (4921112345610)   "
+          "10s  1m00s  normalClearing\n"
+          "1 calls\n");
+}
+
+namespace {
+
+cr::JournalEvent leg_event(std::int64_t t, std::vector<std::pair<std::string, std::string>> f,
+                           std::vector<std::string> users = {}) {
+    cr::JournalEvent e;
+    e.time = t;
+    e.fields = std::move(f);
+    if (!users.empty()) e.arrays = {{"users", std::move(users)}};
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("calls: the legs of a call are joined by origCallId into one row, the voicemail's answer is no person's") {
+    // sipgate.io's forward, then the account's voicemail after N seconds (SPEC section 9).
+    std::vector<cr::JournalEvent> events = {
+        leg_event(100,
+                  {{"event", "newCall"},
+                   {"callId", "c1"},
+                   {"direction", "in"},
+                   {"from", "4930123"},
+                   {"to", "4921199"},
+                   {"rule", "office"},
+                   {"action", "dial 4921112345601"}},
+                  {"Anna"}),
+        leg_event(120, {{"event", "hangup"}, {"callId", "c1"}, {"cause", "forwarded"}}),
+        leg_event(120,
+                  {{"event", "newCall"},
+                   {"callId", "c2"},
+                   {"origCallId", "c1"},
+                   {"leg", "later"},
+                   {"direction", "in"},
+                   {"from", "4930123"},
+                   {"to", "4921199"},
+                   {"rule", "none"},
+                   {"action", "none"}},
+                  {"Bob"}),
+        leg_event(140, {{"event", "hangup"}, {"callId", "c2"}, {"cause", "forwarded"}}),
+        leg_event(140,
+                  {{"event", "newCall"},
+                   {"callId", "c3"},
+                   {"origCallId", "c1"},
+                   {"leg", "voicemail"},
+                   {"direction", "in"},
+                   {"from", "4930123"},
+                   {"to", "4921199"},
+                   {"rule", "none"},
+                   {"action", "none"}},
+                  {"voicemail"}),
+        leg_event(141, {{"event", "answer"}, {"callId", "c3"}, {"user", "voicemail"}}),
+        leg_event(200, {{"event", "hangup"}, {"callId", "c3"}, {"cause", "normalClearing"}}),
+    };
+    std::vector<cr::CallRow> calls = cr::join_calls(events);
+    REQUIRE(calls.size() == 1);
+    const cr::CallRow& c = calls[0];
+    CHECK(c.call_id == "c1");
+    CHECK(c.legs == std::vector<std::string>{"office", "Bob", "voicemail"});
+    CHECK(c.by_voicemail);
+    CHECK_FALSE(c.by_person);
+    CHECK_FALSE(c.open);
+    CHECK(c.answered == 141);
+    CHECK(c.ended == 200);
+    CHECK(c.cause == "normalClearing");
+    CHECK(c.action == "dial 4921112345601");
+    CHECK(std::string(cr::call_outcome(c, 1000)) == "voicemail");
+    std::string table = cr::calls_table(calls, cr::TimeZone(), 0, 1000);
+    INFO(table);
+    CHECK(table.find(
+              "office -> Bob -> voicemail  dial 4921112345601  voicemail  voicemail     41s   59s  normalClearing") !=
+          std::string::npos);
+}
+
+TEST_CASE("calls: how a call ended: answered, voicemail, missed, open, and lost after kLostAfter") {
+    auto one = [](std::vector<cr::JournalEvent> events) {
+        std::vector<cr::CallRow> rows = cr::join_calls(events);
+        REQUIRE(rows.size() == 1);
+        return rows[0];
+    };
+    const cr::JournalEvent start = leg_event(100, {{"event", "newCall"}, {"callId", "x"}, {"rule", "r"}});
+    cr::CallRow answered = one({start, leg_event(105, {{"event", "answer"}, {"callId", "x"}, {"user", "Bob"}}),
+                                leg_event(160, {{"event", "hangup"}, {"callId", "x"}, {"cause", "normalClearing"}})});
+    CHECK(std::string(cr::call_outcome(answered, 200)) == "answered");
+    // A forward to an outside number is answered by that number, with no user.
+    cr::CallRow by_number =
+        one({start, leg_event(105, {{"event", "answer"}, {"callId", "x"}, {"answeringNumber", "4917612345"}})});
+    CHECK(std::string(cr::call_outcome(by_number, 200)) == "answered");
+    CHECK(by_number.answered_by == "4917612345");
+    // An answer with neither user nor number is the voicemail's (or a queue's).
+    cr::CallRow machine = one({start, leg_event(105, {{"event", "answer"}, {"callId", "x"}})});
+    CHECK(std::string(cr::call_outcome(machine, 200)) == "voicemail");
+    cr::CallRow missed = one({start, leg_event(130, {{"event", "hangup"}, {"callId", "x"}, {"cause", "cancel"}})});
+    CHECK(std::string(cr::call_outcome(missed, 200)) == "missed");
+    CHECK(missed.cause == "cancel");
+    cr::CallRow open = one({start});
+    CHECK(open.open);
+    CHECK(std::string(cr::call_outcome(open, 100 + cr::kLostAfter)) == "open");
+    CHECK(std::string(cr::call_outcome(open, 101 + cr::kLostAfter)) == "lost");
+    // A forwarded first leg whose next leg never hangs up: the call is open, then lost.
+    cr::CallRow forwarded =
+        one({start, leg_event(110, {{"event", "hangup"}, {"callId", "x"}, {"cause", "forwarded"}}),
+             leg_event(110, {{"event", "newCall"}, {"callId", "y"}, {"origCallId", "x"}}, {"Bob"})});
+    CHECK(forwarded.open);
+    CHECK(std::string(cr::call_outcome(forwarded, 110 + cr::kLostAfter + 1)) == "lost");
+}
+
+TEST_CASE("calls: a hangup that names who answered tells an answer whose push never came; who answered is bounded") {
+    std::vector<cr::CallRow> rows = cr::join_calls(
+        {leg_event(100, {{"event", "newCall"}, {"callId", "x"}, {"rule", "r"}}),
+         leg_event(160,
+                   {{"event", "hangup"}, {"callId", "x"}, {"cause", "normalClearing"}, {"answeringNumber", "4921"}})});
+    REQUIRE(rows.size() == 1);
+    CHECK(std::string(cr::call_outcome(rows[0], 200)) == "answered");
+    CHECK(rows[0].answered_by == "4921");
+    CHECK(rows[0].answered == -1);  // when is not known: ring and talk are "-"
+    std::string table = cr::calls_table(rows, cr::TimeZone(), 0, 200);
+    INFO(table);
+    CHECK(table.find("answered  4921            -     -  normalClearing") != std::string::npos);
+    // A busy line names no answer, whatever the number.
+    rows = cr::join_calls(
+        {leg_event(100, {{"event", "newCall"}, {"callId", "x"}}),
+         leg_event(110, {{"event", "hangup"}, {"callId", "x"}, {"cause", "busy"}, {"answeringNumber", "4921"}})});
+    CHECK(std::string(cr::call_outcome(rows[0], 200)) == "missed");
+    // A thousand answers by a thousand names keep at most kMaxAnswered bytes of them.
+    std::vector<cr::JournalEvent> events = {leg_event(100, {{"event", "newCall"}, {"callId", "x"}})};
+    for (int i = 0; i < 1000; ++i)
+        events.push_back(leg_event(101, {{"event", "answer"}, {"callId", "x"}, {"user", "user" + std::to_string(i)}}));
+    rows = cr::join_calls(events);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].answered_by.size() <= cr::CallJoiner::kMaxAnswered + 8);
+    CHECK(rows[0].answered_by.rfind("user0, user1, ", 0) == 0);
+}
+
+TEST_CASE(
+    "calls: a later leg whose first leg is not in the journal still makes one row; legs past kMaxLegs start "
+    "rows of their own") {
+    std::vector<cr::JournalEvent> events;
+    for (std::size_t i = 0; i < cr::CallJoiner::kMaxLegs + 2; ++i) {
+        std::string id = "l" + std::to_string(i);
+        events.push_back(leg_event(static_cast<std::int64_t>(100 + i),
+                                   {{"event", "newCall"}, {"callId", id}, {"origCallId", "gone"}, {"rule", "r"}}));
+        events.push_back(leg_event(static_cast<std::int64_t>(100 + i), {{"event", "hangup"}, {"callId", id}}));
+    }
+    std::vector<cr::CallRow> rows = cr::join_calls(events);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].call_id == "gone");
+    CHECK(rows[0].legs.size() == cr::CallJoiner::kMaxLegs);
+    CHECK_FALSE(rows[0].open);
+    // The legs past them are calls of their own, with what their newCall said.
+    CHECK(rows[1].call_id == "l8");
+    CHECK(rows[1].legs == std::vector<std::string>{"r"});
+    CHECK_FALSE(rows[1].open);
 }
 
 TEST_CASE("calls: what a requester chose reaches the terminal without control characters") {
@@ -99,7 +270,7 @@ TEST_CASE("calls: what a requester chose reaches the terminal without control ch
         "31mc\xe2\x80\xae"
         "d\xe2\x81\xa6"
         "e\xc3\xa4");
-    std::string table = cr::calls_table({c}, cr::TimeZone(), 0);
+    std::string table = cr::calls_table({c}, cr::TimeZone(), 0, 0);
     CHECK(table.find("a?[2Jb?31mc?d?e\xc3\xa4"
                      "\n") != std::string::npos);
 }

@@ -201,7 +201,7 @@ caller_id = 492111234567
     CHECK(vr.steps[0].numbers == std::vector<std::string>{"4915799912345"});
     CHECK(vr.caller_id.empty());
     CHECK(vr.anonymous == -1);
-    CHECK_FALSE(vr.dials_to);
+    CHECK_FALSE(vr.answer.needs_to());
 
     const cr::Rule& sp = c->rules[1];
     CHECK(sp.name == "spam");
@@ -241,10 +241,10 @@ caller_id = 492111234567
     const cr::Rule& out = c->rules[4];
     CHECK(out.name == "outgoing");
     CHECK(out.direction == cr::Direction::Out);
-    CHECK(out.dials_to);
+    CHECK(out.answer.needs_to());
     REQUIRE(out.steps.size() == 1);
     CHECK(out.steps[0].numbers == std::vector<std::string>{"$to"});
-    CHECK(out.xml_parts.size() == 2);  // the one loader builds the XML too, split where `to` goes
+    CHECK(out.answer.parts.size() == 2);  // the one loader builds the XML too, split where `to` goes
 }
 
 TEST_CASE("config: continuation lines, inline comments, '!' hours") {
@@ -263,7 +263,7 @@ TEST_CASE("config: continuation lines, inline comments, '!' hours") {
                                "action = reject busy ; go away\n"
                                "[rule b]\n"
                                "action = play https://example.com/a.wav?x=1;y=2\n"
-                               "    then dial 4930123456\n"));
+                               "    then hangup\n"));
     REQUIRE(c->lists.size() == 1);
     const cr::NumberSet& s = c->lists[0]->set;
     CHECK(s.size() == 4);
@@ -281,10 +281,10 @@ TEST_CASE("config: continuation lines, inline comments, '!' hours") {
     REQUIRE(c->rules[0].steps.size() == 1);
     CHECK(c->rules[0].steps[0].reason == "busy");
     // A ';' inside a word is not a comment; an action may go on over an indented line.
-    CHECK(c->rules[1].action_text == "play https://example.com/a.wav?x=1;y=2 then dial 4930123456");
+    CHECK(c->rules[1].action_text == "play https://example.com/a.wav?x=1;y=2 then hangup");
     REQUIRE(c->rules[1].steps.size() == 2);
     CHECK(c->rules[1].steps[0].url == "https://example.com/a.wav?x=1;y=2");
-    CHECK(c->rules[1].steps[1].numbers == std::vector<std::string>{"4930123456"});
+    CHECK(c->rules[1].steps[1].kind == cr::Step::Hangup);
 }
 
 TEST_CASE("config: a list file is relative to the INI file's directory, with # comments") {
@@ -411,8 +411,8 @@ TEST_CASE(
     std::shared_ptr<const RuleSet> c = test::load_as_memory_runs_out(load, ini, list);
     CHECK(c->rules.size() == 2);
     CHECK(c->tz.name() == "Europe/Berlin");
-    CHECK_FALSE(c->rules[0].xml_parts.empty());  // was: the loader builds no answer; the one loader always does
-    CHECK(c->rules[0].xml_parts.size() == 2);    // dial ... $to: split where `to` goes
+    CHECK_FALSE(c->rules[0].answer.parts.empty());  // was: the loader builds no answer; the one loader always does
+    CHECK(c->rules[0].answer.parts.size() == 2);    // dial ... $to: split where `to` goes
 }
 
 // Merged: load_config_text's and load_rules_text's tests, which now test the one loader.
@@ -438,7 +438,7 @@ TEST_CASE("load_rule_set_text: the text of a rule file loads as the file would, 
     REQUIRE(c != nullptr);
     CHECK(c->path == "text.ini");
     CHECK(c->rules[0].steps.size() == 1);
-    CHECK(c->rules[0].xml_parts.size() == 1);  // was: no answer built; now the one document of `hangup`
+    CHECK(c->rules[0].answer.parts.size() == 1);  // was: no answer built; now the one document of `hangup`
 
     // A rule file given as text, its list files beside the name it is given.
     TempDir other;
@@ -450,7 +450,7 @@ TEST_CASE("load_rule_set_text: the text of a rule file loads as the file would, 
                                     &errors);
     REQUIRE(t != nullptr);
     CHECK(t->files == std::vector<std::string>{other.path() + "/rules.ini", other.path() + "/team.txt"});
-    CHECK(t->rules[0].xml_parts.size() == 2);
+    CHECK(t->rules[0].answer.parts.size() == 2);
     errors.clear();
     CHECK(cr::load_rule_set_text("text.ini", "[rule r]\naction = ring\n", &errors) == nullptr);
     CHECK(errors == std::vector<std::string>{"text.ini:2: unknown action 'ring' (expected dial, voicemail, play, "

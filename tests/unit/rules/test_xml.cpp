@@ -105,16 +105,6 @@ TEST_CASE("answer: dial $to") {
               "    <Number>4921112345678</Number>\n"
               "  </Dial>\n"
               "</Response>\n");
-    CHECK(answer_of("action = play https://example.com/a.wav then dial $to\n") ==
-          kHead +
-              "<Response>\n"
-              "  <Play>\n"
-              "    <Url>https://example.com/a.wav</Url>\n"
-              "  </Play>\n"
-              "  <Dial>\n"
-              "    <Number>4921112345678</Number>\n"
-              "  </Dial>\n"
-              "</Response>\n");
 }
 
 TEST_CASE("answer: voicemail") {
@@ -149,35 +139,117 @@ TEST_CASE("answer: play") {
               "  </Play>\n"
               "  <Hangup/>\n"
               "</Response>\n");
-    CHECK(answer_of("action = play https://example.com/hold.wav then dial 4915799912345 4915799912346\n") ==
-          kHead +
-              "<Response>\n"
-              "  <Play>\n"
-              "    <Url>https://example.com/hold.wav</Url>\n"
-              "  </Play>\n"
-              "  <Dial>\n"
-              "    <Number>4915799912345</Number>\n"
-              "    <Number>4915799912346</Number>\n"
-              "  </Dial>\n"
-              "</Response>\n");
-    CHECK(answer_of("action = play https://example.com/closed.wav then voicemail\n") ==
-          kHead +
-              "<Response>\n"
-              "  <Play>\n"
-              "    <Url>https://example.com/closed.wav</Url>\n"
-              "  </Play>\n"
-              "  <Dial>\n"
-              "    <Voicemail/>\n"
-              "  </Dial>\n"
-              "</Response>\n");
-    CHECK(answer_of("action = play https://example.com/closed.wav then reject busy\n") ==
-          kHead +
-              "<Response>\n"
-              "  <Play>\n"
-              "    <Url>https://example.com/closed.wav</Url>\n"
-              "  </Play>\n"
-              "  <Reject reason=\"busy\"/>\n"
-              "</Response>\n");
+}
+
+namespace {
+
+const char* const kUrl = "https://example.com/cr";
+
+// The answers of a rule file with public_url (and `extra` in [settings]) holding one
+// rule: to a newCall, and to the dtmf push to then=rule.r that follows it.
+std::pair<std::string, std::string> lead_on(const std::string& rule, const std::string& extra = "",
+                                            const std::string& token = "") {
+    test::Rules r("[settings]\ncountry_code = 49\npublic_url = " + std::string(kUrl) + "\n" + extra + "[rule r]\n" +
+                  rule);
+    std::string first = post(r, std::string(kIn) + "&callId=c1");
+    cr::HttpHead h = cr::form_post("event=dtmf&callId=c1&dtmf=");
+    h.query = "then=rule.r" + token;
+    cr::Outcome o = cr::handle(*r, h, "event=dtmf&callId=c1&dtmf=", 0, nullptr);
+    CHECK_MESSAGE(o.http.status == 200, o.http.body);
+    return {first, o.http.body};
+}
+
+std::string gather_then(const std::string& id, const std::string& sound, const std::string& token = "") {
+    return kHead +
+           "<Response>\n"
+           "  <Gather onData=\"https://example.com/cr?then=" +
+           id + token +
+           "\" maxDigits=\"1\" timeout=\"0\">\n"
+           "    <Play>\n"
+           "      <Url>" +
+           sound +
+           "</Url>\n"
+           "    </Play>\n"
+           "  </Gather>\n"
+           "</Response>\n";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "answer: an announcement that leads on is a <Gather timeout=\"0\">, and the dtmf push after it is "
+    "answered with the action") {
+    auto [first, then] = lead_on("action = play https://example.com/hold.wav then dial 4915799912345 4915799912346\n");
+    CHECK(first == gather_then("rule.r", "https://example.com/hold.wav"));
+    CHECK(then == kHead +
+                      "<Response>\n"
+                      "  <Dial>\n"
+                      "    <Number>4915799912345</Number>\n"
+                      "    <Number>4915799912346</Number>\n"
+                      "  </Dial>\n"
+                      "</Response>\n");
+    CHECK(lead_on("action = play https://example.com/closed.wav then voicemail\n").second ==
+          kHead + "<Response>\n  <Dial>\n    <Voicemail/>\n  </Dial>\n</Response>\n");
+    CHECK(lead_on("action = play https://example.com/closed.wav then reject busy\n").second ==
+          kHead + "<Response>\n  <Reject reason=\"busy\"/>\n</Response>\n");
+    // The dial attributes go with the dial, in the follow-up.
+    CHECK(
+        lead_on("action = play https://example.com/a.wav then dial 4915799912345\ncaller_id = 492111234567\n").second ==
+        kHead +
+            "<Response>\n  <Dial callerId=\"492111234567\">\n    <Number>4915799912345</Number>\n  </Dial>\n</Response>\n");
+    // then hangup keeps the <Play> and <Hangup/> that sipgate.io is known to obey.
+    CHECK(
+        lead_on("action = play https://example.com/closed.wav then hangup\n").first ==
+        kHead +
+            "<Response>\n  <Play>\n    <Url>https://example.com/closed.wav</Url>\n  </Play>\n  <Hangup/>\n</Response>\n");
+}
+
+TEST_CASE("answer: an announcement that cannot lead on stays one answer, <Play> and the action, with a warning") {
+    // Without public_url: as before there were follow-ups, so that such a file still loads.
+    test::Rules no_url(
+        "[settings]\ncountry_code = 49\n[rule r]\naction = play https://example.com/hold.wav then "
+        "dial 4915799912345\n");
+    CHECK(post(no_url, kIn) == kHead +
+                                   "<Response>\n"
+                                   "  <Play>\n"
+                                   "    <Url>https://example.com/hold.wav</Url>\n"
+                                   "  </Play>\n"
+                                   "  <Dial>\n"
+                                   "    <Number>4915799912345</Number>\n"
+                                   "  </Dial>\n"
+                                   "</Response>\n");
+    REQUIRE(no_url->warnings.size() == 1);
+    CHECK(no_url->warnings[0].find(":4: warning: 'play URL then ACTION' leads on only with public_url") !=
+          std::string::npos);
+    CHECK(no_url->follow_ups.empty());
+    // then dial $to: the push after the announcement names no number.
+    test::Rules to(
+        "[settings]\npublic_url = https://example.com/cr\n[rule r]\naction = play "
+        "https://example.com/a.wav then dial $to\n");
+    CHECK(post(to, kIn) == kHead +
+                               "<Response>\n"
+                               "  <Play>\n"
+                               "    <Url>https://example.com/a.wav</Url>\n"
+                               "  </Play>\n"
+                               "  <Dial>\n"
+                               "    <Number>4921112345678</Number>\n"
+                               "  </Dial>\n"
+                               "</Response>\n");
+    REQUIRE(to->warnings.size() == 1);
+    CHECK(to->warnings[0].find(":4: warning: 'play URL then dial $to' cannot lead on") != std::string::npos);
+}
+
+TEST_CASE("answer: with a secret, every onData URL carries the token for its call and what it continues") {
+    test::TempDir dir;
+    std::string secret = dir.write("secret", std::string(40, 'k') + "\n", 0640);
+    const std::string t1 = test::hmac_token(std::string(40, 'k'), "c1", "then=rule.r");
+    auto [first, then] =
+        lead_on("action = play https://example.com/hold.wav then menu m\n",
+                "secret = " + secret + "\n[menu m]\nprompt = https://example.com/m.wav\n1 = hangup\n", "&t=" + t1);
+    CHECK(first == gather_then("rule.r", "https://example.com/hold.wav", "&amp;t=" + t1));
+    const std::string t2 = "&amp;t=" + test::hmac_token(std::string(40, 'k'), "c1", "menu=m");
+    CHECK(then.find("<Gather onData=\"https://example.com/cr?menu=m" + t2 + "\" maxDigits=\"1\" timeout=\"5000\">") !=
+          std::string::npos);
 }
 
 TEST_CASE("answer: reject, hangup, pass") {
@@ -223,17 +295,6 @@ TEST_CASE("answer: caller_id and anonymous are attributes of <Dial>") {
                                                                       "    <Voicemail/>\n"
                                                                       "  </Dial>\n"
                                                                       "</Response>\n");
-    // With play first, the attributes stay on <Dial>.
-    CHECK(answer_of("action = play https://example.com/a.wav then dial 4915799912345\ncaller_id = 492111234567\n") ==
-          kHead +
-              "<Response>\n"
-              "  <Play>\n"
-              "    <Url>https://example.com/a.wav</Url>\n"
-              "  </Play>\n"
-              "  <Dial callerId=\"492111234567\">\n"
-              "    <Number>4915799912345</Number>\n"
-              "  </Dial>\n"
-              "</Response>\n");
 }
 
 TEST_CASE("xml: a rule's answer is split where `to` goes (load_rule_set, build_xml)") {
@@ -241,7 +302,7 @@ TEST_CASE("xml: a rule's answer is split where `to` goes (load_rule_set, build_x
     // As loaded from a rule file: the loader builds every rule's XML.
     test::Rules loaded("[rule r]\naction = dial $to 4930123456 $to\ncaller_id = 4921112345678\n");
     REQUIRE(loaded->rules.size() == 1);
-    std::vector<std::string> parts = loaded->rules[0].xml_parts;
+    std::vector<std::string> parts = loaded->rules[0].answer.parts;
     CHECK(parts == std::vector<std::string>{kHead + "<Response>\n  <Dial callerId=\"4921112345678\">\n    <Number>",
                                             "</Number>\n    <Number>4930123456</Number>\n    <Number>",
                                             "</Number>\n  </Dial>\n</Response>\n"});
@@ -254,31 +315,30 @@ TEST_CASE("xml: a rule's answer is split where `to` goes (load_rule_set, build_x
     h.steps.resize(2);
     h.steps[0].kind = cr::Step::Play;
     h.steps[0].url = "https://example.com/a.wav?a=1&b=<2>";
-    h.steps[1].kind = cr::Step::Reject;
-    h.steps[1].reason = "rejected";
+    h.steps[1].kind = cr::Step::Hangup;
     cr::build_xml(&c);
-    CHECK(c.rules[0].xml_parts ==
+    CHECK(c.rules[0].answer.parts ==
           std::vector<std::string>{kHead + "<Response>\n"
                                            "  <Play>\n"
                                            "    <Url>https://example.com/a.wav?a=1&amp;b=&lt;2&gt;</Url>\n"
                                            "  </Play>\n"
-                                           "  <Reject reason=\"rejected\"/>\n"
+                                           "  <Hangup/>\n"
                                            "</Response>\n"});
 
     const cr::Rule& none = c.rules[1];
-    CHECK(none.xml_parts == std::vector<std::string>{kEmpty});
+    CHECK(none.answer.parts == std::vector<std::string>{kEmpty});
 }
 
 TEST_CASE("answer: the same rules answer each call with its own `to`") {
     test::Rules r("[rule out]\ndirection = out\naction = dial $to\n[rule in]\naction = reject\n");
-    CHECK(r->rules[0].dials_to);
-    CHECK(r->rules[0].xml_parts.size() == 2);  // built by the load, split where `to` goes
+    CHECK(r->rules[0].answer.needs_to());
+    CHECK(r->rules[0].answer.parts.size() == 2);  // built by the load, split where `to` goes
     for (const char* to : {"4930123456", "4940999", "12345678901234567890"}) {
         CHECK(post(r, std::string("from=4921112345678&to=") + to + "&direction=out") ==
               kHead + "<Response>\n  <Dial>\n    <Number>" + to + "</Number>\n  </Dial>\n</Response>\n");
     }
     CHECK(post(r, kIn) == kHead + "<Response>\n  <Reject/>\n</Response>\n");
     REQUIRE(r->rules.size() == 2);
-    CHECK(r->rules[0].xml_parts.size() == 2);
-    CHECK(r->rules[1].xml_parts.size() == 1);
+    CHECK(r->rules[0].answer.parts.size() == 2);
+    CHECK(r->rules[1].answer.parts.size() == 1);
 }
