@@ -61,7 +61,14 @@ UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
 
 .PHONY: all deps run check bench bench-cgi clean layers format format-check
 
-all: $(BUILD)/callrouter
+all: $(BUILD)/callrouter etc/secret
+
+# The secret that binds menus and announcements to their call (callrouter(8),
+# TOKENS), for the sample rules that name it (etc/menu.ini): made once, mode 0640,
+# never in git. The package and make install make their own.
+etc/secret:
+	@umask 027 && head -c 32 /dev/urandom | base64 > $@.tmp && mv $@.tmp $@ && \
+	  echo "make: made $@ (the secret of etc/menu.ini's tokens, mode 0640)"
 
 # Installs the Debian packages that are missing (apt-get; sudo when not root).
 deps:

@@ -20,11 +20,13 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR  ?= /etc
 CONFDIR     := $(SYSCONFDIR)/callrouter
 INSTALL     ?= install
+# make install makes the secret of the tokens, unless it installs into DESTDIR.
+MAKE_SECRET ?= $(if $(DESTDIR),no,yes)
 
 # Files an admin copies from, installed as examples beside the docs.
 DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf nginx/callrouter-allow-sipgate.conf \
                    apache/callrouter-proxy-fcgi.conf apache/callrouter-require-sipgate.conf apache/callrouter-fcgid.conf apache/htaccess \
-                   etc/systemd/callrouter.socket etc/systemd/callrouter.service etc/menu.ini \
+                   etc/systemd/callrouter.socket etc/systemd/callrouter.service etc/menu.ini etc/legs.ini \
                    lighttpd/callrouter-lighttpd-socket.conf lighttpd/callrouter-lighttpd-spawn.conf caddy/Caddyfile \
                    h2o/callrouter-h2o-connect.conf h2o/callrouter-h2o-spawn.conf
 
@@ -51,13 +53,22 @@ install: $(BUILD)/callrouter
 	  $(INSTALL) -m 644 etc/callrouter.ini $(DESTDIR)$(CONFDIR)/callrouter.ini && \
 	  echo "make install: installed the sample rules as $(DESTDIR)$(CONFDIR)/callrouter.ini"; \
 	fi
+	@# The secret of the tokens (callrouter(8), TOKENS): made once, kept ever after;
+	@# mode 0640, in the group callrouter when there is one (the service's user). Not
+	@# in a staged install (DESTDIR, a package): a secret in a package is everyone's,
+	@# so the package makes its own when it is installed (debian/callrouter.postinst).
+	@if [ "$(MAKE_SECRET)" = yes ] && [ ! -e $(DESTDIR)$(CONFDIR)/secret ]; then \
+	  (umask 027 && head -c 32 /dev/urandom | base64 > $(DESTDIR)$(CONFDIR)/secret) && \
+	  if getent group callrouter >/dev/null; then chgrp callrouter $(DESTDIR)$(CONFDIR)/secret; \
+	  else echo "make install: made $(DESTDIR)$(CONFDIR)/secret, mode 0640, group root: give it the service's group (doc/deploy.md, \"The secret\")"; fi; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/callrouter $(DESTDIR)$(MANDIR)/man8/callrouter.8 $(DESTDIR)$(MANDIR)/man5/callrouter.ini.5 \
 	    $(DESTDIR)$(UNITDIR)/callrouter.socket $(DESTDIR)$(UNITDIR)/callrouter.service
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@if cmp -s etc/callrouter.ini $(DESTDIR)$(CONFDIR)/callrouter.ini; then \
-	  rm -f $(DESTDIR)$(CONFDIR)/callrouter.ini; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	  rm -f $(DESTDIR)$(CONFDIR)/callrouter.ini $(DESTDIR)$(CONFDIR)/secret; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/callrouter.ini ]; then \
 	  echo "make uninstall: kept $(DESTDIR)$(CONFDIR)/callrouter.ini (changed from the sample)"; \
 	fi

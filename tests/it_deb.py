@@ -11,6 +11,7 @@ already installed in any way (a package, `make install`, a user or a rule file o
 name): it would take an admin's installation apart. It is skipped, with the reason, in
 those cases and under `make sanitize` (the package builds its own binary)."""
 
+import base64
 import glob
 import grp
 import os
@@ -24,6 +25,7 @@ from harness import ROOT, Failure, case, eq, expect, figures
 
 PKG = "callrouter"
 CONF = "/etc/callrouter/callrouter.ini"
+SECRET = "/etc/callrouter/secret"
 # What the package makes outside its file list, and what a purge must take away.
 MADE = ("/etc/callrouter", "/var/lib/callrouter", "/var/lib/private/callrouter")
 SYSTEMD_STATE = ("/var/lib/systemd/deb-systemd-helper-enabled", "/var/lib/systemd/deb-systemd-helper-masked")
@@ -232,6 +234,24 @@ def _install_check_purge(run, deb, files, existed, created_private):
              "--check"], check=False)
     expect(r.returncode == 0, f"--check as the user callrouter: {r.stdout}{r.stderr}")
 
+    # The secret of the tokens (callrouter(8), TOKENS): made by the install, 32 random
+    # bytes in base64, mode 0640, root:callrouter; the service's group reads it, others not.
+    st = os.stat(SECRET)
+    eq((oct(st.st_mode & 0o7777), st.st_uid, st.st_gid), (oct(0o640), 0, g.gr_gid), "the secret's mode and owner")
+    secret = _read(SECRET)
+    eq(len(base64.b64decode(secret.strip(), validate=True)), 32, "bytes of the secret")
+    bound = run.write("bound.ini", f"[settings]\npublic_url = https://example.com/cr\nsecret = {SECRET}\n"
+                                   "[menu m]\nprompt = https://example.com/m.wav\n1 = hangup\n[rule r]\naction = menu m\n")
+    os.chmod(bound, 0o644)
+    os.chmod(run.dir, 0o755)
+    r = _sh(["setpriv", f"--reuid={u.pw_uid}", f"--regid={g.gr_gid}", "--clear-groups", "/usr/sbin/callrouter",
+             "--config", bound, "--check"], check=False)
+    expect(r.returncode == 0 and not r.stderr, f"--check of menus bound by the package's secret, as the user "
+                                               f"callrouter: {r.stdout}{r.stderr}")
+    r = _sh(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/sbin/callrouter",
+             "--config", bound, "--check"], check=False)
+    expect(r.returncode == 1 and "Permission denied" in r.stderr, f"--check as nobody: {r.stdout}{r.stderr}")
+
     # Files where they belong.
     for p in ("/usr/sbin/callrouter", "/lib/systemd/system/callrouter.socket", "/lib/systemd/system/callrouter.service",
               "/usr/share/man/man8/callrouter.8.gz", "/usr/share/man/man5/callrouter.ini.5.gz",
@@ -273,7 +293,8 @@ def _install_check_purge(run, deb, files, existed, created_private):
     _dpkg("-i", deb)
     eq(_status(), "installed", "after the reinstall")
     expect(_read(CONF) == edited, "the reinstall replaced the edited rule file")
-    eq(sorted(os.listdir("/etc/callrouter")), ["callrouter.ini"], "files in /etc/callrouter after the reinstall")
+    eq(sorted(os.listdir("/etc/callrouter")), ["callrouter.ini", "secret"], "files in /etc/callrouter after the reinstall")
+    eq(_read(SECRET), secret, "the secret after the reinstall")
     r = _sh(["/usr/sbin/callrouter", "--check"], check=False)
     expect(r.returncode == 0, f"--check of the edited rules: {r.stdout}{r.stderr}")
 

@@ -530,7 +530,13 @@ def _(run):
       "existing config kept, uninstall removes all but a changed config")
 def _(run):
     dest = run.path("dest")
-    out = make(run, "install", "DESTDIR=" + dest, "PREFIX=/usr")
+    # A staged install (a package) gets no secret: one in a package would be everyone's.
+    staged = run.path("staged")
+    make(run, "install", "DESTDIR=" + staged, "PREFIX=/usr")
+    expect(os.path.isfile(staged + "/etc/callrouter/callrouter.ini"), "staged install: no rule file")
+    expect(not os.path.exists(staged + "/etc/callrouter/secret"), "a staged install made a secret")
+    # As on the machine itself (MAKE_SECRET=yes, what an install without DESTDIR does).
+    out = make(run, "install", "DESTDIR=" + dest, "PREFIX=/usr", "MAKE_SECRET=yes")
     expect("installed the sample rules" in out, out)
     root = lambda p: dest + p  # noqa: E731
     binary = root("/usr/sbin/callrouter")
@@ -543,6 +549,11 @@ def _(run):
         expect(os.path.isfile(p), "not installed: " + p[len(dest):])
     expect(os.access(binary, os.X_OK), "binary not executable")
     expect(filecmp.cmp(conf, os.path.join(ROOT, "etc", "callrouter.ini"), shallow=False), "config is not the sample")
+    # The secret of the tokens: made once, mode 0640, kept by the next install.
+    secret = root("/etc/callrouter/secret")
+    eq(oct(os.stat(secret).st_mode & 0o7777), oct(0o640), "the secret's mode")
+    secret_text = _read(secret)
+    expect(len(secret_text.strip()) == 44, "the secret: " + secret_text)
 
     # The installed binary, on the installed rules.
     r = subprocess.run([binary, "--config", conf, "--check"], capture_output=True, text=True)
@@ -574,9 +585,10 @@ def _(run):
 
     # A second install keeps the admin's rules.
     run.write(conf, _read(conf) + "\n; changed by the admin\n")
-    out = make(run, "install", "DESTDIR=" + dest, "PREFIX=/usr")
+    out = make(run, "install", "DESTDIR=" + dest, "PREFIX=/usr", "MAKE_SECRET=yes")
     expect("kept the existing" in out, out)
     expect("changed by the admin" in _read(conf), "make install overwrote the rule file")
+    eq(_read(secret), secret_text, "the secret after a second install")
 
     out = make(run, "uninstall", "DESTDIR=" + dest, "PREFIX=/usr")
     for p in (binary, root("/usr/share/man/man8/callrouter.8"), root("/usr/share/doc/callrouter"),

@@ -369,10 +369,43 @@ def _(run):
         text = f.read()
     expect("journal = /var/lib/callrouter/calls.jsonl" in text, "etc/menu.ini: no journal line; update the test")
     ini = run.write("menu.ini", text.replace("/var/lib/callrouter/calls.jsonl", journal))
+    expect("\nsecret = secret\n" in text, "etc/menu.ini: no secret line; update the test")
+    os.chmod(run.write("secret", "a-secret-of-the-test-of-make-run-0123456789\n"), 0o640)
     make_run(run, ini, "event=newCall&callId=makerun&from=492111234567&to=4915791234567&direction=in")
     with open(journal) as f:
         lines = f.read().splitlines()
     expect(len(lines) == 1 and '"callId":"makerun"' in lines[0], f"journal: {lines}")
+
+
+@case("make: makes etc/secret once, mode 0640, 32 random bytes in base64, and keeps it ever after")
+def _(run):
+    from harness import ROOT
+    # The Makefile in a folder of its own (with what it includes), so that the
+    # checkout's etc/secret is left alone.
+    for d in ("etc", "mk", "src", "tests/unit"):
+        os.makedirs(run.path(d))
+    shutil.copy(os.path.join(ROOT, "Makefile"), run.path("Makefile"))
+    for f in os.listdir(os.path.join(ROOT, "mk")):
+        if f.endswith(".mk"):
+            shutil.copy(os.path.join(ROOT, "mk", f), run.path("mk/" + f))
+    make = ["make", "--no-print-directory", "-C", run.dir, "etc/secret"]
+    r = subprocess.run(make, capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, r.stderr)
+    secret = run.path("etc/secret")
+    st = os.stat(secret)
+    eq(oct(st.st_mode & 0o777), oct(0o640), "the secret's mode")
+    with open(secret) as f:
+        first = f.read()
+    import base64
+    eq(len(base64.b64decode(first.strip(), validate=True)), 32, "bytes of the secret")
+    r = subprocess.run(make, capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, r.stderr)
+    with open(secret) as f:
+        eq(f.read(), first, "the secret after a second make")
+    # What make makes, the loader takes.
+    ini = run.write("rules.ini", "[settings]\nsecret = etc/secret\n[rule r]\naction = hangup\n")
+    rc, out, err = cli(run, "--config", ini, "--check")
+    eq(rc, 0, err)
 
 
 def _listening(port):
