@@ -307,12 +307,12 @@ def _(run):
     eq(r.returncode, 0, r.stderr)
     eq(r.stderr, f"callrouter: --calls: {journal}: 1 lines are no event of the journal; skipped\n", "stderr")
     eq(r.stdout.splitlines(), [
-        "start                dir  from           to          rule      action                                 "
-        "answered by          ring   talk  cause",
+        "start                dir  from           to          legs      action                                 "
+        "outcome   answered by          ring   talk  cause",
         "2026-11-27 09:59:58  in   49211123456    4921199999  hotline   [main:2 support:1] dial 4921112345610  "
-        "Bob (4921112345610)   23s  3m24s  normalClearing",
+        "answered  Bob (4921112345610)   23s  3m24s  normalClearing",
         "2026-11-28 11:00:00  out  4921112345601  4930123456  outgoing  dial 4930123456                        "
-        "-                     40s      -  busy",
+        "missed    -                     40s      -  busy",
         "2 calls",
     ], "--calls table")
     r = subprocess.run([run.bin, "--config", ini, "--calls", "--since", "2026-11-28 10:30"], capture_output=True,
@@ -333,8 +333,9 @@ def _(run):
         eq(len(f.read().splitlines()), 1, "lines in the new journal")
 
 
-@case("menus: the <Gather> answer is the one sipgate.io's official Node.js library (npm sipgateio 2.15.1) "
-      "writes, element for element and attribute for attribute")
+@case("menus: the <Gather> answers are the ones sipgate.io's official Node.js library (npm sipgateio 2.15.1) "
+      "writes, element for element and attribute for attribute: a menu's, and an announcement's that leads on "
+      "(timeout 0)")
 def _(run):
     npm = shutil.which("npm")
     expect(npm and shutil.which("node"), "node and npm are needed (make deps installs them)")
@@ -363,7 +364,9 @@ const {{ createWebhookModule, WebhookResponse }} = require({json.dumps(os.path.j
 (async () => {{
   const server = await createWebhookModule().createServer({{
     port: {lport}, hostname: '127.0.0.1', serverAddress: '{server_address}', skipSignatureVerification: true }});
-  server.onNewCall(() => WebhookResponse.gatherDTMF({{ maxDigits: 4, timeout: 7000, announcement: '{prompt}' }}));
+  server.onNewCall((call) => call.to.endsWith('2')
+    ? WebhookResponse.gatherDTMF({{ maxDigits: 1, timeout: 0, announcement: '{prompt}' }})
+    : WebhookResponse.gatherDTMF({{ maxDigits: 4, timeout: 7000, announcement: '{prompt}' }}));
   server.onAnswer(() => {{}});
   server.onHangUp(() => {{}});
   console.log('listening');
@@ -374,36 +377,51 @@ const {{ createWebhookModule, WebhookResponse }} = require({json.dumps(os.path.j
     expect(node.alive(), node.output())
     wait_for(lambda: subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{wport}/menu.wav"]).returncode == 0,
              timeout=10, what="the prompt's server")
-    st, _, lib_xml = curl(server_address, data="event=newCall&from=4921123456&to=4921199999&direction=in&callId=1",
+    def library(to):
+        st, _, xml = curl(server_address, data=f"event=newCall&from=4921123456&to={to}&direction=in&callId=1",
                           headers=[f"Content-Type: {FORM}"])
-    eq(st, 200, "the library's answer: " + lib_xml)
+        eq(st, 200, "the library's answer: " + xml)
+        return xml
 
+    os.chmod(run.write("secret", "the-secret-of-the-library-test-0123456789\n"), 0o640)
     ini = run.write("lib.ini", f"""[settings]
 public_url = {server_address}
 journal = {run.path('lib.jsonl')}
+secret = secret
 [menu main]
 prompt = {prompt}
 digits = 4
 timeout = 7
 1234 = voicemail
+[rule announce]
+to = 4921199992
+action = play {prompt} then dial 4921112345601
 [rule a]
 action = menu main
 """)
-    r = subprocess.run([run.bin, "--config", ini, "--test", "from=4921123456&to=4921199999&direction=in"],
-                       capture_output=True, text=True)
-    eq(r.returncode, 0, r.stderr)
+
+    def ours(to):
+        r = subprocess.run([run.bin, "--config", ini, "--test",
+                            f"event=newCall&from=4921123456&to={to}&direction=in&callId=1"],
+                           capture_output=True, text=True)
+        eq(r.returncode, 0, r.stderr)
+        return r.stdout
 
     def shape(xml):
         root = ET.fromstring(xml.encode())
         out = []
         for el in root.iter():
             attrs = dict(el.attrib)
-            if "onData" in attrs:   # callrouter adds the menu to the URL; the library cannot
-                expect(attrs["onData"] in (server_address, server_address + "?menu=main"), attrs["onData"])
+            if "onData" in attrs:   # callrouter adds what follows and its token; the library cannot
+                expect(attrs["onData"] == server_address or
+                       re.fullmatch(re.escape(server_address) + r"\?(menu=main|then=rule\.announce)&t=[0-9a-f]{32}",
+                                    attrs["onData"]), attrs["onData"])
                 attrs["onData"] = "URL"
             out.append((el.tag, sorted(attrs.items()), (el.text or "").strip()))
         return out
-    eq(shape(r.stdout), shape(lib_xml), f"callrouter's <Gather> against the library's\n{r.stdout}\n{lib_xml}")
+    for to, what in (("4921199999", "a menu"), ("4921199992", "an announcement that leads on")):
+        mine, theirs = ours(to), library(to)
+        eq(shape(mine), shape(theirs), f"{what}: callrouter's <Gather> against the library's\n{mine}\n{theirs}")
 
 
 @case("journal: the shipped etc/logrotate/callrouter rotates a journal with the real logrotate, and the next "
