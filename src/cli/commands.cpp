@@ -30,6 +30,17 @@ std::shared_ptr<const RuleSet> load_or_report(const std::string& path, bool warn
     return c;
 }
 
+// The time of the command into *now: `at` (--at, in the rules' time zone) when given,
+// else the clock. Returns false when `at` cannot be read, having said why on stderr.
+bool now_or_at(const std::string& at, const TimeZone& tz, std::int64_t* now) {
+    *now = std::time(nullptr);
+    if (at.empty()) return true;
+    std::string err;
+    if (parse_at(at, tz, now, &err)) return true;
+    std::fprintf(stderr, "callrouter: --at: %s\n", err.c_str());
+    return false;
+}
+
 }  // namespace
 
 int run_check(const std::string& path) {
@@ -50,14 +61,8 @@ int run_test(const std::string& path, const std::string& body, const std::string
              const std::string& query) {
     std::shared_ptr<const RuleSet> c = load_or_report(path);
     if (!c) return 1;
-    std::int64_t now = std::time(nullptr);
-    if (!at.empty()) {
-        std::string err;
-        if (!parse_at(at, c->tz, &now, &err)) {
-            std::fprintf(stderr, "callrouter: --at: %s\n", err.c_str());
-            return 2;
-        }
-    }
+    std::int64_t now = 0;
+    if (!now_or_at(at, c->tz, &now)) return 2;
     HttpHead head = form_post(body);
     if (!c->settings.require_user.empty()) {
         head.has_remote_user = true;
@@ -89,14 +94,8 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
         std::fprintf(stderr, "callrouter: --calls: %s sets no journal ([settings] journal = FILE)\n", path.c_str());
         return 1;
     }
-    std::int64_t now = std::time(nullptr);
-    if (!at.empty()) {
-        std::string err;
-        if (!parse_at(at, c->tz, &now, &err)) {
-            std::fprintf(stderr, "callrouter: --at: %s\n", err.c_str());
-            return 2;
-        }
-    }
+    std::int64_t now = 0;
+    if (!now_or_at(at, c->tz, &now)) return 2;
     std::int64_t from = now - 7 * 86400;
     if (!since.empty()) {
         std::string err;
