@@ -28,9 +28,9 @@ def materialize(run, name):
     """Puts the case NAME into the run's folder; returns the path of its rule file.
     NAME.ini (a file): the rule file alone, as NAME.ini. NAME/ (a folder): its files
     together, the rule file NAME/rules.ini; an entry FILE.fifo there becomes a named
-    pipe FILE, FILE.private the file FILE of mode 0600, FILE.public of mode 0644 (a
-    checkout's modes depend on its umask). Neither: the rule file NAME.ini does not
-    exist."""
+    pipe FILE, FILE.private the file FILE of mode 0600, FILE.public of mode 0644,
+    FILE.writable of mode 0602 (a checkout's modes depend on its umask). Neither: the
+    rule file NAME.ini does not exist."""
     flat = os.path.join(CONFIG, name + ".ini")
     folder = os.path.join(CONFIG, name)
     if os.path.isfile(flat):
@@ -41,10 +41,10 @@ def materialize(run, name):
             src = os.path.join(folder, entry)
             if entry.endswith(".fifo"):
                 os.mkfifo(run.path(entry[:-len(".fifo")]))
-            elif entry.endswith((".private", ".public")):
-                name_ = entry.rsplit(".", 1)[0]
+            elif entry.endswith((".private", ".public", ".writable")):
+                name_, suffix = entry.rsplit(".", 1)
                 shutil.copyfile(src, run.path(name_))
-                os.chmod(run.path(name_), 0o600 if entry.endswith(".private") else 0o644)
+                os.chmod(run.path(name_), {"private": 0o600, "public": 0o644, "writable": 0o602}[suffix])
             elif os.path.isdir(src):
                 shutil.copytree(src, run.path(entry))
             else:

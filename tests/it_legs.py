@@ -61,6 +61,10 @@ action = play https://example.com/sounds/closed.wav then voicemail
 [rule announce-menu]
 to = 4921199993
 action = play https://example.com/sounds/hello.wav then menu main
+
+[rule announce-to]
+to = 4921199994
+action = play https://example.com/sounds/hold.wav then dial $to
 """
 
 
@@ -214,8 +218,8 @@ def _(run):
         expect(want in r.stderr, f"--test does not say {want!r}:\n{r.stderr}")
 
 
-@case("announcements that lead on, through nginx: play then dial, then voicemail, then menu, each answered "
-      "through the dtmf push that follows the <Gather timeout=\"0\">")
+@case("announcements that lead on, through nginx: play then dial, then voicemail, then menu, then dial $to, each "
+      "answered through the dtmf push that follows the <Gather timeout=\"0\">")
 def _(run):
     ini, journal = rules(run)
     n = Nginx(run, ini)
@@ -231,6 +235,12 @@ def _(run):
     eq(m, gather("menu=main", "https://example.com/sounds/welcome.wav", "p3", "menu=main", timeout=5000),
        "then menu main")
     eq(n.post("event=dtmf&callId=p3&dtmf=1", on_data(m)), dial("4921112345601"), "1 in the menu")
+    # then dial $to: the called number rides in the URL, under the token.
+    d = n.post("event=newCall&callId=p4&from=0211123456&to=4921199994&direction=in")
+    eq(d, gather("then=rule.announce-to&amp;to=4921199994", "https://example.com/sounds/hold.wav", "p4",
+                 "then=rule.announce-to&to=4921199994"), "play then dial $to")
+    eq(n.post("event=dtmf&callId=p4&dtmf=", on_data(d)), dial("4921199994"), "then dial $to")
+    n.post("event=dtmf&callId=p4&dtmf=", on_data(d).replace("to=4921199994", "to=4919000000"), status=403)
     out = n.cr.output()
     expect('detail="then=rule.announce-voicemail dtmf=5"' in out and "token=ok" in out, out)
 

@@ -109,7 +109,8 @@ constexpr std::size_t kRing = 8, kTalk = 9;  // the durations, right-aligned
 const char* call_outcome(const CallRow& c, std::int64_t now) {
     if (c.by_person) return "answered";
     if (c.by_voicemail) return "voicemail";
-    if (!c.open) return "missed";
+    // A forward whose leg the journal has not (yet) is not a miss: that leg is to come.
+    if (!c.open && c.cause != "forwarded") return "missed";
     return c.last < now - kLostAfter ? "lost" : "open";
 }
 
@@ -247,7 +248,8 @@ void CallJoiner::on_event(Held* h, LegState* leg, bool first, const JournalEvent
         // after a call that went through, tells it instead (the time of the answer is
         // then unknown).
         const std::string& number = field("answeringNumber");
-        if (!number.empty() && cause == "normalClearing" && !c.by_person && !c.by_voicemail)
+        // A voicemail leg that ended normally was taken by the voicemail likewise.
+        if ((!number.empty() || leg->voicemail) && cause == "normalClearing" && !c.by_person && !c.by_voicemail)
             answered_by(c, *leg, "", number);
         // The cause of the last hangup; a forward's ("forwarded") only when none else came.
         if (e.time >= c.ended && (cause != "forwarded" || c.cause.empty() || c.cause == "forwarded")) c.cause = cause;

@@ -126,7 +126,7 @@ bool dials_to(const Step& step) {
 
 bool leads_on(const std::vector<Step>& steps, bool have_public_url) {
     return have_public_url && steps.size() > 1 && steps[0].kind == Step::Play && steps[1].kind != Step::Hangup &&
-           steps[1].kind != Step::Pass && !dials_to(steps[1]);
+           steps[1].kind != Step::Pass;
 }
 
 bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,

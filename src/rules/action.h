@@ -24,10 +24,10 @@ bool is_url(std::string_view u);
 
 // Whether `steps` play an announcement that leads on to an action of its own: the
 // answer is then the announcement in a <Gather timeout="0"> whose dtmf push is
-// answered with the action (callrouter.ini(5), play URL then ACTION). Not for then
-// hangup and then pass (one answer, which sipgate.io obeys), nor for then dial $to
-// (the push after the announcement names no number) or without a public_url to send
-// that push to: those stay one answer, <Play> and the action's element.
+// answered with the action (callrouter.ini(5), play URL then ACTION; before dial $to,
+// the URL carries the number). Not for then hangup and then pass (one answer, which
+// sipgate.io obeys), nor without a public_url to send that push to: those stay one
+// answer, <Play> and the action's element.
 bool leads_on(const std::vector<Step>& steps, bool have_public_url);
 
 // Whether any step dials the request's `to` ($to).

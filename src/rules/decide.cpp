@@ -108,6 +108,12 @@ const char* leg_name(Leg leg) {
     return "first";
 }
 
+std::string token_what(const Hole& h, const Number* to) {
+    std::size_t at = h.what.find(kToPlace);
+    if (at == std::string::npos || !to) return h.what;
+    return h.what.substr(0, at) + to->text + h.what.substr(at + std::char_traits<char>::length(kToPlace));
+}
+
 bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret,
             std::string* xml) {
     if (answer.holes.empty()) {
@@ -122,7 +128,7 @@ bool render(const Answer& answer, const Number* to, const std::string& call_id, 
             out += to->text;
         } else if (secret) {
             out += "&amp;t=";  // in an attribute: the URL's '&' is written &amp;
-            out += secret->token(call_id, h.what);
+            out += secret->token(call_id, token_what(h, to));
         }
         out += answer.parts[i + 1];
     }

@@ -36,4 +36,8 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
 // number it can dial.
 bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret, std::string* xml);
 
+// What the token of `h` covers, with the called number `to` in its place (as render
+// writes it); `to` may be null when the hole names no number.
+std::string token_what(const Hole& h, const Number* to);
+
 }  // namespace cr

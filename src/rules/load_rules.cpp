@@ -164,9 +164,9 @@ void Loader::action(Rule* r, const IniEntry& e, RuleKeys* at) {
 
 // Notes the first action that writes an onData URL (a menu, an announcement that
 // leads on), and warns of `play URL then ACTION` that cannot lead on (rules/action.h,
-// leads_on): then dial $to, or no public_url. Those stay one answer, as they always
-// were, which sipgate.io is not known to obey. In a menu, a missing public_url is the
-// menus' own problem.
+// leads_on) for want of public_url: it stays one answer, as it always was, which
+// sipgate.io is not known to obey. In a menu, a missing public_url is the menus' own
+// problem.
 void Loader::after_play(const std::vector<Step>& steps, int line, bool in_menu) {
     const bool have_url = !rs_->settings.public_url.empty();
     const bool menu = std::any_of(steps.begin(), steps.end(), [](const Step& st) { return st.kind == Step::Menu; });
@@ -174,15 +174,10 @@ void Loader::after_play(const std::vector<Step>& steps, int line, bool in_menu) 
     if ((menu || lead) && (!first_gather_line_ || line < first_gather_line_)) first_gather_line_ = line;
     const bool more = steps.size() > 1 && steps[1].kind != Step::Hangup && steps[1].kind != Step::Pass;
     if (!more || lead || (in_menu && !have_url)) return;
-    if (dials_to(steps[1]))
-        warning(line,
-                "'play URL then dial $to' cannot lead on (the push after an announcement names no number): it stays "
-                "<Play> and <Dial> in one answer, which sipgate.io is not known to obey");
-    else
-        warning(line,
-                "'play URL then ACTION' leads on only with public_url in [settings] (sipgate.io asks there for what "
-                "follows the announcement): without it, <Play> and the action stay in one answer, which sipgate.io "
-                "is not known to obey");
+    warning(line,
+            "'play URL then ACTION' leads on only with public_url in [settings] (sipgate.io asks there for what "
+            "follows the announcement): without it, <Play> and the action stay in one answer, which sipgate.io is "
+            "not known to obey");
 }
 
 // Points a `menu NAME` step at its menu. Returns false, with the problem reported,

@@ -166,10 +166,12 @@ void Loader::secret() {
     std::string path = beside_rules(secret_file_), text;
     if (!read_named(path, kMaxKeyFile, "secret", secret_line_, &text)) return;
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        error(secret_line_, "secret " + path + ": every user may read it (mode " + mode + "); chmod o-rwx " + path);
+        const char* may = !(st.st_mode & S_IWOTH) ? "read" : !(st.st_mode & S_IROTH) ? "write" : "read and write";
+        error(secret_line_,
+              "secret " + path + ": every user may " + may + " it (mode " + mode + "); chmod o-rwx " + path);
         return;
     }
     std::string err;

@@ -71,7 +71,10 @@ enum class Direction { In, Out };
 enum class Leg { First, Later, Voicemail, Any };
 
 // A place in an answer that the request fills in: the called number (`dial $to`), or
-// the token of an onData URL for what it continues (`what`, as "menu=main").
+// the token of an onData URL for what it continues (`what`, as "menu=main"; an
+// announcement before `dial $to` carries the number in its URL, and `what` holds
+// kToPlace where it goes: "then=rule.x&to={to}").
+inline constexpr const char* kToPlace = "{to}";
 struct Hole {
     enum Kind { To, Token } kind = To;
     std::string what;

@@ -3,6 +3,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -15,10 +16,9 @@ namespace cr {
 
 namespace {
 
-// Stand where the request fills in (rules/model.h, Hole): "{to}" for the called number,
-// "{tN}" for the token of the Nth URL of the document. '{' is in no URL or number we
-// accept.
-constexpr const char* kToMarker = "{to}";
+// Stand where the request fills in (rules/model.h, Hole): kToPlace ("{to}") for the
+// called number, "{tN}" for the token of the Nth URL of the document. '{' is in no URL
+// or number we accept.
 
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 
@@ -94,7 +94,7 @@ public:
         for (std::size_t hit = 0; (hit = xml.find('{', hit)) != std::string::npos; ++hit) {
             Hole h;
             std::size_t end = hit + 1;
-            if (xml.compare(hit, 4, kToMarker) == 0) {
+            if (xml.compare(hit, 4, kToPlace) == 0) {
                 h.kind = Hole::To;
                 end = hit + 4;
             } else if (xml.compare(hit, 2, "{t") == 0) {
@@ -154,7 +154,7 @@ void add_step(Doc* doc, const DialAttrs& attrs, const Step& st) {
             made(xmlNewChild(dial, nullptr, X("Voicemail"), nullptr));
         } else {
             for (const std::string& n : st.numbers)
-                made(xmlNewTextChild(dial, nullptr, X("Number"), X(n == "$to" ? kToMarker : n.c_str())));
+                made(xmlNewTextChild(dial, nullptr, X("Number"), X(n == "$to" ? kToPlace : n.c_str())));
         }
         break;
     }
@@ -198,7 +198,11 @@ Answer build_answer(RuleSet* rules, const std::vector<Step>& steps, const DialAt
                     int line, const std::string& text) {
     Doc doc(*rules);
     if (leads_on(steps, !rules->settings.public_url.empty())) {
-        doc.gather("then=" + query_value(id), "then=" + id, 1, 0, steps[0].url);
+        // The push after the announcement names no number: a follow-up that dials $to
+        // takes it from the URL, where the token covers it.
+        const bool to = std::any_of(steps.begin() + 1, steps.end(), dials_to);
+        const std::string with_to = to ? std::string("&to=") + kToPlace : "";
+        doc.gather("then=" + query_value(id) + with_to, "then=" + id + with_to, 1, 0, steps[0].url);
         FollowUp f;
         f.id = id;
         f.line = line;

@@ -128,13 +128,15 @@ bool read_form(std::string_view body, Fields* fields, Form* form, CallRecord* so
 }
 
 // Notes in the trace whether the onData URLs of an answer are bound to the call.
-void trace_tokens(const RuleSet& rules, const Answer& a, const std::string& call_id, std::vector<std::string>* trace) {
+void trace_tokens(const RuleSet& rules, const Answer& a, const Number* to, const std::string& call_id,
+                  std::vector<std::string>* trace) {
     if (!trace) return;
     for (const Hole& h : a.holes) {
         if (h.kind != Hole::Token) continue;
+        const std::string what = token_what(h, to);
         trace->push_back(rules.settings.secret
-                             ? "token: the onData URL (" + h.what + ") carries t=, bound to callId '" + call_id + "'"
-                             : "token: none (no secret in [settings]): the onData URL (" + h.what +
+                             ? "token: the onData URL (" + what + ") carries t=, bound to callId '" + call_id + "'"
+                             : "token: none (no secret in [settings]): the onData URL (" + what +
                                    ") works for any call");
     }
 }
@@ -190,7 +192,7 @@ Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<st
         if (trace) trace->push_back(r.detail + "; answered with <Response/>");
         return o;
     }
-    trace_tokens(rules, rule->answer, r.call_id, trace);
+    trace_tokens(rules, rule->answer, &call.to, r.call_id, trace);
     o.http.body = std::move(xml);
     r.action = rule->action_text;
     return o;
@@ -199,6 +201,7 @@ Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<st
 // What a dtmf push's URL says it continues: menu=NAME (try=K) or then=ID, and its token.
 struct Continued {
     std::string what;  // as the token covers it: "menu=main", "menu=main&try=2", "then=rule.closed"
+    std::string to;    // the called number, in the URL of an announcement before dial $to
     std::string token;
     bool has_token = false;
 };
@@ -214,14 +217,17 @@ Continued read_query(const std::string& query, CallRecord* r) {
         if (k == "menu") r->menu = v;
         if (k == "try") r->menu_try = v;
         if (k == "then") r->then = v;
+        if (k == "to") c.to = v;
         if (k == "t") {
             c.token = v;
             c.has_token = true;
         }
     }
-    if (!r->then.empty())
-        c.what = "then=" + r->then;
-    else if (!r->menu.empty())
+    if (!r->then.empty()) {
+        c.what = "then=" + r->then + (c.to.empty() ? "" : "&to=" + c.to);
+        r->menu.clear();  // not covered by the token: an announcement's URL names no menu
+        r->menu_try.clear();
+    } else if (!r->menu.empty())
         c.what = "menu=" + r->menu + (r->menu_try.empty() ? "" : "&try=" + r->menu_try);
     return c;
 }
@@ -240,6 +246,12 @@ bool check_token(const RuleSet& rules, const Continued& c, CallRecord* r, Outcom
             *r);
         return false;
     }
+    if (r->call_id.empty()) {  // a token for no call would fit every push that names none
+        r->token = "bad";
+        *bad = error_outcome(
+            403, "forbidden: the push names no callId, and a secret binds " + log_text(c.what) + " to its call", *r);
+        return false;
+    }
     if (!secret->matches(r->call_id, c.what, c.token)) {
         r->token = "bad";
         *bad = error_outcome(403,
@@ -253,13 +265,17 @@ bool check_token(const RuleSet& rules, const Continued& c, CallRecord* r, Outcom
     return true;
 }
 
-// Renders `a` for the call of *o as its answer, with `action` for the log.
+// Renders `a` for the call of *o as its answer, with `action` for the log; `to` for
+// dial $to (null: none, and an answer that dials $to is not given).
 void answer_with(const RuleSet& rules, const Answer& a, const std::string& action, std::vector<std::string>* trace,
-                 Outcome* o) {
+                 Outcome* o, const Number* to = nullptr) {
     std::string xml;
-    if (!render(a, nullptr, o->call.call_id, rules.settings.secret.get(), &xml))
-        return;  // no $to here (load refuses it)
-    trace_tokens(rules, a, o->call.call_id, trace);
+    if (!render(a, to, o->call.call_id, rules.settings.secret.get(), &xml)) {
+        o->call.detail += "; dial $to: the URL names no number to dial";
+        if (trace) trace->push_back("dial $to: the URL names no number to dial (to=): answered with <Response/>");
+        return;
+    }
+    trace_tokens(rules, a, to, o->call.call_id, trace);
     o->http.body = std::move(xml);
     o->call.action = action;
 }
@@ -298,7 +314,12 @@ Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& 
         if (trace)
             trace->push_back("announcement done (then=" + r.then + ", line " + std::to_string(f->line) + ")" +
                              (r.dtmf.empty() ? "" : ", keys '" + r.dtmf + "' not read") + " -> " + f->action_text);
-        answer_with(rules, f->answer, f->action_text, trace, &o);
+        // The number of an announcement before dial $to, from its URL: digits only (the
+        // token covers it when there is a secret).
+        Number to{NumberKind::Digits, c.to};
+        const bool digits =
+            !c.to.empty() && c.to.size() <= 20 && c.to.find_first_not_of("0123456789") == std::string::npos;
+        answer_with(rules, f->answer, f->action_text, trace, &o, digits ? &to : nullptr);
         return o;
     }
     r.detail = (r.menu.empty() ? std::string() : "menu=" + r.menu + " ") + "dtmf=" + r.dtmf;

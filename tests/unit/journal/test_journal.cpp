@@ -211,6 +211,15 @@ TEST_CASE("calls: how a call ended: answered, voicemail, missed, open, and lost 
              leg_event(110, {{"event", "newCall"}, {"callId", "y"}, {"origCallId", "x"}}, {"Bob"})});
     CHECK(forwarded.open);
     CHECK(std::string(cr::call_outcome(forwarded, 110 + cr::kLostAfter + 1)) == "lost");
+    // A forwarded first leg whose next leg is not in the journal: open, then lost, not missed.
+    cr::CallRow gone = one({start, leg_event(110, {{"event", "hangup"}, {"callId", "x"}, {"cause", "forwarded"}})});
+    CHECK(std::string(cr::call_outcome(gone, 200)) == "open");
+    CHECK(std::string(cr::call_outcome(gone, 110 + cr::kLostAfter + 1)) == "lost");
+    // A voicemail leg that ended normally, its answer push lost: the voicemail took it.
+    cr::CallRow vm = one({start, leg_event(110, {{"event", "hangup"}, {"callId", "x"}, {"cause", "forwarded"}}),
+                          leg_event(110, {{"event", "newCall"}, {"callId", "v"}, {"origCallId", "x"}}, {"voicemail"}),
+                          leg_event(150, {{"event", "hangup"}, {"callId", "v"}, {"cause", "normalClearing"}})});
+    CHECK(std::string(cr::call_outcome(vm, 200)) == "voicemail");
 }
 
 TEST_CASE("calls: a hangup that names who answered tells an answer whose push never came; who answered is bounded") {

@@ -222,21 +222,38 @@ TEST_CASE("answer: an announcement that cannot lead on stays one answer, <Play> 
     CHECK(no_url->warnings[0].find(":4: warning: 'play URL then ACTION' leads on only with public_url") !=
           std::string::npos);
     CHECK(no_url->follow_ups.empty());
-    // then dial $to: the push after the announcement names no number.
-    test::Rules to(
-        "[settings]\npublic_url = https://example.com/cr\n[rule r]\naction = play "
-        "https://example.com/a.wav then dial $to\n");
-    CHECK(post(to, kIn) == kHead +
-                               "<Response>\n"
-                               "  <Play>\n"
-                               "    <Url>https://example.com/a.wav</Url>\n"
-                               "  </Play>\n"
-                               "  <Dial>\n"
-                               "    <Number>4921112345678</Number>\n"
-                               "  </Dial>\n"
-                               "</Response>\n");
-    REQUIRE(to->warnings.size() == 1);
-    CHECK(to->warnings[0].find(":4: warning: 'play URL then dial $to' cannot lead on") != std::string::npos);
+}
+
+TEST_CASE("answer: play then dial $to leads on with the number in the URL, which the token covers") {
+    test::TempDir dir;
+    const std::string key(40, 'k');
+    std::string secret = dir.write("secret", key + "\n", 0640);
+    test::Rules r("[settings]\ncountry_code = 49\npublic_url = " + std::string(kUrl) + "\nsecret = " + secret +
+                  "\n[rule r]\naction = play https://example.com/a.wav then dial $to\n");
+    CHECK(r->warnings.empty());
+    const std::string t = test::hmac_token(key, "c1", "then=rule.r&to=4921112345678");
+    CHECK(post(r, std::string(kIn) + "&callId=c1") ==
+          gather_then("rule.r&amp;to=4921112345678", "https://example.com/a.wav", "&amp;t=" + t));
+    auto dtmf = [&](const std::string& call, const std::string& query) {
+        cr::HttpHead h = cr::form_post("event=dtmf&callId=" + call + "&dtmf=");
+        h.query = query;
+        return cr::handle(*r, h, "event=dtmf&callId=" + call + "&dtmf=", 0, nullptr);
+    };
+    cr::Outcome o = dtmf("c1", "then=rule.r&to=4921112345678&t=" + t);
+    CHECK(o.http.status == 200);
+    CHECK(o.http.body == kHead + "<Response>\n  <Dial>\n    <Number>4921112345678</Number>\n  </Dial>\n</Response>\n");
+    // Another number in the URL, or none: the token does not fit.
+    CHECK(dtmf("c1", "then=rule.r&to=4915799912345&t=" + t).http.status == 403);
+    CHECK(dtmf("c1", "then=rule.r&t=" + t).http.status == 403);
+    // Unbound (no secret), a URL without a number to dial gets no action.
+    test::Rules u("[settings]\ncountry_code = 49\npublic_url = " + std::string(kUrl) +
+                  "\n[rule r]\naction = play https://example.com/a.wav then dial $to\n");
+    cr::HttpHead h = cr::form_post("event=dtmf&callId=c1&dtmf=");
+    h.query = "then=rule.r&to=49211x";
+    cr::Outcome bad = cr::handle(*u, h, "event=dtmf&callId=c1&dtmf=", 0, nullptr);
+    CHECK(bad.http.status == 200);
+    CHECK(bad.http.body == kEmpty);
+    CHECK(bad.call.detail.find("the URL names no number to dial") != std::string::npos);
 }
 
 TEST_CASE("answer: with a secret, every onData URL carries the token for its call and what it continues") {

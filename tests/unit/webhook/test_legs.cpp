@@ -135,6 +135,16 @@ TEST_CASE("tokens: with a secret, a dtmf push must carry the token of its call a
     refused(keys, "menu=main&try=2&t=" + t, "bad",
             "the token does not fit callId 'c1' and menu=main&try=2 (a push of another call or account replayed, or "
             "a URL made up)");
+    // A push that names no callId: a token for no call would fit every such push.
+    refused("event=dtmf&dtmf=1", "menu=main&t=" + test::hmac_token(kSecret, "", "menu=main"), "bad",
+            "the push names no callId, and a secret binds menu=main to its call");
+    // An announcement's URL names no menu: a menu= added to it (not covered by its
+    // token) is not journalled as a menu walked.
+    cr::Outcome th =
+        push(r, keys, "then=rule.r&menu=support&try=2&t=" + test::hmac_token(kSecret, "c1", "then=rule.r"));
+    CHECK(th.http.status == 200);
+    CHECK(th.call.menu.empty());
+    CHECK(th.call.menu_try.empty());
     // The menu the keys lead to is bound too.
     cr::Outcome next = push(r, "event=dtmf&callId=c1&dtmf=2", "menu=main&t=" + t);
     CHECK(next.http.body.find("?menu=support&amp;t=" + test::hmac_token(kSecret, "c1", "menu=support") + "\"") !=
