@@ -31,7 +31,7 @@ users = Anna Schmidt, Bob
 
 [menu main]
 prompt = https://example.com/sounds/welcome.wav
-tries = 2
+tries = 1
 invalid = https://example.com/sounds/invalid.wav
 1 = dial 4921112345601
 other = voicemail

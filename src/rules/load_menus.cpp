@@ -82,7 +82,8 @@ void Loader::menu(const Section& s) {
             if (long n = bounded_number(e, v, 1, 60, "seconds"); n > 0) m->timeout = static_cast<int>(n);
         } else if (k && k->id == kTries) {
             tries_line = e.line;
-            if (long n = bounded_number(e, v, 1, 9, "tries"); n > 0) m->tries = static_cast<int>(n);
+            // tries = N asks again N times: N + 1 asks in all.
+            if (long n = bounded_number(e, v, 0, 9, "times to ask again"); n >= 0) m->tries = static_cast<int>(n) + 1;
         } else if (k && k->id == kInvalid) {
             invalid_line = e.line;
             if (is_url(v))
@@ -105,9 +106,9 @@ void Loader::menu(const Section& s) {
     if (m->keys.empty() && problems_->list.size() == before)
         error(s.line, "[menu " + s.name + "] has no key entry (such as 1 = dial ...)");
     if (invalid_line && m->tries == 1 && problems_->list.size() == before)
-        warning(invalid_line, "invalid is never played: the menu asks once (tries = 1" +
+        warning(invalid_line, "invalid is never played: the menu does not ask again (tries = 0" +
                                   std::string(tries_line ? ", line " + std::to_string(tries_line) : ", the default") +
-                                  "); say how often with tries = N");
+                                  "); say how often to ask again with tries = N");
     for (const MenuChoice& c : m->keys)
         if (static_cast<int>(c.keys.size()) > m->digits)
             error(c.line, "key '" + c.keys + "' cannot be typed: the menu waits for " + std::to_string(m->digits) +

@@ -106,7 +106,7 @@ struct Menu {
     std::string prompt;                 // URL of the sound played while waiting for keys
     int digits = 1;                     // Gather maxDigits
     int timeout = 5;                    // seconds after the prompt (Gather timeout, in ms)
-    int tries = 1;                      // how often keys it does not list are asked again for
+    int tries = 1;                      // asks in all for keys it lists (`tries = N` is N + 1)
     std::string invalid;                // URL of the sound played before asking again; empty: none
     std::vector<MenuChoice> keys;       // in file order
     std::unique_ptr<MenuChoice> none;   // no key pressed

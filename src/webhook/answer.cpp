@@ -284,8 +284,12 @@ void answer_with(const RuleSet& rules, const Answer& a, const std::string& actio
 // past them (the menu was changed meanwhile) or not a number is its last.
 int menu_try(const Menu& m, const std::string& text) {
     if (text.empty()) return 1;
-    if (text.size() > 1 || text[0] < '1' || text[0] > '9') return m.tries;
-    return std::min(text[0] - '0', m.tries);
+    int k = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9' || text.size() > 2) return m.tries;
+        k = k * 10 + (c - '0');
+    }
+    return k < 1 ? m.tries : std::min(k, m.tries);
 }
 
 // The keys of a menu (event=dtmf, with menu=NAME in the query string, as the menu's

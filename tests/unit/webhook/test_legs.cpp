@@ -165,10 +165,10 @@ TEST_CASE("tokens: without a secret the URLs carry none and work for any call, a
     CHECK(r->warnings[0].find(":7: warning: menus and announcements work unbound") != std::string::npos);
 }
 
-TEST_CASE("menus: a key not listed plays invalid and asks again, tries times, before other") {
+TEST_CASE("menus: a key not listed plays invalid and asks again, tries = N times, before other") {
     test::Rules r(
         "[settings]\npublic_url = https://example.com/cr\n"
-        "[menu m]\nprompt = https://example.com/m.wav\ntries = 3\ninvalid = https://example.com/bad.wav\n"
+        "[menu m]\nprompt = https://example.com/m.wav\ntries = 2\ninvalid = https://example.com/bad.wav\n"
         "1 = hangup\nnone = pass\nother = voicemail\n[rule r]\naction = menu m\n");
     cr::Outcome o = push(r, "event=dtmf&callId=c&dtmf=7", "menu=m");
     CHECK(o.call.choice == "invalid");
@@ -205,7 +205,7 @@ TEST_CASE("menus: a key not listed plays invalid and asks again, tries times, be
     // Without invalid: asked again at once.
     test::Rules quiet(
         "[settings]\npublic_url = https://example.com/cr\n"
-        "[menu m]\nprompt = https://example.com/m.wav\ntries = 2\n1 = hangup\n[rule r]\naction = menu m\n");
+        "[menu m]\nprompt = https://example.com/m.wav\ntries = 1\n1 = hangup\n[rule r]\naction = menu m\n");
     o = push(quiet, "event=dtmf&callId=c&dtmf=7", "menu=m");
     CHECK(o.call.action == "menu m (try 2 of 2)");
     CHECK(o.http.body.find("?menu=m&amp;try=2\"") != std::string::npos);
