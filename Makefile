@@ -59,7 +59,7 @@ MAIN_OBJ  := $(BUILD)/obj/cli/main.o
 UNIT_SRC  := $(sort $(shell find tests/unit -name '*.cpp'))
 UNIT_OBJ  := $(UNIT_SRC:tests/unit/%.cpp=$(BUILD)/obj/unit/%.o)
 
-.PHONY: all deps run check bench bench-cgi clean layers format format-check
+.PHONY: all deps build-deps run check bench bench-cgi clean layers format format-check
 
 all: $(BUILD)/callrouter etc/secret
 
@@ -88,6 +88,20 @@ deps:
 	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
+	fi
+
+# Installs what building the package needs, and nothing else: debian/control's
+# Build-Depends with build-essential (apt-get build-dep), when dpkg-checkbuilddeps finds
+# one missing. Not make deps: that is the test stack (web servers that start on port 80,
+# a browser, clang, valgrind), which has no place on a server that only builds.
+build-deps:
+	@if command -v dpkg-checkbuilddeps >/dev/null && dpkg-checkbuilddeps >/dev/null 2>&1; then \
+	  echo "make build-deps: debian/control's Build-Depends are installed"; \
+	else \
+	  echo "make build-deps: installing debian/control's Build-Depends (apt-get build-dep ./)"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq --no-install-recommends ./; \
 	fi
 
 # EMBED is in the rule's text: `make EMBED=` after `make` links again.

@@ -143,7 +143,7 @@ DEB_SRC     := $(DEB_DIR)/callrouter-$(VERSION)
 
 deb:
 	@for t in dpkg-buildpackage dh dpkg-parsechangelog; do command -v $$t >/dev/null || \
-	  { echo "make deb: $$t is missing (make deps installs debhelper and dpkg-dev)"; exit 1; }; done
+	  { echo "make deb: $$t is missing (make build-deps installs what building the package needs)"; exit 1; }; done
 	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); case "$$v" in $(VERSION)-*) ;; \
 	  *) echo "make deb: debian/changelog is at $$v, the Makefile at $(VERSION)"; exit 1;; esac
 	rm -rf $(DEB_DIR)

@@ -327,3 +327,44 @@ def _install_check_purge(run, deb, files, existed, created_private):
        glob.glob("/etc/apache2/conf-*/callrouter*") + glob.glob("/etc/apache2/callrouter*") +
        glob.glob("/etc/logrotate.d/callrouter*"), [],
        "configuration left by the purge")
+
+
+@case("deb: make build-deps installs debian/control's Build-Depends (apt-get build-dep ./) and nothing of make "
+      "deps' test stack; when they are there it installs nothing; the README sends make deb users to it")
+def _(run):
+    bin_dir = run.path("shims")
+    os.makedirs(bin_dir)
+    calls = run.path("apt-calls")
+    shims = {
+        # apt-get and sudo record what they were asked; dpkg-checkbuilddeps says what the case says.
+        "apt-get": f'#!/bin/sh\necho "apt-get $*" >> {calls}\n',
+        "sudo": f'#!/bin/sh\necho "sudo" >> {calls}\nexec "$@"\n',
+        "dpkg-checkbuilddeps": '#!/bin/sh\nexit "${CHECKBUILDDEPS_RC:-1}"\n',
+    }
+    for name, text in shims.items():
+        with open(os.path.join(bin_dir, name), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(bin_dir, name), 0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env["PATH"] = bin_dir + ":" + env.get("PATH", "/usr/bin:/bin")
+
+    r = _sh(["make", "--no-print-directory", "-C", ROOT, "build-deps"], check=False, env=env)
+    eq(r.returncode, 0, "make build-deps: " + r.stdout + r.stderr)
+    with open(calls) as f:
+        asked = [line for line in f.read().splitlines() if line != "sudo"]
+    eq(asked, ["apt-get update -qq", "apt-get build-dep -y -qq --no-install-recommends ./"], "what apt-get was asked")
+    for test_only in ("nginx", "apache2", "chromium", "valgrind", "lighttpd", "caddy", "h2o", "nodejs", "clang"):
+        expect(test_only not in r.stdout + " ".join(asked), f"make build-deps installs {test_only}: {r.stdout}")
+
+    os.unlink(calls)
+    r = _sh(["make", "--no-print-directory", "-C", ROOT, "build-deps"], check=False,
+            env=dict(env, CHECKBUILDDEPS_RC="0"))
+    eq((r.returncode, r.stdout.strip()), (0, "make build-deps: debian/control's Build-Depends are installed"),
+       "with every Build-Depends there")
+    expect(not os.path.exists(calls), "apt-get was called with every Build-Depends there")
+
+    readme = _read(os.path.join(ROOT, "README.md"))
+    install = readme[readme.index("## Install on Debian 12"):]
+    install = install[:install.index("\n## ", 1)]
+    expect("make build-deps" in install and "make deps" not in install,
+           "README's 'Install on Debian 12' does not send make deb users to make build-deps:\n" + install)
