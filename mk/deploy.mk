@@ -8,7 +8,7 @@
 #   make static                                      build/callrouter-static: linked
 #                                                    statically, the C library too; no
 #                                                    shared library, not PIE (see below)
-#   make deb                                         build/callrouter_VERSION_ARCH.deb: debian/ built by
+#   make deb                                         build/callrouter_VERSION-REV_ARCH.deb: debian/ built by
 #                                                    dpkg-buildpackage in a copy under build/deb/
 
 PREFIX      ?= /usr/local
@@ -156,6 +156,8 @@ deb:
 	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u DESTDIR -u PREFIX -u SBINDIR -u MANDIR \
 	  -u DOCDIR -u UNITDIR -u SYSCONFDIR \
 	  DEB_BUILD_OPTIONS="$(strip noddebs $(DEB_BUILD_OPTIONS))" dpkg-buildpackage -b -us -uc
-	@arch=$$(dpkg-architecture -qDEB_HOST_ARCH) && \
-	  cp $(DEB_DIR)/callrouter_$(VERSION)-*_$$arch.deb $(BUILD)/callrouter_$(VERSION)_$$arch.deb && \
-	  echo "make deb: $(BUILD)/callrouter_$(VERSION)_$$arch.deb" && ls -l $(BUILD)/callrouter_$(VERSION)_$$arch.deb
+	@# Named as Debian names it (NAME_VERSION-REVISION_ARCH.deb), so that two builds of
+	@# one upstream version are told apart.
+	@arch=$$(dpkg-architecture -qDEB_HOST_ARCH) && v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && \
+	  cp $(DEB_DIR)/callrouter_$${v}_$$arch.deb $(BUILD)/callrouter_$${v}_$$arch.deb && \
+	  echo "make deb: $(BUILD)/callrouter_$${v}_$$arch.deb" && ls -l $(BUILD)/callrouter_$${v}_$$arch.deb

@@ -1,4 +1,4 @@
-"""Issue 12: the Debian package. `make deb` builds build/callrouter_VERSION_ARCH.deb
+"""Issue 12: the Debian package. `make deb` builds build/callrouter_VERSION-REVISION_ARCH.deb
 from debian/ with dpkg-buildpackage, in a copy of the sources under build/deb/; lintian
 finds no error in it. Installed with dpkg on this machine, it puts the binary, the units
 (not enabled), the man pages, the nginx snippet, the Apache configuration and the
@@ -61,14 +61,15 @@ def _deb(run):
             env=env)
     expect(r.returncode == 0, f"make deb: exit {r.returncode}: {r.stdout[-3000:]}{r.stderr[-3000:]}")
     arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
-    deb = os.path.join(run.build, f"{PKG}_{_version()}_{arch}.deb")
+    # Named with its Debian revision, as debian/changelog says it.
+    deb = os.path.join(run.build, f"{PKG}_{_version()}-1_{arch}.deb")
     expect(os.path.isfile(deb), f"make deb did not write {deb}: {r.stdout[-2000:]}")
     figures(f"make deb: {time.monotonic() - t0:.0f} s, {os.path.getsize(deb)} bytes")
     _BUILT[run.build] = deb
     return deb
 
 
-@case("deb: make deb builds callrouter_VERSION_ARCH.deb with dpkg-buildpackage in a copy under build/, "
+@case("deb: make deb builds callrouter_VERSION-REVISION_ARCH.deb with dpkg-buildpackage in a copy under build/, "
       "nothing written beside the sources, lintian reports no error")
 def _(run):
     if os.environ.get("CALLROUTER_BIN"):
@@ -309,8 +310,9 @@ def _install_check_purge(run, deb, files, existed, created_private):
     with open(admin_file, "w") as f:
         f.write("4930123456\n")
     listed = [os.path.normpath(p) for p in _sh(["dpkg", "-L", PKG]).stdout.split()]
-    _dpkg("--purge", PKG)
+    out = _dpkg("--purge", PKG)
     eq(_status(), "", "dpkg still knows the package after the purge")
+    expect("crontab" not in out, "the purge speaks of a crontab the user never had: " + out)
     expect(os.path.isfile(admin_file), "the purge removed a file the admin made in /etc/callrouter")
     eq(os.listdir("/etc/callrouter"), ["team.txt"], "left in /etc/callrouter besides the admin's file")
     os.unlink(admin_file)

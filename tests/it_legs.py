@@ -174,7 +174,7 @@ def three_legs(run, client, ini, journal):
     eq(len(rows), 3, "--calls: a head, one row, the count\n" + table)
     expect(re.search(r"office -> desk-leg -> voicemail-leg +dial 4921112345601 4921112345602 +voicemail +voicemail "
                      r"+\d+s +\d+s +normalClearing$", rows[1]), "--calls row:\n" + table)
-    eq(rows[2], "1 calls", "--calls")
+    eq(rows[2], "1 call", "--calls")
     return table
 
 
@@ -295,6 +295,21 @@ def _(run):
     eq([e.get("choice") for e in lines if e["event"] == "dtmf" and e.get("menu")], ["invalid", "other"], "choices")
     table = calls(run, ini)
     expect("[main:9 main:9] voicemail" in table, table)
+
+
+@case("calls: the README's curl (no event, no callId) is journalled, and --calls says it left it out; one call "
+      "is '1 call'")
+def _(run):
+    ini, journal = rules(run)
+    c = Cgi(run, ini)
+    c.post("from=492111234567&to=4921199999&direction=in")
+    c.post("event=newCall&callId=n1&from=0211123456&to=4921199999&direction=in")
+    eq(len(journal_lines(journal, 2)), 2, "journal lines")
+    r = subprocess.run([run.bin, "--config", ini, "--calls"], capture_output=True, text=True)
+    eq(r.returncode, 0, r.stderr)
+    eq(r.stdout.splitlines()[-1], "1 call", "the count")
+    eq(r.stderr, f"callrouter: --calls: {journal}: 1 event without a callId (a push of the oldest form, such as a "
+                 "curl with from, to and direction only): no call to join it to; not in the table\n", "stderr")
 
 
 @case("calls: a call whose hangup never comes is open, and lost once it has had no event for an hour "

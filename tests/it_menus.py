@@ -260,7 +260,7 @@ def _(run):
     expect(m, "no ring and talk time in " + row)
     ring, talk = int(m.group(1)), int(m.group(2))
     expect(1 <= ring <= 2 and 2 <= talk <= 3, f"ring {ring}s, talk {talk}s; want about 1 and 2: {row}")
-    eq(rows[2], "1 calls", "--calls count")
+    eq(rows[2], "1 call", "--calls count")
 
     # The journal's folder goes away: calls are answered, one error line until it is back.
     os.rename(journal, journal + ".1")
@@ -317,7 +317,7 @@ def _(run):
     ], "--calls table")
     r = subprocess.run([run.bin, "--config", ini, "--calls", "--since", "2026-11-28 10:30"], capture_output=True,
                        text=True)
-    eq(r.stdout.splitlines()[1:], [r.stdout.splitlines()[1], "1 calls"], "--since 2026-11-28 10:30")
+    eq(r.stdout.splitlines()[1:], [r.stdout.splitlines()[1], "1 call"], "--since 2026-11-28 10:30")
     expect("outgoing" in r.stdout and "hotline" not in r.stdout, r.stdout)
     for args, msg in ((["--since", "2026-11-28"], "--since goes with --calls"),
                       (["--calls", "--since", "yesterday"], "--since: ")):

@@ -110,10 +110,12 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
     JournalRead read;
     std::string err;
     CallsTable table(c->tz, from, now);
+    std::size_t without_id = 0;
     auto pass = [&](const std::function<void(CallRow &&)>& out) {
         CallJoiner joiner(out);
         if (!reader.read([&](const JournalEvent& e) { joiner.add(e); }, &read, &err)) return false;
         joiner.finish();
+        without_id = joiner.without_call_id();
         return true;
     };
     if (!reader.open(journal, &err) || !pass([&](CallRow&& row) { table.measure(row); })) {
@@ -126,6 +128,12 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
     if (read.too_long)
         std::fprintf(stderr, "callrouter: --calls: %s: %zu lines longer than %zu KiB; skipped\n", journal.c_str(),
                      read.too_long, kMaxJournalLine >> 10);
+    if (without_id)
+        std::fprintf(stderr,
+                     "callrouter: --calls: %s: %zu %s without a callId (a push of the oldest form, such as a curl "
+                     "with from, to and direction only): no call to join %s to; not in the table\n",
+                     journal.c_str(), without_id, without_id == 1 ? "event" : "events",
+                     without_id == 1 ? "it" : "them");
     std::fputs(table.head().c_str(), stdout);
     if (!pass([&](CallRow&& row) { std::fputs(table.row(row).c_str(), stdout); })) {
         std::fprintf(stderr, "callrouter: --calls: %s: cannot read: %s\n", journal.c_str(), err.c_str());

@@ -128,7 +128,10 @@ void CallJoiner::add(const JournalEvent& e) {
         return v ? *v : none;
     };
     const std::string& id = field("callId");
-    if (id.empty()) return;
+    if (id.empty()) {
+        ++without_id_;
+        return;
+    }
     const std::string& orig = field("origCallId");
     std::string first = id;
     if (field("event") == "newCall" && !orig.empty() && orig != id)
@@ -398,7 +401,7 @@ std::string CallsTable::row(const CallRow& c) const {
     return cells(c, cell) ? line(cell) : std::string();
 }
 
-std::string CallsTable::tail() const { return std::to_string(rows_) + " calls\n"; }
+std::string CallsTable::tail() const { return std::to_string(rows_) + (rows_ == 1 ? " call\n" : " calls\n"); }
 
 std::vector<CallRow> join_calls(const std::vector<JournalEvent>& events) {
     std::vector<CallRow> rows;

@@ -66,6 +66,9 @@ public:
     void add(const JournalEvent& e);
     // Hands on every call still held.
     void finish();
+    // The events added that name no callId (pushes of the oldest form, such as a curl
+    // with from, to and direction only): no call to join them to, so in no row.
+    std::size_t without_call_id() const { return without_id_; }
 
 private:
     using Key = std::pair<std::int64_t, std::uint64_t>;  // start, then first-seen order
@@ -91,6 +94,7 @@ private:
     std::unordered_map<std::string, std::string> later_;  // a later leg's callId -> the first's
     std::map<Key, std::string> order_;                    // of held_, by start: the first to hand on first
     std::uint64_t seq_ = 0, added_ = 0;
+    std::size_t without_id_ = 0;
 };
 
 // What a reading of the journal saw besides the events.

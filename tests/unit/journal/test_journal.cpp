@@ -105,7 +105,7 @@ TEST_CASE("journal: events joined into calls") {
           "ring   talk  cause\n"
           "1970-01-01 00:01:40  in   4930123  4921199  hotline  [main:none] voicemail  answered  Bob (4921112345610)   "
           "10s  1m00s  normalClearing\n"
-          "1 calls\n");
+          "1 call\n");
 }
 
 namespace {
