@@ -334,7 +334,8 @@ def _(run):
     expect(len(row) == 1 and " lost " in row[0], later)
 
 
-@case("path: a push to another path than public_url's is answered, and said once with both paths")
+@case("path: a push to another path than public_url's is answered, and said with both paths: once by a FastCGI "
+      "process, by each CGI request without 'said once'")
 def _(run):
     ini, journal = rules(run)
     n = Nginx(run, ini)
@@ -344,8 +345,14 @@ def _(run):
     n.post("event=newCall&callId=w9&from=0211123456&to=4921199999&direction=in")
     out = n.cr.output()
     notice = ("a push came to /elsewhere, but public_url's path is /callrouter: sipgate.io sends the keys, answer "
-              "and hangup events of its calls to public_url (said once)")
-    eq(out.count(notice), 1, out)
+              "and hangup events of its calls to public_url")
+    eq(out.count(notice + " (said once)"), 1, out)
+    # As CGI each request is a process of its own: each says it, and none says "said once".
+    for i in range(2):
+        st, _, _, err = run.cgi(f"event=newCall&callId=g{i}&from=0211123456&to=4921199999&direction=in", config=ini,
+                                env={"REQUEST_URI": "/elsewhere"})
+        eq(st, 200, err)
+        expect(notice in err and "said once" not in err, "CGI: " + err)
 
 
 @case("legs: the shipped etc/legs.ini, as the README shows it: --check, the --test trace of a later leg, and "

@@ -415,3 +415,17 @@ def _listening(port):
             return True
     except OSError:
         return False
+
+
+@case("cgi: a journal that cannot be written is said by each CGI request, as its own call, without 'said once' "
+      "(a CGI process answers one request)")
+def _(run):
+    ini = run.write("rules.ini", "[settings]\ncountry_code = 49\npublic_url = https://example.com/cr\n"
+                                 f"journal = {run.path('no/such/folder/calls.jsonl')}\n[rule r]\naction = voicemail\n")
+    for i in range(2):
+        st, _, body, err = run.cgi(f"event=newCall&callId=j{i}&from=0211123456&to=4921199999&direction=in",
+                                   config=ini)
+        eq(st, 200, err)
+        expect("<Voicemail/>" in body, body)
+        expect("cannot append" in err and "; this call is answered but not recorded" in err, err)
+        expect("said once" not in err, "CGI says 'said once' in every process: " + err)

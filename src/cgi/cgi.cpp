@@ -77,7 +77,7 @@ int run_cgi(const std::string& config_path) {
         for (const std::string& e : errors) log_line(LogLevel::Error, log_text(e));
         Outcome o = error_outcome(500, "rule file cannot be loaded; see the server's error log");
         write_all(cgi_response(o.http));
-        log_request(o, 0, {});
+        log_request(o, 0, {}, false);
         drain();
         return 0;
     }
@@ -91,13 +91,14 @@ int run_cgi(const std::string& config_path) {
         o = answer(*rules, read_body(plan.length), plan, std::time(nullptr),
                    log_level() >= LogLevel::Debug ? &trace : nullptr);
     write_all(cgi_response(o.http));
-    log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace);
+    log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace,
+                false);
     if (!o.journal.empty()) {
         ::close(1);  // the answer is complete for the web server before the journal is written
         std::string err;
         if (!journal_append(rules->settings.journal, o.journal, &err))  // one call a process: said each time
             log_line(LogLevel::Error, "journal " + log_text(rules->settings.journal) + ": " + err +
-                                          "; calls are answered but not recorded (said once, until it works again)");
+                                          "; this call is answered but not recorded");
     }
     drain();
     return 0;

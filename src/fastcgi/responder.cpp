@@ -45,7 +45,8 @@ void Responder::on_abort() {
 // Logs the request, hands its journal line to the writer (the loop never waits for a
 // disk), and gives its answer as a CGI response.
 std::string Responder::finish(const Outcome& o, const std::vector<std::string>& trace) {
-    log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace);
+    log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count(), trace,
+                true);
     if (!o.journal.empty() && current_ && journal_) journal_->post(current_->settings.journal, o.journal);
     current_.reset();
     return cgi_response(o.http);

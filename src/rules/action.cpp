@@ -64,6 +64,10 @@ bool parse_dial(const std::vector<std::string>& words, const std::string& countr
         std::string d;
         if (!normalise_digits(a, country_code, &d, err)) {
             *err = "dial: " + quote(a) + ": " + *err;
+            if (a.find(' ') != std::string::npos && err->find("more than") != std::string::npos)  // two numbers?
+                *err +=
+                    " (blanks group the digits of one number; separate numbers with commas: dial 0211 1234 5601, "
+                    "0211 1234 5602)";
             return false;
         }
         st->numbers.push_back(d);

@@ -27,14 +27,17 @@ const KeyTable kRuleKeys = key_table(kRule);
 // The keys of [hours] are the schedule's own (Hours::add checks them).
 void Loader::hours(const Section& s) {
     auto h = std::make_unique<Hours>(s.name);
+    const std::size_t before = problems_->list.size();
     for (const IniEntry& e : *s.entries) {
         std::string v = e.value;
         for (std::size_t i = 0; (i = v.find('\n', i)) != std::string::npos;) v.replace(i, 1, ", ");
         std::string err;
         if (!h->add(e.key, v, e.line, &err)) error(e.line, err);
     }
+    // A section whose keys were all refused is not empty to its writer: their own
+    // errors say what is wrong.
     std::string err;
-    if (!h->finish(&err)) error(s.line, err);
+    if (!h->finish(&err) && problems_->list.size() == before) error(s.line, err);
     rs_->hours.push_back(std::move(h));
 }
 
@@ -114,8 +117,11 @@ std::unique_ptr<NumberMatch> Loader::number_match(const IniEntry& e) {
             continue;
         }
         std::string err;
-        if (!m->own.add(pat, rs_->settings.country_code, &err))
+        if (!m->own.add(pat, rs_->settings.country_code, &err)) {
+            // "from = spam" meant the list: a list is named with its @.
+            if (rs_->find_list(pat)) err += " (the list " + pat + " is written @" + pat + ")";
             error(e.line, "bad number pattern " + quote(pat) + ": " + err);
+        }
     }
     m->own.seal();
     return m;

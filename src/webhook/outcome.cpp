@@ -75,11 +75,15 @@ std::string request_log_line(const Outcome& o, double millis) {
     return line;
 }
 
-void log_request(const Outcome& o, double millis, const std::vector<std::string>& trace) {
+void log_request(const Outcome& o, double millis, const std::vector<std::string>& trace, bool long_lived) {
     for (const std::string& t : trace) log_line(LogLevel::Debug, log_text(t));
     log_line(o.http.status >= 500 ? LogLevel::Error : LogLevel::Info, request_log_line(o, millis));
     static std::atomic<bool> noticed{false};
-    if (!o.notice.empty() && !noticed.exchange(true)) log_line(LogLevel::Warn, o.notice + " (said once)");
+    if (o.notice.empty()) return;
+    if (!long_lived)
+        log_line(LogLevel::Warn, o.notice);  // a CGI process answers one request: each says it
+    else if (!noticed.exchange(true))
+        log_line(LogLevel::Warn, o.notice + " (said once)");
 }
 
 }  // namespace cr

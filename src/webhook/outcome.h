@@ -56,8 +56,9 @@ std::string cgi_response(const HttpAnswer& a);
 std::string request_log_line(const Outcome& o, double millis);
 
 // Logs a request: the rules tried (`trace`, at debug level), then its one line (at
-// error level for a 5xx answer, else info); and the first notice of the process (at
-// warn level).
-void log_request(const Outcome& o, double millis, const std::vector<std::string>& trace);
+// error level for a 5xx answer, else info); and its notice (at warn level): in a
+// `long_lived` (FastCGI) process the first only, "said once"; in CGI, whose process
+// answers one request, each.
+void log_request(const Outcome& o, double millis, const std::vector<std::string>& trace, bool long_lived);
 
 }  // namespace cr
