@@ -429,3 +429,35 @@ def _(run):
         expect("<Voicemail/>" in body, body)
         expect("cannot append" in err and "; this call is answered but not recorded" in err, err)
         expect("said once" not in err, "CGI says 'said once' in every process: " + err)
+
+
+@case("journal warning where it means something: rules whose journal folder is not there yet (as /var/lib/callrouter "
+      "before the service first starts): --test, --week and --calls print nothing of it; --check says the folder is "
+      "not there yet; a FastCGI process logs it; an unwritable folder is said as such")
+def _(run):
+    journal = os.path.join(run.path("state"), "calls.jsonl")
+    ini = run.write("rules.ini", "[settings]\ncountry_code = 49\npublic_url = https://example.com/cr\n"
+                                 f"journal = {journal}\n[rule r]\naction = voicemail\n")
+    for argv in (["--test", "from=0211123456&to=4921199999&direction=in"], ["--week", "2026-12-07"]):
+        r = subprocess.run([run.bin, "--config", ini] + argv, capture_output=True, text=True)
+        eq(r.returncode, 0, r.stderr)
+        expect("journal" not in "\n".join(l for l in r.stderr.splitlines() if "warning" in l),
+               f"{argv[0]} warns of the journal: {r.stderr}")
+    r = subprocess.run([run.bin, "--config", ini, "--calls"], capture_output=True, text=True)
+    expect("warning" not in r.stderr, "--calls: " + r.stderr)
+    r = subprocess.run([run.bin, "--config", ini, "--check"], capture_output=True, text=True)
+    eq(r.returncode, 0, r.stderr)
+    eq(r.stderr, f"{ini}:4: warning: journal {journal}: no folder {os.path.dirname(journal)} yet: calls are recorded "
+                 "once it is there (callrouter.service has systemd make /var/lib/callrouter when it starts); until "
+                 "then they are answered, but not recorded\n", "--check")
+    cr = run.callrouter(ini)
+    wait_for(lambda: "no folder" in cr.output(), timeout=5, what="the FastCGI process's warning")
+    # A folder that is there but not writable (for the user that runs --check: nobody
+    # when the test runs as root, who may write anywhere).
+    os.makedirs(os.path.dirname(journal), mode=0o555)
+    os.chmod(run.dir, 0o755)
+    os.chmod(ini, 0o644)
+    as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    r = subprocess.run(as_user + [run.bin, "--config", ini, "--check"], capture_output=True, text=True)
+    eq(r.stderr, f"{ini}:4: warning: journal {journal}: cannot write in {os.path.dirname(journal)} (Permission "
+                 "denied); calls are answered, but not recorded\n", "--check of an unwritable folder")

@@ -20,13 +20,20 @@ namespace cr {
 
 namespace {
 
-// Loads the rules; prints each problem, or with `warnings` each warning, on stderr.
-std::shared_ptr<const RuleSet> load_or_report(const std::string& path, bool warnings = true) {
+// Which warnings a command prints beside the problems of the rules.
+enum class Warn { None, Rules, All };
+
+// Loads the rules; prints each problem, and the warnings `warn` says, on stderr.
+// Rules: those of what the rules do; All: also those for the process that answers
+// calls (RuleSet::serving_warnings).
+std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn) {
     std::vector<std::string> errors;
     std::shared_ptr<const RuleSet> c = load_rule_set(path, &errors);
     for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
-    if (c && warnings)
+    if (c && warn != Warn::None)
         for (const std::string& w : c->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+    if (c && warn == Warn::All)
+        for (const std::string& w : c->serving_warnings) std::fprintf(stderr, "%s\n", w.c_str());
     return c;
 }
 
@@ -45,7 +52,7 @@ bool now_or_at(const std::string& at, const TimeZone& tz, std::int64_t* now) {
 
 int run_check(const std::string& path) {
     auto t0 = std::chrono::steady_clock::now();
-    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    std::shared_ptr<const RuleSet> c = load_or_report(path, Warn::All);
     if (!c) return 1;
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::size_t entries = 0;
@@ -59,7 +66,7 @@ int run_check(const std::string& path) {
 
 int run_test(const std::string& path, const std::string& body, const std::string& at, const std::string* signature,
              const std::string& query) {
-    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    std::shared_ptr<const RuleSet> c = load_or_report(path, Warn::Rules);
     if (!c) return 1;
     std::int64_t now = 0;
     if (!now_or_at(at, c->tz, &now)) return 2;
@@ -87,7 +94,7 @@ int run_test(const std::string& path, const std::string& body, const std::string
 
 int run_calls(const std::string& path, const std::string& since, const std::string& at) {
     // What the rules do to calls is not what --calls is asked: their warnings are --check's.
-    std::shared_ptr<const RuleSet> c = load_or_report(path, false);
+    std::shared_ptr<const RuleSet> c = load_or_report(path, Warn::None);
     if (!c) return 1;
     const std::string& journal = c->settings.journal;
     if (journal.empty()) {
@@ -144,7 +151,7 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
 }
 
 int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html) {
-    std::shared_ptr<const RuleSet> c = load_or_report(path);
+    std::shared_ptr<const RuleSet> c = load_or_report(path, Warn::Rules);
     if (!c) return 1;
     std::int64_t day = 0;
     if (date.empty()) {

@@ -43,6 +43,7 @@ bool RuleStore::load(const char* why, bool retry) {
     log_line(LogLevel::Info, std::string(why) + ": " + log_value(path_) + ": " + std::to_string(c->rules.size()) +
                                  " rules, " + std::to_string(c->lists.size()) + " lists, loaded in " + buf);
     for (const std::string& w : c->warnings) log_line(LogLevel::Warn, log_text(w));
+    for (const std::string& w : c->serving_warnings) log_line(LogLevel::Warn, log_text(w));
     return true;
 }
 

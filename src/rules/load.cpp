@@ -59,13 +59,18 @@ void Loader::run() {
     std::stable_sort(warnings_.begin(), warnings_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& w : warnings_) rs_->warnings.push_back(std::move(w.second));
+    rs_->serving_warnings = std::move(serving_warnings_);
     if (rs_->rules.empty() && problems_->list.empty())
         error(std::max(ini_.lines, 1), ini_.sections.empty() ? "no sections: the rule file is empty"
                                                              : "no [rule NAME] section: nothing to answer with");
 }
 
-void Loader::warning(int line, const std::string& message) {
-    warnings_.emplace_back(line, problems_->file + ":" + std::to_string(line) + ": warning: " + message);
+void Loader::warning(int line, const std::string& message, bool serving) {
+    std::string w = problems_->file + ":" + std::to_string(line) + ": warning: " + message;
+    if (serving)
+        serving_warnings_.push_back(std::move(w));
+    else
+        warnings_.emplace_back(line, std::move(w));
 }
 
 void Loader::classify_sections() {

@@ -182,8 +182,10 @@ void Loader::link_menus() {
 }
 
 // The call journal needs the URL sipgate.io sends the answer and hangup events to. A
-// journal whose folder cannot be written to loads with a warning: calls are answered
-// all the same, and each process logs once that it cannot append.
+// journal whose folder cannot be written to loads with a warning for the processes
+// that answer calls (--check says it too; --test and --week write nothing): calls are
+// answered all the same, and each process logs once that it cannot append. A folder
+// that is not there yet may be one systemd makes when the service starts.
 void Loader::journal() {
     const std::string& j = rs_->settings.journal;
     if (j.empty()) return;
@@ -193,9 +195,18 @@ void Loader::journal() {
               "events there");
     std::size_t slash = j.rfind('/');
     std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : j.substr(0, slash);
-    if (::access(dir.c_str(), W_OK | X_OK) != 0)
-        warning(journal_line_, "journal " + j + ": cannot write in " + dir + " (" + std::strerror(errno) +
-                                   "); calls are answered, but not recorded");
+    if (::access(dir.c_str(), W_OK | X_OK) == 0) return;
+    if (errno == ENOENT)
+        warning(journal_line_,
+                "journal " + j + ": no folder " + dir +
+                    " yet: calls are recorded once it is there (callrouter.service has systemd make "
+                    "/var/lib/callrouter when it starts); until then they are answered, but not recorded",
+                true);
+    else
+        warning(journal_line_,
+                "journal " + j + ": cannot write in " + dir + " (" + std::strerror(errno) +
+                    "); calls are answered, but not recorded",
+                true);
 }
 
 }  // namespace cr::loader

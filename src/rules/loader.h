@@ -109,7 +109,8 @@ private:
     void classify(const std::string& header, Section* s, std::map<std::string, int>* seen);
     std::vector<Keyed> keyed(const Section& s, const KeyTable& table, const char* what);
     void error(int line, std::string message) { problems_->add(line, std::move(message)); }
-    void warning(int line, const std::string& message);
+    // A warning at `line`; `serving`: one for RuleSet::serving_warnings.
+    void warning(int line, const std::string& message, bool serving = false);
     long bounded_number(const IniEntry& e, const std::string& v, long lo, long hi, const char* unit);
     std::string beside_rules(const std::string& name) const;
     // Reads a file the rule file names into *out, reporting at `line` why not.
@@ -156,6 +157,7 @@ private:
     RuleSet* rs_;
     std::vector<Section> sections_;
     std::vector<std::pair<int, std::string>> warnings_;  // by line, sorted once the file is read
+    std::vector<std::string> serving_warnings_;
     int timezone_line_ = 0, signature_line_ = 0, signature_key_line_ = 0, journal_line_ = 0, secret_line_ = 0;
     std::string signature_key_file_, secret_file_;
     int first_gather_line_ = 0;  // the first action that writes an onData URL (a menu, a play that leads on)

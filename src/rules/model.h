@@ -173,6 +173,10 @@ struct RuleSet {
     // "FILE:LINE: warning: message" for what loads but may not do what it says (see
     // callrouter.ini(5)); --check prints them, a FastCGI process logs them once.
     std::vector<std::string> warnings;
+    // Warnings that concern only a process that answers calls (a journal it cannot
+    // write): --check prints them and a FastCGI process logs them, with the others;
+    // --test and --week, which write nothing, leave them out.
+    std::vector<std::string> serving_warnings;
 
     const List* find_list(const std::string& name) const;
     const Hours* find_hours(const std::string& name) const;
