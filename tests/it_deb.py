@@ -2,9 +2,11 @@
 from debian/ with dpkg-buildpackage, in a copy of the sources under build/deb/; lintian
 finds no error in it. Installed with dpkg on this machine, it puts the binary, the units
 (not enabled), the man pages, the nginx snippet, the Apache configuration and the
-sample rules (a conffile) where they belong and makes the user callrouter; an edited
-rule file survives a reinstall; a purge leaves nothing of the package, and keeps a file
-the admin put in /etc/callrouter.
+sample rules (made into /etc/callrouter/callrouter.ini by postinst, no conffile) where
+they belong and makes the user callrouter; an edited rule file survives a reinstall and
+an unattended upgrade to a version whose sample changed; a purge leaves nothing of the
+package, keeps a file the admin put in /etc/callrouter, and leaves nginx and Apache
+loadable.
 
 The install case needs root, and refuses to run on a machine where callrouter is
 already installed in any way (a package, `make install`, a user or a rule file of that
@@ -26,6 +28,7 @@ from harness import ROOT, Failure, case, eq, expect, figures
 PKG = "callrouter"
 CONF = "/etc/callrouter/callrouter.ini"
 SECRET = "/etc/callrouter/secret"
+SAMPLE = "/usr/share/callrouter/callrouter.ini"
 # What the package makes outside its file list, and what a purge must take away.
 MADE = ("/etc/callrouter", "/var/lib/callrouter", "/var/lib/private/callrouter")
 SYSTEMD_STATE = ("/var/lib/systemd/deb-systemd-helper-enabled", "/var/lib/systemd/deb-systemd-helper-masked")
@@ -187,8 +190,9 @@ def _purge_all(created_private):
 
 
 @case("deb: dpkg -i installs /usr/sbin/callrouter (--check of /etc/callrouter/callrouter.ini ok), the user "
-      "callrouter, the units (not enabled), man pages, nginx snippet, Apache conf, the rules as a conffile; "
-      "an edited rule file survives a reinstall; dpkg --purge leaves nothing")
+      "callrouter, the units (not enabled), man pages, nginx snippet, Apache conf, the rules made from the sample "
+      "(no conffile); an edited rule file survives a reinstall and an unattended upgrade whose sample changed; "
+      "dpkg --purge leaves nothing, and nginx and Apache loadable")
 def _(run):
     if os.environ.get("CALLROUTER_BIN"):
         figures("CALLROUTER_BIN set (make sanitize): the package builds its own binary; case skipped")
@@ -221,6 +225,7 @@ def _install_check_purge(run, deb, files, existed, created_private):
     r = _sh(["/usr/sbin/callrouter", "--check"], check=False)
     expect(r.returncode == 0 and r.stdout.startswith(CONF + ": ok:"), f"callrouter --check: {r.stdout}{r.stderr}")
     eq(_read(CONF), _read(os.path.join(ROOT, "etc", "callrouter.ini")), "installed rules are the sample")
+    eq(_read(SAMPLE), _read(CONF), "the sample the package keeps")
     r = _sh(["/usr/sbin/callrouter", "--test", "from=0211123456&to=4915791234567&direction=in",
              "--at", "2026-11-30 10:00"], check=False)
     expect(r.returncode == 0 and "<Number>4921112345601</Number>" in r.stdout, f"--test: {r.stdout}{r.stderr}")
@@ -278,9 +283,13 @@ def _install_check_purge(run, deb, files, existed, created_private):
         r = _sh(["man", "-w", "5", "callrouter.ini"], check=False)
         eq(r.stdout.strip(), "/usr/share/man/man5/callrouter.ini.5.gz", "man -w 5 callrouter.ini")
     conffiles = _sh(["dpkg-query", "-W", "-f=${Conffiles}", PKG]).stdout
-    for p in (CONF, "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
+    for p in ("/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
               "/etc/nginx/snippets/callrouter-allow-sipgate.conf", "/etc/apache2/callrouter-require-sipgate.conf"):
         expect(re.search(rf"^ {re.escape(p)} [0-9a-f]{{32}}$", conffiles, re.M), f"{p} not a conffile: {conffiles}")
+    # The rules are the admin's, made from the sample by postinst: no upgrade asks about them.
+    expect(CONF not in conffiles, f"{CONF} is a conffile: {conffiles}")
+    st = os.stat(CONF)
+    eq((oct(st.st_mode & 0o7777), st.st_uid, st.st_gid), (oct(0o640), 0, g.gr_gid), "the rules' mode and owner")
 
     # Not enabled, not started: no link in any .wants folder.
     links = [os.path.join(dp, f) for dp, _, fs in os.walk("/etc/systemd/system") for f in fs if "callrouter" in f]
@@ -299,13 +308,17 @@ def _install_check_purge(run, deb, files, existed, created_private):
     r = _sh(["/usr/sbin/callrouter", "--check"], check=False)
     expect(r.returncode == 0, f"--check of the edited rules: {r.stdout}{r.stderr}")
 
-    # What systemd would make for the service (StateDirectory= with DynamicUser=yes),
-    # and a list file of the admin's own, then the purge.
+    _unattended_upgrade(run, edited)
+    site = _web_servers_before_purge(run)
+
+    _journal_for_the_group(run, u, g)
+    # What systemd made for the service of an earlier version (StateDirectory= with
+    # DynamicUser=yes, which it moves to /var/lib/callrouter once the drop-in turns
+    # that off), and a list file of the admin's own, then the purge.
     os.makedirs("/var/lib/private/callrouter", mode=0o700)
     if created_private:
         os.chmod("/var/lib/private", 0o700)
     os.chown("/var/lib/private/callrouter", u.pw_uid, g.gr_gid)
-    os.symlink("private/callrouter", "/var/lib/callrouter")
     admin_file = "/etc/callrouter/team.txt"
     with open(admin_file, "w") as f:
         f.write("4930123456\n")
@@ -325,6 +338,7 @@ def _install_check_purge(run, deb, files, existed, created_private):
     expect(_user(PKG) is None, "user callrouter left by the purge")
     expect(_group(PKG) is None, "group callrouter left by the purge")
     eq(_systemd_state(), [], "deb-systemd-helper state left by the purge")
+    _web_servers_after_purge(run, site)
     eq(glob.glob("/etc/callrouter*") + glob.glob("/etc/nginx/snippets/callrouter*") +
        glob.glob("/etc/apache2/conf-*/callrouter*") + glob.glob("/etc/apache2/callrouter*") +
        glob.glob("/etc/logrotate.d/callrouter*"), [],
@@ -370,3 +384,150 @@ def _(run):
     install = install[:install.index("\n## ", 1)]
     expect("make build-deps" in install and "make deps" not in install,
            "README's 'Install on Debian 12' does not send make deb users to make build-deps:\n" + install)
+
+
+def _deb_changed_sample(run):
+    """The package of a next version (0.1.0-2) whose sample rules changed: built by make
+    deb from a copy of the sources (the files git knows, as they are in the worktree)."""
+    src = run.path("next")
+    os.makedirs(src)
+    names = _sh(["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]).stdout
+    for name in filter(None, names.split("\0")):
+        if name.startswith("build/") or not os.path.isfile(os.path.join(ROOT, name)):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(src, name)), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, name), os.path.join(src, name))
+    with open(os.path.join(src, "etc", "callrouter.ini"), "a") as f:
+        f.write("\n; A line the sample of 0.1.0-2 has and 0.1.0-1 had not.\n")
+    log = os.path.join(src, "debian", "changelog")
+    old = _read(log)
+    with open(log, "w") as f:
+        f.write("callrouter (%s-2) unstable; urgency=medium\n\n  * The sample rules changed.\n\n"
+                " -- callrouter developers <callrouter@example.com>  Mon, 07 Dec 2026 12:00:00 +0000\n\n" % _version())
+        f.write(old)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    r = _sh(["make", "--no-print-directory", "-C", src, "BUILD=" + run.path("next-build"), "deb"], timeout=1200,
+            check=False, env=env)
+    expect(r.returncode == 0, f"make deb of 0.1.0-2: exit {r.returncode}: {r.stdout[-3000:]}{r.stderr[-3000:]}")
+    arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
+    deb = os.path.join(run.path("next-build"), f"{PKG}_{_version()}-2_{arch}.deb")
+    expect(os.path.isfile(deb), f"make deb did not write {deb}")
+    return deb, _read(os.path.join(src, "etc", "callrouter.ini"))
+
+
+def _unattended_upgrade(run, edited):
+    """An upgrade as unattended-upgrades runs one: no terminal, stdin /dev/null,
+    DEBIAN_FRONTEND=noninteractive, to a version whose sample changed while the admin's
+    rules differ from it. It must finish, configured, and keep the admin's rules."""
+    deb2, sample2 = _deb_changed_sample(run)
+    t0 = time.monotonic()
+    r = subprocess.run(["dpkg", "-i", deb2], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       start_new_session=True, timeout=300, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    out = r.stdout + r.stderr
+    eq(r.returncode, 0, "unattended upgrade: " + out[-2000:])
+    for line in out.splitlines():
+        figures("unattended upgrade: " + line)
+    figures(f"unattended upgrade to {_version()}-2: exit 0 in {time.monotonic() - t0:.1f} s")
+    eq(_status(), "installed", "after the unattended upgrade")
+    eq(_sh(["dpkg-query", "-W", "-f=${Version}", PKG]).stdout, f"{_version()}-2", "version after the upgrade")
+    expect(_read(CONF) == edited, "the upgrade replaced the admin's rules")
+    eq(_read(SAMPLE), sample2, "the sample of the new version")
+    eq(sorted(os.listdir("/etc/callrouter")), ["callrouter.ini", "secret"], "files in /etc/callrouter after the upgrade")
+    expect("/usr/share/callrouter/callrouter.ini" in out, "the upgrade does not say where the new sample is: " + out)
+
+
+def _web_servers_before_purge(run):
+    """The shipped nginx site, as the admin installs it, loads with the package's
+    snippet (nginx -t); Apache's configuration is valid, and the package's conf is
+    enabled as the admin enables it (a2enconf). Returns what the after-purge check needs."""
+    d = run.path("site")
+    os.makedirs(d)
+    _sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=calls.example.com",
+         "-keyout", os.path.join(d, "key.pem"), "-out", os.path.join(d, "cert.pem")])
+    site = _read("/usr/share/doc/callrouter/examples/callrouter-server.conf")
+    for old, new in (("/etc/ssl/certs/calls.example.com.pem", os.path.join(d, "cert.pem")),
+                     ("/etc/ssl/private/calls.example.com.key", os.path.join(d, "key.pem"))):
+        expect(old in site, f"{old} not in the shipped site")
+        site = site.replace(old, new)
+    with open(os.path.join(d, "callrouter-site.conf"), "w") as f:
+        f.write(site)
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write(f"pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\n"
+                f"http {{\n    access_log off;\n    include {d}/callrouter-site.conf;\n}}\n")
+    r = _sh(["nginx", "-t", "-e", os.path.join(d, "error.log"), "-p", d, "-c", os.path.join(d, "nginx.conf")],
+            check=False)
+    expect(r.returncode == 0, f"nginx -t of the shipped site with the package installed: {r.stdout}{r.stderr}")
+    apache = None
+    if shutil.which("apache2ctl") and shutil.which("a2enconf"):
+        r = _sh(["apache2ctl", "configtest"], check=False)
+        if r.returncode == 0:
+            _sh(["a2enconf", "-q", "callrouter"])
+            expect(os.path.islink("/etc/apache2/conf-enabled/callrouter.conf"), "a2enconf callrouter made no link")
+            apache = True
+        else:
+            figures("apache2ctl configtest fails before the package is installed; the Apache check is skipped: " +
+                    (r.stdout + r.stderr).strip()[-300:])
+    return d, apache
+
+
+def _web_servers_after_purge(run, site):
+    """After the purge: the shipped nginx site still loads (its include of the snippet
+    the purge took matches nothing), and Apache's configuration is valid again (no link
+    left to the conf the purge took)."""
+    d, apache = site
+    r = _sh(["nginx", "-t", "-e", os.path.join(d, "error.log"), "-p", d, "-c", os.path.join(d, "nginx.conf")],
+            check=False)
+    expect(r.returncode == 0, f"nginx -t of the shipped site after the purge: {r.stdout}{r.stderr}")
+    figures("after the purge: nginx -t of the shipped site: " + (r.stdout + r.stderr).strip().splitlines()[-1])
+    if apache:
+        expect(not os.path.lexists("/etc/apache2/conf-enabled/callrouter.conf"),
+               "a link to the purged Apache conf is left in conf-enabled")
+        expect(not os.path.exists("/var/lib/apache2/conf/enabled_by_admin/callrouter"),
+               "a2enconf's state of the purged conf is left")
+        r = _sh(["apache2ctl", "configtest"], check=False)
+        expect(r.returncode == 0, f"apache2ctl configtest after the purge: {r.stdout}{r.stderr}")
+        figures("after the purge: apache2ctl configtest: " + (r.stdout + r.stderr).strip().splitlines()[-1])
+
+
+def _journal_for_the_group(run, u, g):
+    """The package's drop-in runs the service as its static user, without DynamicUser=,
+    its state folder /var/lib/callrouter mode 0750 and its files 0640 (UMask=0027): an
+    admin in the group callrouter lists the journal without root, others cannot. No
+    systemd runs here as PID 1: the folder is made as StateDirectory= would make it, the
+    journal written by callrouter as the service's user with the unit's umask."""
+    dropin = "/lib/systemd/system/callrouter.service.d/package.conf"
+    text = _read(dropin)
+    for line in ("DynamicUser=no", "User=callrouter", "Group=callrouter", "StateDirectoryMode=0750", "UMask=0027"):
+        expect(line + "\n" in text, f"{dropin} does not say {line}: {text}")
+    sa = shutil.which("systemd-analyze")
+    if sa:
+        r = _sh([sa, "verify", "/lib/systemd/system/callrouter.socket", "/lib/systemd/system/callrouter.service"],
+                check=False)
+        expect(r.returncode == 0, f"systemd-analyze verify with the drop-in: {r.stdout}{r.stderr}")
+    state = "/var/lib/callrouter"
+    os.makedirs(state, mode=0o750)
+    os.chmod(state, 0o750)
+    os.chown(state, u.pw_uid, g.gr_gid)
+    rules = run.write("journal.ini", "[settings]\ncountry_code = 49\npublic_url = https://example.com/cr\n"
+                                     f"journal = {state}/calls.jsonl\n[rule r]\naction = voicemail\n")
+    os.chmod(rules, 0o644)
+    os.chmod(run.dir, 0o755)
+    body = "event=newCall&callId=g1&from=0211123456&to=4921199999&direction=in"
+    env = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "POST",
+           "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
+           "CALLROUTER_CONFIG": rules}
+    r = subprocess.run(["setpriv", f"--reuid={u.pw_uid}", f"--regid={g.gr_gid}", "--clear-groups", "sh", "-c",
+                        "umask 0027 && exec /usr/sbin/callrouter"], input=body, capture_output=True, text=True,
+                       env=env, timeout=30)
+    expect("<Voicemail/>" in r.stdout, f"CGI as the user callrouter: {r.stdout}{r.stderr}")
+    st = os.stat(f"{state}/calls.jsonl")
+    eq((oct(st.st_mode & 0o777), st.st_uid, st.st_gid), (oct(0o640), u.pw_uid, g.gr_gid), "the journal's mode")
+    as_admin = ["setpriv", "--reuid=65534", "--regid=65534", f"--groups={g.gr_gid}", "/usr/sbin/callrouter",
+                "--config", rules, "--calls"]
+    r = _sh(as_admin, check=False)
+    expect(r.returncode == 0 and r.stdout.splitlines()[-1:] == ["1 call"],
+           f"--calls by a user in the group callrouter: {r.stdout}{r.stderr}")
+    figures("--calls by a user in the group callrouter, not root: " + r.stdout.splitlines()[1][:80])
+    r = _sh(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/sbin/callrouter", "--config",
+             rules, "--calls"], check=False)
+    expect(r.returncode == 1 and "Permission denied" in r.stderr, f"--calls by a user not in the group: {r.stderr}")

@@ -194,7 +194,7 @@ def _(run):
         ("/etc/ssl/private/calls.example.com.key", key),
         ("/etc/nginx/callrouter.htpasswd", pw),
         ("unix:/run/callrouter/callrouter.sock", "unix:" + sock),
-        ("/etc/nginx/snippets/callrouter-fastcgi.conf", os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")),
+        ("/etc/nginx/snippets/callrouter-fastcgi.con[f]", os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")),
     ], "nginx/callrouter-server.conf")
     expect(not re.search(r"^\s*[^#\s][^#]*(/etc/|/run/)", server, re.M), "a system path left in the server block")
     run.write(os.path.join(d, "callrouter-server.conf"), server)
