@@ -377,3 +377,61 @@ def _(run):
     r = subprocess.run([run.bin] + m.group(1).split(), capture_output=True, text=True, cwd=ROOT, timeout=60)
     eq(r.returncode, 0, "the README's --week: " + r.stderr)
     eq(r.stdout, m.group(2), "the README's table")
+
+
+TWO_NUMBERS = """[settings]
+country_code = 49
+timezone = Europe/Berlin
+
+[hours office]
+mon-fri = 09:00-17:00
+
+[rule hotline]
+direction = in
+to = 0211 99999
+action = dial 4915799912345
+
+[rule office]
+direction = in
+to = 0211 12345
+when = office
+action = dial 4921112345601
+
+[rule closed]
+direction = in
+to = 0211 12345
+action = voicemail
+"""
+
+
+@case("week: a rule file for two called numbers: the week is of the first (the hotline), the office's rules are "
+      "listed as for another number, --number shows the office's week; the same in --html; a bad --number is exit 2")
+def _(run):
+    ini = run.write("two.ini", TWO_NUMBERS)
+    out = week(run, "2026-12-21", "--from", "8", "--to", "10", config=ini).stdout
+    expect("An incoming call from an ordinary caller (on no list, not withheld) to 4921199999.\n" in out, out)
+    _, rows = table(out)
+    expect(sorted(rows) == ["08:00", "09:00"] and all(set(cells) == {"hotline"} for cells in rows.values()),
+           f"the hotline's week: {rows}")
+    expect("For other called numbers (not in the table):\n  office (line 13): direction in, to 0211 12345, when "
+           "office\n      -> dial 4921112345601\n  closed (line 19): direction in, to 0211 12345\n      -> voicemail\n"
+           in out, out)
+    expect(out.endswith("The rules route 4921199999 and 4921112345: --number N shows the week of one.\n"), out)
+
+    office = week(run, "2026-12-21", "--from", "8", "--to", "10", "--number", "0211 12345", config=ini).stdout
+    expect("to 4921112345.\n" in office, office)
+    _, rows = table(office)
+    eq(rows["08:00"][:5], ["closed"] * 5, "Mon-Fri 08:00 of the office")
+    eq(rows["09:00"][:5], ["office"] * 5, "Mon-Fri 09:00 of the office")
+    expect("For other called numbers (not in the table):\n  hotline (line 8)" in office, office)
+
+    page = week(run, "2026-12-21", "--number", "4921112345", "--html", config=ini).stdout
+    expect("to 4921112345 meets" in page and "<h2>For other called numbers</h2>" in page and
+           "The rules route 4921199999 and 4921112345" in page, page[:2000])
+
+    r = subprocess.run([run.bin, "--config", ini, "--week", "--number", "0211x"], capture_output=True, text=True)
+    eq((r.returncode, r.stdout), (2, ""), "a bad --number")
+    expect(r.stderr.startswith("callrouter: --number: '0211x': "), r.stderr)
+    r = subprocess.run([run.bin, "--config", ini, "--check", "--number", "4921112345"], capture_output=True, text=True)
+    eq(r.returncode, 2, "--number without --week: " + r.stderr)
+    expect("--number goes with --week" in r.stderr, r.stderr)

@@ -14,6 +14,7 @@
 #include "cli/week.h"
 #include "journal/calls.h"
 #include "rules/load.h"
+#include "rules/number.h"
 #include "webhook/answer.h"
 
 namespace cr {
@@ -150,9 +151,25 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
     return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
-int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html) {
+int run_week(const std::string& path, const std::string& date, const std::string& number, int from_hour, int to_hour,
+             bool html) {
     std::shared_ptr<const RuleSet> c = load_or_report(path, Warn::Rules);
     if (!c) return 1;
+    // The called number: --number's, else the first exact number a rule's `to` names.
+    std::string called;
+    if (!number.empty()) {
+        std::string err;
+        if (!normalise_digits(number, c->settings.country_code, &called, &err)) {
+            std::fprintf(stderr, "callrouter: --number: '%s': %s\n", log_text(number).c_str(), err.c_str());
+            return 2;
+        }
+    } else {
+        for (const std::string& n : routed_numbers(*c))
+            if (n[0] != '@' && n.back() != '*') {
+                called = n;
+                break;
+            }
+    }
     std::int64_t day = 0;
     if (date.empty()) {
         const LocalTime now = c->tz.to_local(std::time(nullptr));
@@ -160,7 +177,7 @@ int run_week(const std::string& path, const std::string& date, int from_hour, in
     } else if (!parse_week_date(date, &day)) {
         return 2;  // checked with the arguments already
     }
-    const Week week = build_week(*c, day, from_hour, to_hour);
+    const Week week = build_week(*c, day, from_hour, to_hour, called);
     const std::string out = html ? week_html(*c, path, week) : week_text(*c, path, week);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return std::fflush(stdout) == 0 ? 0 : 1;

@@ -25,6 +25,7 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
 // --week: the table (or with `html` the page) of the seven days from `date` (empty:
 // today in the rule file's zone), hours from_hour to to_hour. 0, or 1 when the rule
 // file does not load or stdout cannot be written.
-int run_week(const std::string& path, const std::string& date, int from_hour, int to_hour, bool html);
+int run_week(const std::string& path, const std::string& date, const std::string& number, int from_hour, int to_hour,
+             bool html);
 
 }  // namespace cr

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     if (cl.check) return cr::run_check(path);
     if (cl.test) return cr::run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr, cl.query);
     if (cl.calls) return cr::run_calls(path, cl.since, cl.at);
-    if (cl.week) return cr::run_week(path, cl.week_date, cl.from_hour, cl.to_hour, cl.html);
+    if (cl.week) return cr::run_week(path, cl.week_date, cl.week_number, cl.from_hour, cl.to_hour, cl.html);
 
     if (cl.listen.empty() && !cr::is_listening_socket(0)) {
         std::string err;

@@ -25,7 +25,7 @@ const char kUsage[] =
     "       callrouter [--config FILE] --test 'from=...&to=...&direction=in' [--at 'YYYY-MM-DD HH:MM']\n"
     "                  [--signature SIG] [--query 'menu=NAME']\n"
     "       callrouter [--config FILE] --calls [--since 'YYYY-MM-DD[ HH:MM]'] [--at TIME]\n"
-    "       callrouter [--config FILE] --week [DATE] [--from N] [--to N] [--html]\n"
+    "       callrouter [--config FILE] --week [DATE] [--number N] [--from N] [--to N] [--html]\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -55,6 +55,8 @@ const char kUsage[] =
     "  --week [DATE]     print the rule an ordinary incoming call meets, hour by hour and to\n"
     "                    the minute where it changes, for the seven days from DATE (YYYY-MM-DD\n"
     "                    in the rule file's time zone; default: today), holidays named\n"
+    "  --number N        with --week: the week of calls to the number N (default: the first\n"
+    "                    number a rule's 'to' names; the others are listed below the table)\n"
     "  --from N          with --week: start at hour N, 0 to 23 (default 0)\n"
     "  --to N            with --week: end before hour N, 1 to 24 (default 24)\n"
     "  --html            with --week: write one self-contained HTML page instead of a table\n"
@@ -87,7 +89,8 @@ enum OptionId {
     kWeek,
     kFrom,
     kTo,
-    kHtml
+    kHtml,
+    kNumber
 };
 
 const struct option kOptions[] = {
@@ -109,6 +112,7 @@ const struct option kOptions[] = {
     {"from", required_argument, nullptr, kFrom},
     {"to", required_argument, nullptr, kTo},
     {"html", no_argument, nullptr, kHtml},
+    {"number", required_argument, nullptr, kNumber},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -136,6 +140,7 @@ const char* value_error(int id) {
     case kWeek: return "--week needs a date YYYY-MM-DD, or none for today";
     case kFrom: return "--from needs an hour from 0 to 23";
     case kTo: return "--to needs an hour from 1 to 24";
+    case kNumber: return "--number needs the called number the week is for, such as 4921112345";
     default: return "";
     }
 }
@@ -195,6 +200,7 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
     case kFrom: cl->has_from = true; return parse_hour(value, &cl->from_hour) && cl->from_hour < 24;
     case kTo: cl->has_to = true; return parse_hour(value, &cl->to_hour) && cl->to_hour > 0;
     case kHtml: cl->html = true; return true;
+    case kNumber: cl->week_number = value; return !value.empty();
     default: return false;
     }
 }
@@ -236,6 +242,7 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
     if (!cl->week && cl->has_from) return usage_error("--from goes with --week");
     if (!cl->week && cl->has_to) return usage_error("--to goes with --week");
     if (!cl->week && cl->html) return usage_error("--html goes with --week");
+    if (!cl->week && !cl->week_number.empty()) return usage_error("--number goes with --week");
     if (cl->from_hour >= cl->to_hour) return usage_error("--from must be an hour before --to");
     if (!cl->at.empty() && !cl->test && !cl->calls) return usage_error("--at goes with --test or --calls");
     if (cl->has_signature && !cl->test) return usage_error("--signature goes with --test");

@@ -8,7 +8,7 @@
 namespace cr {
 
 struct CommandLine {
-    std::string config, listen, test_body, at, signature, query, since, week_date;
+    std::string config, listen, test_body, at, signature, query, since, week_date, week_number;
     bool check = false, test = false, has_signature = false, has_query = false, calls = false;
     bool week = false, html = false, has_from = false, has_to = false;
     int from_hour = 0, to_hour = 24;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/civil.h"
+#include "rules/number.h"
 
 namespace cr {
 
@@ -35,15 +36,39 @@ bool starts_with(const std::string& s, const std::string& prefix) { return s.com
 
 }  // namespace
 
-const Rule* week_rule(const RuleSet& config, const LocalTime& t) {
+const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* to) {
     for (const Rule& r : config.rules) {
         if (r.has_direction && r.direction != Direction::In) continue;
         if (r.diversion) continue;
         if (r.from && !r.from->matches(ordinary_caller())) continue;
+        if (r.to && to && !r.to->matches(*to)) continue;
         if (r.when && r.when->open_at(t, nullptr) == r.when_negated) continue;
         return &r;
     }
     return nullptr;
+}
+
+std::vector<std::string> routed_numbers(const RuleSet& config) {
+    std::vector<std::string> out;
+    for (const Rule& r : config.rules) {
+        if (!r.to || (r.has_direction && r.direction != Direction::In)) continue;
+        for (const std::string& p : split_patterns(r.to->text)) {
+            std::string n;
+            if (p == "*" || p == "anonymous") continue;
+            if (p[0] == '@') {
+                n = p;
+            } else {
+                const bool prefix = p.back() == '*';
+                std::string err;
+                if (!normalise_digits(prefix ? std::string_view(p).substr(0, p.size() - 1) : p,
+                                      config.settings.country_code, &n, &err))
+                    continue;  // a SIP-ID: no number a week is shown for
+                if (prefix) n += '*';
+            }
+            if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+        }
+    }
+    return out;
 }
 
 bool week_caller_rule(const Rule& r) {
@@ -82,11 +107,15 @@ std::vector<int> minute_counts(const TimeZone& tz, std::int64_t day) {
     return counts;
 }
 
-Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour) {
+Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour, const std::string& number) {
     Week w;
     w.first_day = first_day;
     w.from_hour = from_hour;
     w.to_hour = to_hour;
+    w.number = number;
+    w.routed = routed_numbers(config);
+    const Number called{NumberKind::Digits, number};
+    const Number* to = number.empty() ? nullptr : &called;
     const int first = from_hour * 60, last = to_hour * 60;
     std::vector<int> rows;
     for (int h = from_hour; h < to_hour; ++h) rows.push_back(h * 60);
@@ -108,7 +137,7 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
             }
             if (minute < first || minute >= last) continue;
             const int occurs = counts[static_cast<std::size_t>(minute)];
-            const Rule* r = occurs ? week_rule(config, t) : nullptr;
+            const Rule* r = occurs ? week_rule(config, t, to) : nullptr;
             if (wd.spans.empty() || wd.spans.back().rule != r || wd.spans.back().occurs != occurs) {
                 wd.spans.push_back(WeekSpan{minute, minute + 1, r, occurs});
                 rows.push_back(minute);
@@ -125,7 +154,11 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
     w.rows = std::move(rows);
     for (std::size_t i = 0; i < config.rules.size(); ++i) {
         if (shown[i]) w.shown.push_back(&config.rules[i]);
-        if (week_caller_rule(config.rules[i])) w.callers.push_back(&config.rules[i]);
+        const Rule& r = config.rules[i];
+        if (week_caller_rule(r))
+            w.callers.push_back(&r);
+        else if (to && r.to && !(r.has_direction && r.direction != Direction::In) && !r.to->matches(*to))
+            w.others.push_back(&r);
     }
     return w;
 }
@@ -147,6 +180,13 @@ std::string rule_conditions(const Rule& r) {
     std::string out;
     for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
     return out;
+}
+
+std::string week_numbers_note(const Week& week) {
+    std::string list;
+    for (std::size_t i = 0; i < week.routed.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == week.routed.size() ? " and " : ", ") + week.routed[i];
+    return "The rules route " + list + ": --number N shows the week of one.";
 }
 
 std::string day_text(std::int64_t day) { return date_text(day); }

@@ -1,11 +1,13 @@
 // --week: what the rules do with an incoming call, minute by minute, over seven days
 // (week.cpp), as a terminal table (week_text.cpp) or one HTML page (week_html.cpp).
 //
-// The call the week shows is an incoming call from an ordinary caller to one of the
-// numbers the rules route: a rule's `direction = out` never holds; `from` holds only when
-// it matches every number (`*`), `diversion` never holds (the caller is on no list, not
-// withheld, not diverted); `to` always holds; `when` is asked at that wall-clock minute.
-// The rules for particular callers are listed beside the table instead.
+// The call the week shows is an incoming call from an ordinary caller to one called
+// number (--number N; by default the first number a rule's `to` names): a rule's
+// `direction = out` never holds; `from` holds only when it matches every number (`*`),
+// `diversion` never holds (the caller is on no list, not withheld, not diverted); `to`
+// holds when it matches that number (always, when no rule routes by `to`); `when` is
+// asked at that wall-clock minute. The rules for particular callers, and those for
+// other called numbers, are listed beside the table instead.
 #pragma once
 
 #include <cstdint>
@@ -40,10 +42,18 @@ struct Week {
     std::vector<const Rule*> shown;    // the rules met somewhere in the week, in file order
     std::vector<const Rule*> callers;  // the incoming rules for particular callers, in file order
     bool no_rule = false;              // whether some time meets no rule
+    std::string number;                // the called number the week is for; empty: any
+    std::vector<const Rule*> others;   // incoming rules whose `to` is not that number, in file order
+    std::vector<std::string> routed;   // the numbers the rules' `to` name, "@LIST" for a list
 };
 
-// The rule the week's call (above) meets at wall-clock time `t`, or null.
-const Rule* week_rule(const RuleSet& config, const LocalTime& t);
+// The numbers the incoming rules' `to` name, in file order, each once: the digits of
+// an exact number, the pattern of a prefix ("4930*"), "@NAME" of a list.
+std::vector<std::string> routed_numbers(const RuleSet& config);
+
+// The rule the week's call (above) to `to` (null: any number) meets at wall-clock time
+// `t`, or null.
+const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* to);
 
 // Whether the week's call can never meet rule `r` for its number conditions (a `from`
 // other than `*`, or a `diversion`) while an incoming call can: a rule for particular callers.
@@ -60,11 +70,16 @@ std::string week_day_note(const std::string& why, const std::string& hours);
 std::vector<int> minute_counts(const TimeZone& tz, std::int64_t day);
 
 // The week of seven days from `first_day`, hours from_hour to to_hour (0 <= from_hour <
-// to_hour <= 24). Never fails.
-Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour);
+// to_hour <= 24), of calls to `number` (normalised digits; empty: any number). Never fails.
+Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour,
+                const std::string& number = "");
 
 // The span of `d` holding wall-clock minute `minute` (which must lie in the week's hours).
 const WeekSpan& span_at(const WeekDay& d, int minute);
+
+// "The rules route 4915791234567, 4921199999 and @team: --number N shows the week of
+// one." for a week whose rules route more than one number.
+std::string week_numbers_note(const Week& week);
 
 // A rule's conditions in words, for legends: "from @vip", "to 4915791234567, when office",
 // "always" for none.

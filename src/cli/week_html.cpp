@@ -64,11 +64,10 @@ std::string week_html(const RuleSet& config, const std::string& path, const Week
         out += ".r" + std::to_string(i) + "{background:" + kColours[i % kColourCount] + "}\n";
     out += "</style>\n</head>\n<body>\n";
     out += "<h1>" + html_escape(path) + ": the week " + span + "</h1>\n";
-    out +=
-        "<p class=\"what\">The rule an incoming call from an ordinary caller (on no list, not withheld) to a "
-        "number the rules route meets, " +
-        clock_text(week.from_hour * 60) + " to " + clock_text(week.to_hour * 60) + ", time zone " +
-        html_escape(config.tz.name()) + ".</p>\n";
+    out += "<p class=\"what\">The rule an incoming call from an ordinary caller (on no list, not withheld) to " +
+           (week.number.empty() ? std::string("a number the rules route") : html_escape(week.number)) + " meets, " +
+           clock_text(week.from_hour * 60) + " to " + clock_text(week.to_hour * 60) + ", time zone " +
+           html_escape(config.tz.name()) + ".</p>\n";
 
     out += "<table class=\"week\">\n<thead><tr><th class=\"time\">time</th>";
     for (const WeekDay& d : week.days) {
@@ -124,6 +123,15 @@ std::string week_html(const RuleSet& config, const std::string& path, const Week
             out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
         out += "</table>\n";
     }
+    if (!week.others.empty()) {
+        out +=
+            "<h2>For other called numbers</h2>\n<p>Not in the grid.</p>\n"
+            "<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
+        for (const Rule* r : week.others)
+            out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
+        out += "</table>\n";
+    }
+    if (week.routed.size() > 1) out += "<p class=\"numbers\">" + html_escape(week_numbers_note(week)) + "</p>\n";
     out += "</body>\n</html>\n";
     return out;
 }

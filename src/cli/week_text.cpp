@@ -45,7 +45,8 @@ std::string week_text(const RuleSet& config, const std::string& path, const Week
     std::string out = "callrouter --week: " + path + ", " + day_text(week.first_day) + " to " +
                       day_text(week.first_day + 6) + ", " + clock_text(week.from_hour * 60) + "-" +
                       clock_text(week.to_hour * 60) + ", time zone " + config.tz.name() + "\n";
-    out += "An incoming call from an ordinary caller (on no list, not withheld) to a number the rules route.\n\n";
+    out += "An incoming call from an ordinary caller (on no list, not withheld) to " +
+           (week.number.empty() ? std::string("a number the rules route") : week.number) + ".\n\n";
 
     std::string line = "time   ";
     for (const WeekDay& d : week.days) {
@@ -87,6 +88,13 @@ std::string week_text(const RuleSet& config, const std::string& path, const Week
             out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
                    r->action_text + "\n";
     }
+    if (!week.others.empty()) {
+        out += "For other called numbers (not in the table):\n";
+        for (const Rule* r : week.others)
+            out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
+                   r->action_text + "\n";
+    }
+    if (week.routed.size() > 1) out += week_numbers_note(week) + "\n";
     return out;
 }
 

@@ -65,17 +65,17 @@ const std::string& name_at(const cr::WeekDay& d, int minute) {
 TEST_CASE("week: the call is incoming, from an ordinary caller, to a routed number") {
     auto c = load(kRules);
     // vip (from @vip) and diverted (diversion) never hold, out is outgoing; to holds.
-    CHECK(cr::week_rule(*c, at(2026, 11, 30, 10, 0))->name == "office");
-    CHECK(cr::week_rule(*c, at(2026, 11, 30, 12, 30))->name == "closed");  // from = * holds
-    CHECK(cr::week_rule(*c, at(2026, 11, 30, 12, 29))->name == "office");
-    CHECK(cr::week_rule(*c, at(2026, 12, 25, 10, 0))->name == "closed");
+    CHECK(cr::week_rule(*c, at(2026, 11, 30, 10, 0), nullptr)->name == "office");
+    CHECK(cr::week_rule(*c, at(2026, 11, 30, 12, 30), nullptr)->name == "closed");  // from = * holds
+    CHECK(cr::week_rule(*c, at(2026, 11, 30, 12, 29), nullptr)->name == "office");
+    CHECK(cr::week_rule(*c, at(2026, 12, 25, 10, 0), nullptr)->name == "closed");
     CHECK(cr::week_caller_rule(c->rules[0]));
     CHECK(cr::week_caller_rule(c->rules[1]));
     CHECK_FALSE(cr::week_caller_rule(c->rules[2]));
     CHECK_FALSE(cr::week_caller_rule(c->rules[3]));
     CHECK_FALSE(cr::week_caller_rule(c->rules[4]));
     auto none = load("[rule vip]\nfrom = 4915112345678\naction = reject\n");
-    CHECK(cr::week_rule(*none, at(2026, 11, 30, 10, 0)) == nullptr);
+    CHECK(cr::week_rule(*none, at(2026, 11, 30, 10, 0), nullptr) == nullptr);
 }
 
 TEST_CASE("week: the day note of an [hours] explanation") {
@@ -206,4 +206,27 @@ TEST_CASE("week: a long rule name is cut to its column, a skipped hour is a cell
     const std::string html = cr::week_html(*c, "r.ini", w);
     CHECK(html.find("<td class=\"skipped\" title=\"Sun 2027-03-28 02:00-03:00: skipped, daylight saving time "
                     "begins\">skipped</td>") != std::string::npos);
+}
+
+TEST_CASE("week: a week is of one called number; the rules for others are listed, not hidden") {
+    auto c = load(
+        "[settings]\ncountry_code = 49\n[list team]\nnumbers = 4930111\n"
+        "[rule hotline]\nto = 0211 99999\naction = dial 4915799912345\n"
+        "[rule office]\nto = 4921112345, @team, 4930*\naction = voicemail\n");
+    CHECK(cr::routed_numbers(*c) == std::vector<std::string>{"4921199999", "4921112345", "@team", "4930*"});
+    const cr::Number hotline{cr::NumberKind::Digits, "4921199999"}, office{cr::NumberKind::Digits, "4921112345"};
+    CHECK(cr::week_rule(*c, at(2026, 11, 30, 10, 0), &hotline)->name == "hotline");
+    CHECK(cr::week_rule(*c, at(2026, 11, 30, 10, 0), &office)->name == "office");
+    cr::Week w = cr::build_week(*c, 20422, 9, 10, "4921112345");
+    CHECK(w.number == "4921112345");
+    REQUIRE(w.shown.size() == 1);
+    CHECK(w.shown[0]->name == "office");
+    REQUIRE(w.others.size() == 1);
+    CHECK(w.others[0]->name == "hotline");
+    const std::string text = cr::week_text(*c, "r.ini", w);
+    CHECK(text.find("to 4921112345.\n") != std::string::npos);
+    CHECK(text.find("For other called numbers (not in the table):\n  hotline (line 5): to 0211 99999\n") !=
+          std::string::npos);
+    CHECK(text.find("The rules route 4921199999, 4921112345, @team and 4930*: --number N shows the week of one.") !=
+          std::string::npos);
 }
