@@ -20,7 +20,7 @@ import subprocess
 import time
 
 from fixtures import DEPLOY_CALL, DEPLOY_DIAL, DEPLOY_RULES, XML as XML_TYPE
-from harness import (FORM, ROOT, Failure, Process, case, eq, expect, fcgi_request, free_port, wait_for,
+from harness import (FORM, ROOT, Failure, Process, case, eq, expect, fcgi_request, figures, free_port, wait_for,
                      _can_connect_unix, _read, _user_group)
 
 # The deployments check Basic Auth: the rules require the user the web server sets.
@@ -601,3 +601,103 @@ def _(run):
     expect(not os.path.exists(conf), "uninstall left the unchanged sample")
     left = [os.path.join(dp, f) for dp, _, fs in os.walk(dest) for f in fs]
     eq(left, [], "files left after uninstall")
+
+
+TWO_HOSTS_RULES = """[settings]
+country_code = 49
+public_url = https://example.com/callrouter
+journal = {journal}
+
+[rule office]
+direction = in
+action = dial 4921112345601
+"""
+
+
+@case("deploy two hosts: two callrouters behind one nginx upstream with fastcgi_next_upstream (doc/deploy.md, "
+      "Two hosts); one killed with SIGKILL under load: no push fails; the journals merged by time, --calls lists "
+      "each call once")
+def _(run):
+    import threading
+    journals = [run.path("host-a.jsonl"), run.path("host-b.jsonl")]
+    hosts = []
+    for j in journals:
+        ini = run.write(os.path.basename(j).replace(".jsonl", ".ini"), TWO_HOSTS_RULES.replace("{journal}", j))
+        hosts.append(run.callrouter(ini, threads=2))
+    sockets = [h.listen[5:] for h in hosts]
+    # The upstream and the location as doc/deploy.md, "Two hosts", writes them (with
+    # unix sockets here, where the guide has the hosts' addresses).
+    guide = _read(os.path.join(ROOT, "doc", "deploy.md"))
+    section = guide[guide.index("## Two hosts"):]
+    for line in ("fastcgi_next_upstream error timeout non_idempotent;", "fastcgi_next_upstream_tries 2;",
+                 "max_fails=1 fail_timeout=10s;"):
+        expect(line in section, f"deploy.md, Two hosts, does not say {line!r}")
+
+    def two(conf):
+        conf = re.sub(r"upstream callrouter \{.*?\}", "upstream callrouter {\n" + "".join(
+            f"        server unix:{s} max_fails=1 fail_timeout=10s;\n" for s in sockets) + "        keepalive 16;\n    }",
+            conf, count=1, flags=re.S)
+        return conf.replace("fastcgi_pass callrouter;", "fastcgi_pass callrouter;\n"
+                            "            fastcgi_next_upstream error timeout non_idempotent;\n"
+                            "            fastcgi_next_upstream_tries 2;")
+    _, port = run.nginx(sockets[0], conf_edit=two)
+
+    results, lock = [], threading.Lock()
+    stop = threading.Event()
+
+    def client(k):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        i = 0
+        while not stop.is_set():
+            call = f"t{k}-{i}"
+            i += 1
+            try:
+                conn.request("POST", "/callrouter", body=f"event=newCall&callId={call}&from=0211123456"
+                             "&to=4921199999&direction=in", headers={"Content-Type": FORM})
+                r = conn.getresponse()
+                body = r.read()
+                ok = r.status == 200 and b"<Number>4921112345601</Number>" in body
+            except (OSError, http.client.HTTPException) as e:
+                ok, body = False, repr(e).encode()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            with lock:
+                results.append((call, ok, body[:200]))
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    before = len(results)
+    # Host a hangs first, so that pushes are in flight on it (sent, not answered), then
+    # dies: those connections are reset, and nginx must send the pushes to host b.
+    hosts[0].send_signal(signal.SIGSTOP)
+    time.sleep(0.3)
+    hosts[0].send_signal(signal.SIGKILL)
+    hosts[0].proc.wait(5)
+    eq(hosts[0].proc.returncode, -signal.SIGKILL, "host a ended by SIGKILL")
+    time.sleep(1.5)
+    stop.set()
+    for t in threads:
+        t.join(15)
+    failed = [(c, b) for c, ok, b in results if not ok]
+    figures(f"two hosts: {len(results)} pushes, {before} before host a was killed, {len(failed)} failed")
+    eq(failed[:5], [], f"pushes that failed ({len(failed)} of {len(results)})")
+    expect(len(results) - before > 100, f"only {len(results) - before} pushes after the kill")
+
+    # Journals per host, merged by time as the guide says (each line starts with its
+    # time, each file is in time order), listed by --calls: each answered call once.
+    hosts[1].stop()
+    merged = run.path("all.jsonl")
+    with open(merged, "w") as out:
+        subprocess.run(["sort", "-m"] + [j for j in journals if os.path.exists(j)], stdout=out, check=True)
+    all_ini = run.write("all.ini", TWO_HOSTS_RULES.replace("{journal}", merged))
+    r = subprocess.run([run.bin, "--config", all_ini, "--calls", "--since", "2000-01-01"], capture_output=True,
+                       text=True)
+    eq(r.returncode, 0, r.stderr)
+    with open(merged) as f:
+        ids = {re.search(r'"callId":"([^"]+)"', line).group(1) for line in f}
+    answered = {c for c, ok, _ in results if ok}
+    lost = answered - ids
+    figures(f"two hosts: {len(ids)} calls in the merged journals, {len(answered - ids)} answered calls without a line "
+            "(queued in host a's writer when it was killed)")
+    expect(len(lost) <= 64, f"{len(lost)} answered calls have no journal line")
+    eq(r.stdout.splitlines()[-1], f"{len(ids)} calls", "--calls over the merged journals: one row per call")
