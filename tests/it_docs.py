@@ -173,3 +173,43 @@ def _(run):
     expect(trace, "README shows no --test trace")
     strip_time = lambda s: re.sub(r" time=[\d.]+ms", "", s).strip()  # noqa: E731
     eq(strip_time(r.stderr), strip_time(trace.group(1)), "the trace of the README's --test")
+
+
+@case("docs: what a package user reads is true: the unknown-key example is what the binary prints; no path of make "
+      "install's without the package's; the example site and socket unit send package users nowhere wrong; every "
+      "htpasswd file is made 0640")
+def _(run):
+    # The example message of callrouter.ini(5), DIAGNOSTICS, against the binary's own.
+    page = _plain(_read(os.path.join(ROOT, "doc", "callrouter.ini.5")))
+    m = re.search(r"^(rules\.ini:2: unknown key 'foo' in \[settings\] \(known:.*?\))$", page, re.M | re.S)
+    expect(m, "no unknown-key example in callrouter.ini(5)")
+    example = " ".join(m.group(1).split())
+    ini = run.write("rules.ini", "[settings]\nfoo = 1\n")
+    r = subprocess.run([run.bin, "--config", "rules.ini", "--check"], capture_output=True, text=True, cwd=run.dir)
+    eq(example, r.stderr.strip(), "the example message against the binary's")
+    # Each path of make install's (/usr/local/share/doc/callrouter) beside the package's.
+    for name in ("callrouter.8", "callrouter.ini.5"):
+        lines = _read(os.path.join(ROOT, "doc", name)).splitlines()
+        for i, line in enumerate(lines):
+            if "/usr/local/share/doc/callrouter" in line:
+                near = "\n".join(lines[max(0, i - 6):i + 7])
+                expect("/usr/share/doc/callrouter" in near or "/usr/share/callrouter" in near,
+                       f"{name}:{i + 1} names make install's path alone: {line}")
+    # The example site: package users are not told to install the snippet over the conffile.
+    site = _read(os.path.join(ROOT, "nginx", "callrouter-server.conf"))
+    header = site[:site.index("\nupstream")]
+    expect(header.index("from the source tree") < header.index("install -m 644 nginx/callrouter-fastcgi.conf"),
+           "the example site tells package users to install the snippet: " + header)
+    # The socket unit: enable the installed units; its Apache line is the shipped one.
+    unit = _read(os.path.join(ROOT, "etc", "systemd", "callrouter.socket"))
+    expect(unit.index("systemctl enable --now callrouter.socket") < unit.index("/etc/systemd/system/"),
+           "the socket unit's first word is to copy it into /etc/systemd/system")
+    proxy = re.search(r'ProxyPass "([^"]+)"', _read(os.path.join(ROOT, "apache", "callrouter-proxy-fcgi.conf")))
+    expect(proxy and proxy.group(1) in unit, "the socket unit's Apache line is not the shipped ProxyPass")
+    # Every htpasswd file a recipe makes as root is made 0640 (a password file every
+    # user may read is a password every user may try offline).
+    for rel in ("doc/deploy.md", "nginx/callrouter-server.conf", "apache/callrouter-proxy-fcgi.conf",
+                "apache/callrouter-fcgid.conf"):
+        text = _read(os.path.join(ROOT, rel))
+        for m in re.finditer(r"sudo htpasswd -c (\S+)", text):
+            expect(f"chmod 640 {m.group(1)}" in text[m.end():m.end() + 400], f"{rel}: {m.group(1)} left 0644")
