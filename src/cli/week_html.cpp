@@ -53,6 +53,16 @@ std::string legend_row(const std::string& swatch_class, const std::string& name,
            "</code></td></tr>\n";
 }
 
+// A heading, a line and a table of `rules` not in the grid; nothing when there are none.
+std::string rules_aside(const char* heading, const char* line, const std::vector<const Rule*>& rules) {
+    if (rules.empty()) return "";
+    std::string out = std::string("<h2>") + heading + "</h2>\n<p>" + line +
+                      "</p>\n<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
+    for (const Rule* r : rules)
+        out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
+    return out + "</table>\n";
+}
+
 }  // namespace
 
 std::string week_html(const RuleSet& config, const std::string& path, const Week& week) {
@@ -115,22 +125,9 @@ std::string week_html(const RuleSet& config, const std::string& path, const Week
     if (week.no_rule)
         out += legend_row("norule", "no rule", "none holds", html_escape("<Response/>: the account's own settings"));
     out += "</table>\n";
-    if (!week.callers.empty()) {
-        out +=
-            "<h2>For particular callers</h2>\n<p>Tried in file order with the rules above; not in the grid.</p>\n"
-            "<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
-        for (const Rule* r : week.callers)
-            out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
-        out += "</table>\n";
-    }
-    if (!week.others.empty()) {
-        out +=
-            "<h2>For other called numbers</h2>\n<p>Not in the grid.</p>\n"
-            "<table class=\"legend\">\n<tr><th>rule</th><th>conditions</th><th>action</th></tr>\n";
-        for (const Rule* r : week.others)
-            out += legend_row("", html_escape(r->name), html_escape(rule_conditions(*r)), html_escape(r->action_text));
-        out += "</table>\n";
-    }
+    out += rules_aside("For particular callers", "Tried in file order with the rules above; not in the grid.",
+                       week.callers);
+    out += rules_aside("For other called numbers", "Not in the grid.", week.others);
     if (week.routed.size() > 1) out += "<p class=\"numbers\">" + html_escape(week_numbers_note(week)) + "</p>\n";
     out += "</body>\n</html>\n";
     return out;

@@ -29,6 +29,15 @@ std::string cell_text(const WeekSpan& s) {
     return s.rule ? s.rule->name : "no rule";
 }
 
+// `heading`, then each rule of `rules` with its line, conditions and action.
+std::string rule_list(const char* heading, const std::vector<const Rule*>& rules) {
+    std::string out = heading;
+    for (const Rule* r : rules)
+        out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
+               r->action_text + "\n";
+    return out;
+}
+
 }  // namespace
 
 std::string week_text(const RuleSet& config, const std::string& path, const Week& week) {
@@ -77,23 +86,12 @@ std::string week_text(const RuleSet& config, const std::string& path, const Week
     if (skipped) out += "-- skipped: the clock jumps over this time that day (daylight saving time begins)\n";
     if (twice) out += "2x: this time happens twice that day (daylight saving time ends); the rules answer both alike\n";
 
-    out += "\nThe rules in the table, in file order:\n";
-    for (const Rule* r : week.shown)
-        out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
-               r->action_text + "\n";
+    out += rule_list("\nThe rules in the table, in file order:\n", week.shown);
     if (week.no_rule) out += "  no rule: <Response/>, the account's own settings apply\n";
-    if (!week.callers.empty()) {
-        out += "For particular callers, tried in file order with the rules above (not in the table):\n";
-        for (const Rule* r : week.callers)
-            out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
-                   r->action_text + "\n";
-    }
-    if (!week.others.empty()) {
-        out += "For other called numbers (not in the table):\n";
-        for (const Rule* r : week.others)
-            out += "  " + r->name + " (line " + std::to_string(r->line) + "): " + rule_conditions(*r) + "\n      -> " +
-                   r->action_text + "\n";
-    }
+    if (!week.callers.empty())
+        out += rule_list("For particular callers, tried in file order with the rules above (not in the table):\n",
+                         week.callers);
+    if (!week.others.empty()) out += rule_list("For other called numbers (not in the table):\n", week.others);
     if (week.routed.size() > 1) out += week_numbers_note(week) + "\n";
     return out;
 }
