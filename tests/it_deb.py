@@ -40,6 +40,14 @@ def _version():
         return re.search(r"^VERSION\s*:=\s*(\S+)", f.read(), re.M).group(1)
 
 
+def _deb_version(revision=0):
+    """The package's version as debian/changelog says it (0.1.0-2), or with its Debian
+    revision `revision` higher (the next version an upgrade test builds)."""
+    v = _sh(["dpkg-parsechangelog", "-l", os.path.join(ROOT, "debian", "changelog"), "-S", "Version"]).stdout.strip()
+    base, _, rev = v.rpartition("-")
+    return f"{base}-{int(rev) + revision}"
+
+
 def _read(path):
     with open(path, errors="replace") as f:
         return f.read()
@@ -65,7 +73,7 @@ def _deb(run):
     expect(r.returncode == 0, f"make deb: exit {r.returncode}: {r.stdout[-3000:]}{r.stderr[-3000:]}")
     arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
     # Named with its Debian revision, as debian/changelog says it.
-    deb = os.path.join(run.build, f"{PKG}_{_version()}-1_{arch}.deb")
+    deb = os.path.join(run.build, f"{PKG}_{_deb_version()}_{arch}.deb")
     expect(os.path.isfile(deb), f"make deb did not write {deb}: {r.stdout[-2000:]}")
     figures(f"make deb: {time.monotonic() - t0:.0f} s, {os.path.getsize(deb)} bytes")
     _BUILT[run.build] = deb
@@ -89,7 +97,7 @@ def _(run):
         expect(not os.path.exists(os.path.join(ROOT, "debian", name)), f"debian/{name} left in the sources")
     fields = _sh(["dpkg-deb", "-f", deb, "Package", "Version", "Architecture"]).stdout
     arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
-    eq(fields, f"Package: {PKG}\nVersion: {_version()}-1\nArchitecture: {arch}\n", "control fields")
+    eq(fields, f"Package: {PKG}\nVersion: {_deb_version()}\nArchitecture: {arch}\n", "control fields")
 
     lintian = shutil.which("lintian")
     expect(lintian, "lintian not installed (make deps installs it)")
@@ -398,19 +406,21 @@ def _deb_changed_sample(run):
         os.makedirs(os.path.dirname(os.path.join(src, name)), exist_ok=True)
         shutil.copy2(os.path.join(ROOT, name), os.path.join(src, name))
     with open(os.path.join(src, "etc", "callrouter.ini"), "a") as f:
-        f.write("\n; A line the sample of 0.1.0-2 has and 0.1.0-1 had not.\n")
+        f.write("\n; A line the sample of the next version has and this one has not.\n")
     log = os.path.join(src, "debian", "changelog")
     old = _read(log)
     with open(log, "w") as f:
-        f.write("callrouter (%s-2) unstable; urgency=medium\n\n  * The sample rules changed.\n\n"
-                " -- callrouter developers <callrouter@example.com>  Mon, 07 Dec 2026 12:00:00 +0000\n\n" % _version())
+        f.write("callrouter (%s) unstable; urgency=medium\n\n  * The sample rules changed.\n\n"
+                " -- callrouter developers <callrouter@example.com>  Mon, 07 Dec 2026 23:00:00 +0000\n\n"
+                % _deb_version(1))
         f.write(old)
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     r = _sh(["make", "--no-print-directory", "-C", src, "BUILD=" + run.path("next-build"), "deb"], timeout=1200,
             check=False, env=env)
-    expect(r.returncode == 0, f"make deb of 0.1.0-2: exit {r.returncode}: {r.stdout[-3000:]}{r.stderr[-3000:]}")
+    expect(r.returncode == 0, f"make deb of {_deb_version(1)}: exit {r.returncode}: {r.stdout[-3000:]}"
+                              f"{r.stderr[-3000:]}")
     arch = _sh(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
-    deb = os.path.join(run.path("next-build"), f"{PKG}_{_version()}-2_{arch}.deb")
+    deb = os.path.join(run.path("next-build"), f"{PKG}_{_deb_version(1)}_{arch}.deb")
     expect(os.path.isfile(deb), f"make deb did not write {deb}")
     return deb, _read(os.path.join(src, "etc", "callrouter.ini"))
 
@@ -427,9 +437,9 @@ def _unattended_upgrade(run, edited):
     eq(r.returncode, 0, "unattended upgrade: " + out[-2000:])
     for line in out.splitlines():
         figures("unattended upgrade: " + line)
-    figures(f"unattended upgrade to {_version()}-2: exit 0 in {time.monotonic() - t0:.1f} s")
+    figures(f"unattended upgrade to {_deb_version(1)}: exit 0 in {time.monotonic() - t0:.1f} s")
     eq(_status(), "installed", "after the unattended upgrade")
-    eq(_sh(["dpkg-query", "-W", "-f=${Version}", PKG]).stdout, f"{_version()}-2", "version after the upgrade")
+    eq(_sh(["dpkg-query", "-W", "-f=${Version}", PKG]).stdout, _deb_version(1), "version after the upgrade")
     expect(_read(CONF) == edited, "the upgrade replaced the admin's rules")
     eq(_read(SAMPLE), sample2, "the sample of the new version")
     eq(sorted(os.listdir("/etc/callrouter")), ["callrouter.ini", "secret"], "files in /etc/callrouter after the upgrade")

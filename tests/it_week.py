@@ -416,7 +416,7 @@ def _(run):
     expect("For other called numbers (not in the table):\n  office (line 13): direction in, to 0211 12345, when "
            "office\n      -> dial 4921112345601\n  closed (line 19): direction in, to 0211 12345\n      -> voicemail\n"
            in out, out)
-    expect(out.endswith("The rules route 4921199999 and 4921112345: --number N shows the week of one.\n"), out)
+    expect(out.endswith("The rules route 4921199999 and 4921112345: --number N shows the week of calls to N.\n"), out)
 
     office = week(run, "2026-12-21", "--from", "8", "--to", "10", "--number", "0211 12345", config=ini).stdout
     expect("to 4921112345.\n" in office, office)
@@ -428,6 +428,17 @@ def _(run):
     page = week(run, "2026-12-21", "--number", "4921112345", "--html", config=ini).stdout
     expect("to 4921112345 meets" in page and "<h2>For other called numbers</h2>" in page and
            "The rules route 4921199999 and 4921112345" in page, page[:2000])
+
+    # Rules that route by a list alone: the week of a number no rule names, the list's rule listed.
+    lists = run.write("lists.ini", "[settings]\ncountry_code = 49\n[list team]\nnumbers = 4930111\n"
+                                   "[rule team]\nto = @team\naction = voicemail\n[rule rest]\naction = hangup\n")
+    out = week(run, "2026-12-21", "--from", "8", "--to", "9", config=lists).stdout
+    expect("to a number no rule's 'to' names.\n" in out and "For other called numbers (not in the table):\n  team "
+           in out, out)
+    expect(set(table(out)[1]["08:00"]) == {"rest"}, out)
+    # By a prefix alone: the week of its digits.
+    prefix = run.write("prefix.ini", "[settings]\ncountry_code = 49\n[rule berlin]\nto = 4930*\naction = voicemail\n")
+    expect("to 4930.\n" in week(run, "2026-12-21", config=prefix).stdout, "the week of a prefix's digits")
 
     r = subprocess.run([run.bin, "--config", ini, "--week", "--number", "0211x"], capture_output=True, text=True)
     eq((r.returncode, r.stdout), (2, ""), "a bad --number")

@@ -155,8 +155,9 @@ int run_week(const std::string& path, const std::string& date, const std::string
              bool html) {
     std::shared_ptr<const RuleSet> c = load_or_report(path, Warn::Rules);
     if (!c) return 1;
-    // The called number: --number's, else the first exact number a rule's `to` names.
-    std::string called;
+    // The called number: --number's, else the first exact number a rule's `to` names,
+    // else the digits of its first prefix, else (lists alone) a number no rule names.
+    std::string called, label;
     if (!number.empty()) {
         std::string err;
         if (!normalise_digits(number, c->settings.country_code, &called, &err)) {
@@ -164,11 +165,15 @@ int run_week(const std::string& path, const std::string& date, const std::string
             return 2;
         }
     } else {
-        for (const std::string& n : routed_numbers(*c))
-            if (n[0] != '@' && n.back() != '*') {
-                called = n;
-                break;
-            }
+        const std::vector<std::string> routed = routed_numbers(*c);
+        for (const std::string& n : routed)
+            if (called.empty() && n[0] != '@' && n.back() != '*') called = n;
+        for (const std::string& n : routed)
+            if (called.empty() && n[0] != '@') called = n.substr(0, n.size() - 1);
+        if (called.empty() && !routed.empty()) {
+            called = "0";  // no pattern but * matches it
+            label = "a number no rule's 'to' names";
+        }
     }
     std::int64_t day = 0;
     if (date.empty()) {
@@ -177,7 +182,8 @@ int run_week(const std::string& path, const std::string& date, const std::string
     } else if (!parse_week_date(date, &day)) {
         return 2;  // checked with the arguments already
     }
-    const Week week = build_week(*c, day, from_hour, to_hour, called);
+    Week week = build_week(*c, day, from_hour, to_hour, called);
+    if (!label.empty()) week.number = label;
     const std::string out = html ? week_html(*c, path, week) : week_text(*c, path, week);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return std::fflush(stdout) == 0 ? 0 : 1;

@@ -186,7 +186,7 @@ std::string week_numbers_note(const Week& week) {
     std::string list;
     for (std::size_t i = 0; i < week.routed.size(); ++i)
         list += (i == 0 ? "" : i + 1 == week.routed.size() ? " and " : ", ") + week.routed[i];
-    return "The rules route " + list + ": --number N shows the week of one.";
+    return "The rules route " + list + ": --number N shows the week of calls to N.";
 }
 
 std::string day_text(std::int64_t day) { return date_text(day); }

@@ -42,7 +42,8 @@ struct Week {
     std::vector<const Rule*> shown;    // the rules met somewhere in the week, in file order
     std::vector<const Rule*> callers;  // the incoming rules for particular callers, in file order
     bool no_rule = false;              // whether some time meets no rule
-    std::string number;                // the called number the week is for; empty: any
+    std::string number;                // the called number the week is for, as its header says it
+                                       // (run_week may put words there); empty: any
     std::vector<const Rule*> others;   // incoming rules whose `to` is not that number, in file order
     std::vector<std::string> routed;   // the numbers the rules' `to` name, "@LIST" for a list
 };
@@ -78,7 +79,7 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
 const WeekSpan& span_at(const WeekDay& d, int minute);
 
 // "The rules route 4915791234567, 4921199999 and @team: --number N shows the week of
-// one." for a week whose rules route more than one number.
+// calls to N." for a week whose rules route more than one number.
 std::string week_numbers_note(const Week& week);
 
 // A rule's conditions in words, for legends: "from @vip", "to 4915791234567, when office",

@@ -196,11 +196,11 @@ void Loader::journal() {
     std::size_t slash = j.rfind('/');
     std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : j.substr(0, slash);
     if (::access(dir.c_str(), W_OK | X_OK) == 0) return;
-    if (errno == ENOENT)
+    if (errno == ENOENT && dir == "/var/lib/callrouter")  // StateDirectory= of callrouter.service
         warning(journal_line_,
                 "journal " + j + ": no folder " + dir +
-                    " yet: calls are recorded once it is there (callrouter.service has systemd make "
-                    "/var/lib/callrouter when it starts); until then they are answered, but not recorded",
+                    " yet: calls are recorded once it is there (callrouter.service has systemd make it when it "
+                    "starts); until then they are answered, but not recorded",
                 true);
     else
         warning(journal_line_,

@@ -227,6 +227,19 @@ TEST_CASE("week: a week is of one called number; the rules for others are listed
     CHECK(text.find("to 4921112345.\n") != std::string::npos);
     CHECK(text.find("For other called numbers (not in the table):\n  hotline (line 5): to 0211 99999\n") !=
           std::string::npos);
-    CHECK(text.find("The rules route 4921199999, 4921112345, @team and 4930*: --number N shows the week of one.") !=
+    CHECK(text.find(
+              "The rules route 4921199999, 4921112345, @team and 4930*: --number N shows the week of calls to N.") !=
           std::string::npos);
+}
+
+TEST_CASE("week: rules that route by prefix or list alone still hide nothing") {
+    auto c = load(
+        "[settings]\ncountry_code = 49\n[list team]\nnumbers = 4930111\n"
+        "[rule team]\nto = @team\naction = voicemail\n[rule rest]\naction = hangup\n");
+    // The week of a number no rule's `to` names: the team's rule is listed, not shown.
+    cr::Week w = cr::build_week(*c, 20422, 9, 10, "0");
+    REQUIRE(w.shown.size() == 1);
+    CHECK(w.shown[0]->name == "rest");
+    REQUIRE(w.others.size() == 1);
+    CHECK(w.others[0]->name == "team");
 }
