@@ -64,4 +64,15 @@ FileRead read_file(const std::string& path, std::size_t limit, std::string* out,
     return FileRead();
 }
 
+bool write_fully(int fd, std::string_view data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        off += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
 }  // namespace cr

@@ -1,4 +1,4 @@
-// Reading a whole file, and what identifies the version read.
+// Reading a whole file, and what identifies the version read; writing a whole buffer.
 //
 // How callrouter's functions fail, in every layer (stated here, at the bottom of the
 // house, once):
@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace cr {
 
@@ -60,5 +61,10 @@ struct FileRead {
 // file, or from before an open that failed) before anything can throw. Throws
 // std::bad_alloc when *out cannot grow.
 FileRead read_file(const std::string& path, std::size_t limit, std::string* out, FileStamp* stamp = nullptr);
+
+// Writes all of `data` to `fd`, over short writes and EINTR (a blocking descriptor).
+// Stops at the first error: its callers (a log line, a CGI answer to a web server that
+// went away) have nowhere to say it. Returns whether all was written.
+bool write_fully(int fd, std::string_view data);
 
 }  // namespace cr

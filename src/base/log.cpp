@@ -16,6 +16,7 @@
 #include <new>
 
 #include "base/civil.h"
+#include "base/file.h"
 #include "base/text.h"
 #include "base/writer_thread.h"
 
@@ -67,15 +68,7 @@ std::string head(LogLevel level) {
 
 // Writes the whole line to standard error, or as much as it takes: nowhere to log to
 // must never fail the caller.
-void write_stderr(const std::string& line) {
-    std::size_t off = 0;
-    while (off < line.size()) {
-        ssize_t n = ::write(2, line.data() + off, line.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        off += static_cast<std::size_t>(n);
-    }
-}
+void write_stderr(const std::string& line) { write_fully(2, line); }
 
 // Writes `line` without waiting, as g_direct says. Returns how much was written (all, or
 // for a socket a part; none when it would have to wait), or -1 when it cannot be written

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <vector>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "journal/journal.h"
 #include "rules/load.h"
@@ -41,15 +42,9 @@ std::string read_body(std::size_t n) {
     return body;
 }
 
-void write_all(const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = ::write(1, s.data() + off, s.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;  // the web server went away: the log line is still written
-        off += static_cast<std::size_t>(n);
-    }
-}
+// The answer on stdout; a web server that went away gets what fits (the log line is
+// still written).
+void write_all(const std::string& s) { write_fully(1, s); }
 
 // After an answer given without reading the body (403, 405, 413, 500 ...), reads
 // and drops the rest (at most 1 MiB, and only while it comes within a second):
