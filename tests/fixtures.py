@@ -77,6 +77,17 @@ action = {action}
 """
 TEAM = "# the team\n4921112345\n"
 
+# A rule file that journals every call to GOOD's number (callrouter.ini(5), JOURNAL);
+# .format(journal=PATH).
+JOURNAL_RULES = """[settings]
+country_code = 49
+public_url = https://example.com/callrouter
+journal = {journal}
+[rule office]
+to = 4921112345
+action = voicemail
+"""
+
 
 def answer_of(action_xml):
     """The answer of one action element."""

@@ -10,19 +10,9 @@ import signal
 import socket
 import time
 
-from fixtures import GOOD, TEAM, TEAM_RULES, dial_xml
+from fixtures import GOOD, JOURNAL_RULES, TEAM, TEAM_RULES, dial_xml
 from harness import (FcgiClient, Load, case, eq, expect, fcgi_params, fcgi_request, figures, status_lines,
                      terminate, wait_for)
-
-# A rule file that journals every call (callrouter.ini(5), JOURNAL).
-JOURNAL_RULES = """[settings]
-country_code = 49
-public_url = https://example.com/callrouter
-journal = {journal}
-[rule office]
-to = 4921112345
-action = voicemail
-"""
 
 
 def journal_ids(path):

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from fixtures import GOOD
+from fixtures import GOOD, JOURNAL_RULES
 from harness import (FcgiClient, Process, _can_connect_unix, case, eq, expect, fcgi_params, fcgi_request, figures,
                      sanitized, status_lines, wait_for)
 
@@ -128,16 +128,6 @@ def _(run):
 @case("stuck: standard error a terminal nobody reads (a pty, as after Ctrl-S): every request answered; drops counted")
 def _(run):
     stalled_reader(run, "terminal")
-
-
-JOURNAL_RULES = """[settings]
-country_code = 49
-public_url = https://example.com/cr
-journal = {journal}
-[rule office]
-to = 4921112345
-action = voicemail
-"""
 
 
 def journal_lines(path):
