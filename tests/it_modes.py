@@ -253,7 +253,7 @@ def _(run):
             f"{ini}:4: unknown list 'nolist' (no [list nolist])",
             f"{ini}:5: unknown action 'ring' (expected dial, voicemail, play, reject, hangup, pass or menu)",
             f"{ini}:6: duplicate section [rule a] (first at line 3)",
-            f"{ini}:8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME], [menu NAME] or [rule NAME]"]
+            f"{ini}:8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME], [menu NAME], [rule NAME] or [notify NAME]"]
     eq(err.splitlines(), want)
 
 

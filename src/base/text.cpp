@@ -89,4 +89,30 @@ std::string escape(std::string_view s, std::size_t max, Backslash backslash) {
 
 std::string quote(std::string_view s) { return "'" + escape(s, 80, Backslash::Hex) + "'"; }
 
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    unsigned c = b(0);
+    std::size_t n = c < 0x80                 ? 1
+                    : c >= 0xc2 && c <= 0xdf ? 2
+                    : c >= 0xe0 && c <= 0xef ? 3
+                    : c >= 0xf0 && c <= 0xf4 ? 4
+                                             : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((b(k) >> 6) != 2) return 0;
+    if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) > 0x9f) || (c == 0xf0 && b(1) < 0x90) ||
+        (c == 0xf4 && b(1) > 0x8f))
+        return 0;
+    return n;
+}
+
+bool is_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = utf8_length(s, i);
+        if (!n) return false;
+        i += n;
+    }
+    return true;
+}
+
 }  // namespace cr

@@ -29,6 +29,12 @@ bool split_list(const std::string& value, std::vector<std::string>* items, std::
 bool all_digits(std::string_view s, std::size_t pos, std::size_t n);
 int digits_value(std::string_view s, std::size_t pos, std::size_t n);
 
+// The length of the well-formed UTF-8 sequence at s[i] (i < s.size(); no overlong
+// form, no surrogate, nothing past U+10FFFF), or 0 when there is none.
+std::size_t utf8_length(std::string_view s, std::size_t i);
+// Whether all of `s` is well-formed UTF-8.
+bool is_utf8(std::string_view s);
+
 // Display columns of UTF-8 text: one per code point.
 std::size_t utf8_columns(std::string_view s);
 // `s` cut to at most `n` columns (n >= 1), code points kept whole: when it is wider, its

@@ -14,6 +14,7 @@
 
 #include "base/civil.h"
 #include "base/fd.h"
+#include "base/text.h"
 
 namespace cr {
 
@@ -22,25 +23,6 @@ namespace {
 constexpr std::size_t kMaxValue = 200;   // bytes of a value
 constexpr std::size_t kMaxValues = 20;   // values of an array
 constexpr std::size_t kMaxLine = 12288;  // bytes of a line: within what --calls reads (16 KiB)
-
-// The length of the well-formed UTF-8 sequence at s[i] (no overlong form, no
-// surrogate, nothing past U+10FFFF), or 0 when there is none.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    unsigned c = b(0);
-    std::size_t n = c < 0x80                 ? 1
-                    : c >= 0xc2 && c <= 0xdf ? 2
-                    : c >= 0xe0 && c <= 0xef ? 3
-                    : c >= 0xf0 && c <= 0xf4 ? 4
-                                             : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((b(k) >> 6) != 2) return 0;
-    if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) > 0x9f) || (c == 0xf0 && b(1) < 0x90) ||
-        (c == 0xf4 && b(1) > 0x8f))
-        return 0;
-    return n;
-}
 
 // Writes `v` as a JSON string: made well-formed UTF-8 (a byte that is not becomes
 // U+FFFD), cut to at most kMaxValue bytes at a character's end, '"', '\\' and control

@@ -54,6 +54,8 @@ void Loader::run() {
     for (const Section& s : sections_)
         if (s.kind == Section::Rule) rule(s);
     link_menus();
+    for (const Section& s : sections_)
+        if (s.kind == Section::Notify) notify(s);
     journal();
     unbound();
     std::stable_sort(warnings_.begin(), warnings_.end(),
@@ -93,7 +95,7 @@ void Loader::classify(const std::string& h, Section* s, std::map<std::string, in
     Section::Kind k;
     if (kind == "settings" && name.empty()) {
         k = Section::Settings;
-    } else if (kind == "list" || kind == "hours" || kind == "menu" || kind == "rule") {
+    } else if (kind == "list" || kind == "hours" || kind == "menu" || kind == "rule" || kind == "notify") {
         if (!is_name(name)) {
             error(s->line,
                   "[" + kind + " NAME]: bad or missing name " + quote(name) + " (letters, digits, '_', '-', '.')");
@@ -102,10 +104,12 @@ void Loader::classify(const std::string& h, Section* s, std::map<std::string, in
         k = kind == "list"    ? Section::List
             : kind == "hours" ? Section::Hours
             : kind == "menu"  ? Section::Menu
-                              : Section::Rule;
+            : kind == "rule"  ? Section::Rule
+                              : Section::Notify;
     } else {
-        error(s->line, "unknown section " + quote("[" + h + "]") +
-                           "; expected [settings], [list NAME], [hours NAME], [menu NAME] or [rule NAME]");
+        error(s->line,
+              "unknown section " + quote("[" + h + "]") +
+                  "; expected [settings], [list NAME], [hours NAME], [menu NAME], [rule NAME] or [notify NAME]");
         return;
     }
     s->name = name;

@@ -79,7 +79,7 @@ void Loader::rule_key(Rule* r, const Keyed& k, RuleKeys* at) {
     case kTo: r->to = number_match(e); break;
     case kDiversion: r->diversion = number_match(e); break;
     case kUser: r->user = user_match(e); break;
-    case kWhen: when(r, e, v); break;
+    case kWhen: when(&r->when, &r->when_negated, e, v); break;
     case kAction: action(r, e, at); break;
     case kCallerId:
         if (!normalise_digits(v, rs_->settings.country_code, &r->caller_id, &err))
@@ -146,13 +146,14 @@ void Loader::leg(Rule* r, const IniEntry& e, const std::string& v) {
     error(e.line, "leg must be first, later, voicemail or any, not " + quote(v));
 }
 
-void Loader::when(Rule* r, const IniEntry& e, std::string name) {
+// `when = NAME` or `when = !NAME` (of a rule or a [notify]): the [hours NAME] into *hours.
+void Loader::when(const Hours** hours, bool* negated, const IniEntry& e, std::string name) {
     if (!name.empty() && name[0] == '!') {
-        r->when_negated = true;
+        *negated = true;
         name = std::string(trim(name.substr(1)));
     }
-    r->when = rs_->find_hours(name);
-    if (!r->when) error(e.line, "unknown hours " + quote(name) + " (no [hours " + name + "])");
+    *hours = rs_->find_hours(name);
+    if (!*hours) error(e.line, "unknown hours " + quote(name) + " (no [hours " + name + "])");
 }
 
 void Loader::action(Rule* r, const IniEntry& e, RuleKeys* at) {

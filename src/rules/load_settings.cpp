@@ -8,6 +8,7 @@
 
 #include "base/text.h"
 #include "rules/action.h"
+#include "rules/address.h"
 #include "rules/loader.h"
 
 namespace cr::loader {
@@ -23,7 +24,12 @@ const KeySpec kSettings[] = {{"country_code", false, kCountryCode},
                              {"signature_key", false, kSignatureKey},
                              {"public_url", false, kPublicUrl},
                              {"journal", false, kJournal},
-                             {"secret", false, kSecret}};
+                             {"secret", false, kSecret},
+                             {"sendmail", false, kSendmail},
+                             {"mail_from", false, kMailFrom},
+                             {"notify_state", false, kNotifyState},
+                             {"notify_retry", false, kNotifyRetry},
+                             {"digest_to", true, kDigestTo}};
 
 }  // namespace
 
@@ -76,12 +82,47 @@ void Loader::settings(const Section& s) {
             secret_file_ = v;
             if (v.empty()) error(e.line, "secret is empty (leave it out for menus that work unbound)");
             break;
+        case kSendmail:
+        case kMailFrom:
+        case kNotifyState:
+        case kNotifyRetry:
+        case kDigestTo: mail_settings(e, k.id, v); break;
         case kSignatureKey:
             signature_key_line_ = e.line;
             signature_key_file_ = v;
             if (v.empty()) error(e.line, "signature_key is empty (leave it out for sipgate.io's key)");
             break;
         }
+    }
+}
+
+// The settings of alerts and the digest (callrouter.ini(5), NOTIFY).
+void Loader::mail_settings(const IniEntry& e, int id, const std::string& v) {
+    Settings& st = rs_->settings;
+    std::string err;
+    switch (id) {
+    case kSendmail:
+        if (v.empty() || v[0] != '/' ||
+            std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; }))
+            error(e.line, "sendmail must be the absolute path of the MTA's sendmail program, not " + quote(v));
+        else
+            st.sendmail = v;
+        break;
+    case kMailFrom:
+        if (!parse_mail_address(v, &st.mail_from, &err)) error(e.line, "mail_from: " + err);
+        break;
+    case kNotifyState:
+        if (v.empty())
+            error(e.line, "notify_state is empty (leave it out for a state file beside the journal)");
+        else
+            st.notify_state = beside_rules(v);
+        break;
+    case kNotifyRetry:
+        if (!parse_waits(v, &st.notify_retry, &err)) error(e.line, "notify_retry: " + err);
+        break;
+    case kDigestTo:
+        if (!parse_mail_addresses(e.value, &st.digest_to, &err)) error(e.line, "digest_to: " + err);
+        break;
     }
 }
 

@@ -1,8 +1,8 @@
 // Private to the loader (rules/load*.cpp), as kcgi's extern.h is to kcgi: the class
 // that checks the sections the INI reader found and fills a RuleSet from them. Its
 // members live in one file per kind of section: load.cpp (sections and keys),
-// load_settings.cpp, load_lists.cpp, load_rules.cpp ([hours] and [rule]) and
-// load_menus.cpp. A new kind of section gets a file of its own and a line in run().
+// load_settings.cpp, load_lists.cpp, load_rules.cpp ([hours] and [rule]),
+// load_menus.cpp and load_notify.cpp. A new kind of section gets a file of its own and a line in run().
 //
 // Errors: each check adds its problem with error(line, message) and goes on, so that
 // one load reports every problem of the file; warning() records what loads but may
@@ -62,16 +62,22 @@ enum SettingsKey {
     kSignatureKey,
     kPublicUrl,
     kJournal,
-    kSecret
+    kSecret,
+    kSendmail,
+    kMailFrom,
+    kNotifyState,
+    kNotifyRetry,
+    kDigestTo
 };
 enum ListKey { kNumbers, kFile, kUsers };
 enum RuleKey { kDirection, kLeg, kFrom, kTo, kDiversion, kUser, kWhen, kAction, kCallerId, kAnonymous };
 enum MenuKey { kPrompt, kDigits, kTimeout, kTries, kInvalid, kNone, kOther };
-extern const KeyTable kSettingsKeys, kListKeys, kRuleKeys, kMenuKeys;
+enum NotifyKey { kOn, kNotifyDirection, kNotifyTo, kNotifyWhen, kMail, kWebhook };
+extern const KeyTable kSettingsKeys, kListKeys, kRuleKeys, kMenuKeys, kNotifyKeys;
 
 // A section as the loader knows it: its kind and name.
 struct Section {
-    enum Kind { Bad, Settings, List, Hours, Menu, Rule } kind = Bad;
+    enum Kind { Bad, Settings, List, Hours, Menu, Rule, Notify } kind = Bad;
     std::string name;
     int line = 0;
     const std::vector<IniEntry>* entries = nullptr;
@@ -100,7 +106,7 @@ public:
         : ini_(ini), problems_(problems), report_(report), rs_(rules) {}
 
     // Checks every section, in the order their kinds depend on one another (settings,
-    // lists, hours, menus, rules), and fills the RuleSet.
+    // lists, hours, menus, rules, notify), and fills the RuleSet.
     void run();
 
 private:
@@ -124,6 +130,7 @@ private:
     void time_zone();
     void signature_key();
     void secret();
+    void mail_settings(const IniEntry& e, int id, const std::string& v);
 
     // load_lists.cpp
     void list(const Section& s);
@@ -139,7 +146,7 @@ private:
     std::unique_ptr<NumberMatch> number_match(const IniEntry& e);
     std::unique_ptr<UserMatch> user_match(const IniEntry& e);
     void leg(Rule* r, const IniEntry& e, const std::string& v);
-    void when(Rule* r, const IniEntry& e, std::string name);
+    void when(const Hours** hours, bool* negated, const IniEntry& e, std::string name);
     void action(Rule* r, const IniEntry& e, RuleKeys* at);
     void after_play(const std::vector<Step>& steps, int line, bool in_menu);
     bool link_menu(std::vector<Step>* steps, int line);
@@ -150,6 +157,10 @@ private:
     void link_menus();
     void journal();
     void unbound();
+
+    // load_notify.cpp
+    void notify(const Section& s);
+    void notify_key(Notify* n, const Keyed& k);
 
     const IniFile& ini_;
     Problems* problems_;

@@ -55,4 +55,10 @@ const FollowUp* RuleSet::find_follow_up(const std::string& id) const {
     return it == follow_ups.end() ? nullptr : &it->second;
 }
 
+const Notify* RuleSet::find_notify(const std::string& name) const {
+    for (const Notify& n : notifies)
+        if (n.name == name) return &n;
+    return nullptr;
+}
+
 }  // namespace cr

@@ -18,6 +18,12 @@
 
 namespace cr {
 
+// A mail recipient as written: "Anna Schmidt <anna@example.com>" or "anna@example.com".
+struct MailAddress {
+    std::string name;     // UTF-8, may be empty
+    std::string address;  // local@domain, ASCII
+};
+
 struct Settings {
     std::string country_code;     // digits, or empty
     std::string timezone;         // IANA name; empty: the system's
@@ -35,6 +41,14 @@ struct Settings {
     // The secret of secret = FILE, for the tokens of onData URLs; null: none, and menus
     // and announcements work unbound (callrouter(8), TOKENS).
     std::shared_ptr<const Secret> secret;
+    // Alerts, the digest (callrouter.ini(5), NOTIFY): the MTA's sendmail, the From of
+    // their mails, --notify's state file (empty: beside the journal), the waits
+    // between the tries of a failed send, and the digest's recipients.
+    std::string sendmail = "/usr/sbin/sendmail";
+    MailAddress mail_from;  // an empty address: callrouter@ the host's name
+    std::string notify_state;
+    std::vector<int> notify_retry = {10, 60, 300, 900, 1800, 3600};  // seconds
+    std::vector<MailAddress> digest_to;
 };
 
 struct List {
@@ -158,6 +172,25 @@ struct FollowUp {
     Answer answer;
 };
 
+// What a [notify NAME] tells of (SPEC section 10): the outcomes of calls (journal/calls.h,
+// call_outcome), as bits. A call that is lost (its hangup never came) and nobody
+// answered is told as missed; `every` also takes a call forwarded out of sight.
+enum NotifyOn : unsigned { kOnMissed = 1, kOnVoicemail = 2, kOnAnswered = 4, kOnEvery = 15 };
+
+// A [notify NAME]: which calls (their outcome, direction, called number, the hours
+// they came in) are told to whom (mail, a webhook).
+struct Notify {
+    std::string name;
+    int line = 0;
+    unsigned on = 0;                       // NotifyOn bits
+    enum { In, Out, Any } direction = In;  // without `direction`: incoming calls
+    std::unique_ptr<NumberMatch> to;
+    const Hours* when = nullptr;  // points into RuleSet::hours
+    bool when_negated = false;
+    std::vector<MailAddress> mail;
+    std::string webhook;  // https://, or http:// to a loopback address
+};
+
 struct RuleSet {
     std::string path;
     Settings settings;
@@ -167,9 +200,10 @@ struct RuleSet {
     std::vector<std::unique_ptr<Menu>> menus;
     std::vector<Rule> rules;
     std::map<std::string, FollowUp> follow_ups;  // by id
-    std::string no_rule_xml;                     // the answer when no rule matches: <Response/>, with
-                                                 // onAnswer and onHangup when there is a journal
-    std::vector<std::string> files;              // the rule file and every list or key file it read
+    std::vector<Notify> notifies;
+    std::string no_rule_xml;         // the answer when no rule matches: <Response/>, with
+                                     // onAnswer and onHangup when there is a journal
+    std::vector<std::string> files;  // the rule file and every list or key file it read
     // "FILE:LINE: warning: message" for what loads but may not do what it says (see
     // callrouter.ini(5)); --check prints them, a FastCGI process logs them once.
     std::vector<std::string> warnings;
@@ -182,6 +216,7 @@ struct RuleSet {
     const Hours* find_hours(const std::string& name) const;
     const Menu* find_menu(const std::string& name) const;
     const FollowUp* find_follow_up(const std::string& id) const;
+    const Notify* find_notify(const std::string& name) const;
 };
 
 }  // namespace cr
