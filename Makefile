@@ -50,7 +50,8 @@ DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-
                 nginx spawn-fcgi curl python3 tzdata openssl procps \
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium \
-                debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap clang-format time
+                debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap clang-format time \
+                libcurl4-openssl-dev msmtp python3-aiosmtpd prometheus
 
 # src/ holds a folder per layer (README.md, "Source layout"); objects mirror the tree.
 CORE_SRC  := $(sort $(filter-out src/cli/main.cpp,$(shell find src -name '*.cpp' -not -path 'src/static/*')))

@@ -28,7 +28,7 @@ LAYERS = [
     ("journal",),     # the call journal: lines, the writer thread, --calls
     ("rules",),       # the rule file: model, loading, deciding, the XML
     ("webhook",),     # the pure core: a request in, its outcome out
-    ("fastcgi", "cgi"),   # the FastCGI engine; CGI
+    ("fastcgi", "cgi", "notify"),  # the FastCGI engine; CGI; --notify, --digest, --metrics
     ("cli", "static"),    # the command line and main(); the static binary's stand-ins
 ]
 MAX_LINES = 600

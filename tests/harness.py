@@ -83,6 +83,9 @@ STOPS = {
     "h2o": (signal.SIGTERM, 0, 10),
     "www": (signal.SIGTERM, -signal.SIGTERM, 5),
     "node": (signal.SIGTERM, -signal.SIGTERM, 5),
+    "notify": (signal.SIGTERM, 0, 15),       # callrouter --notify: saves its state, exits 0
+    "smtp": (signal.SIGTERM, 0, 5),          # tests/tools/smtp_sink.py
+    "webhook": (signal.SIGTERM, 0, 5),       # tests/tools/webhook_sink.py
 }
 
 # Signals that end a process that crashed: a test fails when a server it started ended

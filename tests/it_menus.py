@@ -319,7 +319,7 @@ def _(run):
                        text=True)
     eq(r.stdout.splitlines()[1:], [r.stdout.splitlines()[1], "1 call"], "--since 2026-11-28 10:30")
     expect("outgoing" in r.stdout and "hotline" not in r.stdout, r.stdout)
-    for args, msg in ((["--since", "2026-11-28"], "--since goes with --calls"),
+    for args, msg in ((["--since", "2026-11-28"], "--since goes with --calls or --digest"),
                       (["--calls", "--since", "yesterday"], "--since: ")):
         r = subprocess.run([run.bin, "--config", ini] + args, capture_output=True, text=True)
         eq(r.returncode, 2, f"{args}: exit code")

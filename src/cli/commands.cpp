@@ -19,14 +19,6 @@
 
 namespace cr {
 
-namespace {
-
-// Which warnings a command prints beside the problems of the rules.
-enum class Warn { None, Rules, All };
-
-// Loads the rules; prints each problem, and the warnings `warn` says, on stderr.
-// Rules: those of what the rules do; All: also those for the process that answers
-// calls (RuleSet::serving_warnings).
 std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn) {
     std::vector<std::string> errors;
     std::shared_ptr<const RuleSet> c = load_rule_set(path, &errors);
@@ -38,8 +30,6 @@ std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn
     return c;
 }
 
-// The time of the command into *now: `at` (--at, in the rules' time zone) when given,
-// else the clock. Returns false when `at` cannot be read, having said why on stderr.
 bool now_or_at(const std::string& at, const TimeZone& tz, std::int64_t* now) {
     *now = std::time(nullptr);
     if (at.empty()) return true;
@@ -48,8 +38,6 @@ bool now_or_at(const std::string& at, const TimeZone& tz, std::int64_t* now) {
     std::fprintf(stderr, "callrouter: --at: %s\n", err.c_str());
     return false;
 }
-
-}  // namespace
 
 int run_check(const std::string& path) {
     auto t0 = std::chrono::steady_clock::now();

@@ -2,9 +2,25 @@
 // the rule file at `path` (its problems and warnings on stderr) and returns the exit
 // status.
 #pragma once
+#include <cstdint>
+#include <memory>
 #include <string>
 
+#include "rules/model.h"
+
 namespace cr {
+
+// Which warnings a command prints beside the problems of the rules.
+enum class Warn { None, Rules, All };
+
+// Loads the rules; prints each problem, and the warnings `warn` says, on stderr.
+// Rules: those of what the rules do; All: also those for the process that answers
+// calls (RuleSet::serving_warnings). Null when they do not load.
+std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn);
+
+// The time of the command into *now: `at` (--at, in the rules' time zone) when given,
+// else the clock. Returns false when `at` cannot be read, having said why on stderr.
+bool now_or_at(const std::string& at, const TimeZone& tz, std::int64_t* now);
 
 // --check: one summary line on stdout; 0, or 1 when the rule file does not load.
 int run_check(const std::string& path);
@@ -27,5 +43,15 @@ int run_calls(const std::string& path, const std::string& since, const std::stri
 // file does not load or stdout cannot be written.
 int run_week(const std::string& path, const std::string& date, const std::string& number, int from_hour, int to_hour,
              bool html);
+
+// --digest (cli/digest.cpp): the calls that started from `since` (empty: the 24 hours
+// before `at`) to `at` (empty: now) summed up on stdout, or with `mail` sent to
+// [settings] digest_to. 0; 1 when there is no journal, no digest_to for `mail`, or the
+// MTA refused the mail; 2 for a bad --since or --at.
+int run_digest(const std::string& path, const std::string& since, const std::string& at, bool mail);
+
+// --metrics (cli/digest.cpp): the journal as Prometheus exposition text on stdout. 0, or
+// 1 when there is no journal to read.
+int run_metrics(const std::string& path);
 
 }  // namespace cr

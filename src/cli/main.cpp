@@ -11,6 +11,7 @@
 #include "fastcgi/listener.h"
 #include "fastcgi/privilege.h"
 #include "fastcgi/server.h"
+#include "notify/notifier.h"
 #include "rules/xml.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
     if (cl.test) return cr::run_test(path, cl.test_body, cl.at, cl.has_signature ? &cl.signature : nullptr, cl.query);
     if (cl.calls) return cr::run_calls(path, cl.since, cl.at);
     if (cl.week) return cr::run_week(path, cl.week_date, cl.week_number, cl.from_hour, cl.to_hour, cl.html);
+    if (cl.notify) return cr::run_notify(cr::NotifyOptions{path, cl.state, cl.once});
+    if (cl.digest) return cr::run_digest(path, cl.since, cl.at, cl.mail);
+    if (cl.metrics) return cr::run_metrics(path);
 
     if (cl.listen.empty() && !cr::is_listening_socket(0)) {
         std::string err;

@@ -26,6 +26,9 @@ const char kUsage[] =
     "                  [--signature SIG] [--query 'menu=NAME']\n"
     "       callrouter [--config FILE] --calls [--since 'YYYY-MM-DD[ HH:MM]'] [--at TIME]\n"
     "       callrouter [--config FILE] --week [DATE] [--number N] [--from N] [--to N] [--html]\n"
+    "       callrouter [--config FILE] --notify [--state FILE] [--once]\n"
+    "       callrouter [--config FILE] --digest [--since 'YYYY-MM-DD[ HH:MM]'] [--at TIME] [--mail]\n"
+    "       callrouter [--config FILE] --metrics\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -43,15 +46,16 @@ const char kUsage[] =
     "  --test BODY       answer BODY as if POSTed: XML on stdout, the rules tried on stderr\n"
     "  --at TIME         with --test: decide at TIME, 'YYYY-MM-DD HH:MM' in the rule file's\n"
     "                    time zone, or '2026-11-27T08:30Z' / '...+01:00'; with --calls: tell\n"
-    "                    open calls from lost ones as at TIME\n"
+    "                    open calls from lost ones as at TIME; with --digest: its end\n"
     "  --signature SIG   with --test: the request's X-Sipgate-Signature header (base64),\n"
     "                    to replay a captured push; checked when signature = require\n"
     "  --query QUERY     with --test: the request's query string, e.g. 'menu=main' for the\n"
     "                    keys of a menu (event=dtmf)\n"
     "  --calls           print the calls of the journal as a table, one row a call with its\n"
     "                    legs and how it ended\n"
-    "  --since TIME      with --calls: calls from TIME on, 'YYYY-MM-DD[ HH:MM]' in the rule\n"
-    "                    file's time zone (default: the last 7 days)\n"
+    "  --since TIME      with --calls or --digest: calls from TIME on, 'YYYY-MM-DD[ HH:MM]'\n"
+    "                    in the rule file's time zone (default: the last 7 days; --digest:\n"
+    "                    the last 24 hours)\n"
     "  --week [DATE]     print the rule an ordinary incoming call meets, hour by hour and to\n"
     "                    the minute where it changes, for the seven days from DATE (YYYY-MM-DD\n"
     "                    in the rule file's time zone; default: today), holidays named\n"
@@ -60,7 +64,17 @@ const char kUsage[] =
     "  --from N          with --week: start at hour N, 0 to 23 (default 0)\n"
     "  --to N            with --week: end before hour N, 1 to 24 (default 24)\n"
     "  --html            with --week: write one self-contained HTML page instead of a table\n"
+    "  --notify          follow the journal and tell the [notify NAME] sections of each\n"
+    "                    call's outcome, by mail and webhook, until SIGTERM\n"
+    "  --state FILE      with --notify: its state file (default: notify_state, else the\n"
+    "                    journal's name with .notify-state)\n"
+    "  --once            with --notify: read to the journal's end, send what is due, exit\n"
+    "  --digest          print a summary of the journal's calls, fit to mail\n"
+    "  --mail            with --digest: mail it to [settings] digest_to instead\n"
+    "  --metrics         print the journal as Prometheus exposition text\n"
     "  --help, --version\n";
+
+constexpr const char* kCommands = "--check, --test, --calls, --week, --notify, --digest or --metrics";
 
 bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
@@ -90,7 +104,13 @@ enum OptionId {
     kFrom,
     kTo,
     kHtml,
-    kNumber
+    kNumber,
+    kNotify,
+    kState,
+    kOnce,
+    kDigest,
+    kMail,
+    kMetrics
 };
 
 const struct option kOptions[] = {
@@ -113,6 +133,12 @@ const struct option kOptions[] = {
     {"to", required_argument, nullptr, kTo},
     {"html", no_argument, nullptr, kHtml},
     {"number", required_argument, nullptr, kNumber},
+    {"notify", no_argument, nullptr, kNotify},
+    {"state", required_argument, nullptr, kState},
+    {"once", no_argument, nullptr, kOnce},
+    {"digest", no_argument, nullptr, kDigest},
+    {"mail", no_argument, nullptr, kMail},
+    {"metrics", no_argument, nullptr, kMetrics},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -141,6 +167,7 @@ const char* value_error(int id) {
     case kFrom: return "--from needs an hour from 0 to 23";
     case kTo: return "--to needs an hour from 1 to 24";
     case kNumber: return "--number needs the called number the week is for, such as 4921112345";
+    case kState: return "--state needs a file";
     default: return "";
     }
 }
@@ -201,6 +228,12 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
     case kTo: cl->has_to = true; return parse_hour(value, &cl->to_hour) && cl->to_hour > 0;
     case kHtml: cl->html = true; return true;
     case kNumber: cl->week_number = value; return !value.empty();
+    case kNotify: cl->notify = true; return true;
+    case kState: cl->state = value; return !value.empty();
+    case kOnce: cl->once = true; return true;
+    case kDigest: cl->digest = true; return true;
+    case kMail: cl->mail = true; return true;
+    case kMetrics: cl->metrics = true; return true;
     default: return false;
     }
 }
@@ -237,21 +270,24 @@ int read_arguments(int argc, char** argv, CommandLine* cl) {
 
 int parse_command_line(int argc, char** argv, CommandLine* cl) {
     if (const int status = read_arguments(argc, argv, cl); status >= 0) return status;
-    if (cl->check + cl->test + cl->calls + cl->week > 1)
-        return usage_error("--check, --test, --calls and --week exclude each other");
+    const bool command = cl->check || cl->test || cl->calls || cl->week || cl->notify || cl->digest || cl->metrics;
+    if (cl->check + cl->test + cl->calls + cl->week + cl->notify + cl->digest + cl->metrics > 1)
+        return usage_error("--check, --test, --calls, --week, --notify, --digest and --metrics exclude each other");
+    if (!cl->notify && !cl->state.empty()) return usage_error("--state goes with --notify");
+    if (!cl->notify && cl->once) return usage_error("--once goes with --notify");
+    if (!cl->digest && cl->mail) return usage_error("--mail goes with --digest");
     if (!cl->week && cl->has_from) return usage_error("--from goes with --week");
     if (!cl->week && cl->has_to) return usage_error("--to goes with --week");
     if (!cl->week && cl->html) return usage_error("--html goes with --week");
     if (!cl->week && !cl->week_number.empty()) return usage_error("--number goes with --week");
     if (cl->from_hour >= cl->to_hour) return usage_error("--from must be an hour before --to");
-    if (!cl->at.empty() && !cl->test && !cl->calls) return usage_error("--at goes with --test or --calls");
+    if (!cl->at.empty() && !cl->test && !cl->calls && !cl->digest)
+        return usage_error("--at goes with --test, --calls or --digest");
     if (cl->has_signature && !cl->test) return usage_error("--signature goes with --test");
     if (cl->has_query && !cl->test) return usage_error("--query goes with --test");
-    if (!cl->since.empty() && !cl->calls) return usage_error("--since goes with --calls");
-    if ((cl->check || cl->test || cl->calls || cl->week) && !cl->listen.empty())
-        return usage_error("--listen does not go with --check, --test, --calls or --week");
-    if ((cl->check || cl->test || cl->calls || cl->week) && !cl->server.user.empty())
-        return usage_error("--user does not go with --check, --test, --calls or --week");
+    if (!cl->since.empty() && !cl->calls && !cl->digest) return usage_error("--since goes with --calls or --digest");
+    if (command && !cl->listen.empty()) return usage_error("--listen does not go with " + std::string(kCommands));
+    if (command && !cl->server.user.empty()) return usage_error("--user does not go with " + std::string(kCommands));
     return -1;
 }
 

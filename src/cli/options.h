@@ -11,6 +11,8 @@ struct CommandLine {
     std::string config, listen, test_body, at, signature, query, since, week_date, week_number;
     bool check = false, test = false, has_signature = false, has_query = false, calls = false;
     bool week = false, html = false, has_from = false, has_to = false;
+    bool notify = false, once = false, digest = false, mail = false, metrics = false;
+    std::string state;  // --notify --state
     int from_hour = 0, to_hour = 24;
     ServerOptions server;  // --threads, --socket-mode, --user
 };

@@ -106,6 +106,9 @@ constexpr std::size_t kRing = 8, kTalk = 9;  // the durations, right-aligned
 
 }  // namespace
 
+std::string format_duration(std::int64_t from, std::int64_t to) { return duration(from, to); }
+std::string format_local_time(const TimeZone& tz, std::int64_t t) { return local_time(tz, t); }
+
 const char* call_outcome(const CallRow& c, std::int64_t now) {
     if (c.by_person) return "answered";
     if (c.by_voicemail) return "voicemail";

@@ -41,6 +41,11 @@ struct CallRow {
 constexpr std::int64_t kLostAfter = 3600;
 const char* call_outcome(const CallRow& c, std::int64_t now);
 
+// "12s", "3m04s", "1h02m05s" from `from` to `to`; "-" for an unknown length.
+std::string format_duration(std::int64_t from, std::int64_t to);
+// "2026-11-27 09:59:58", local to `tz`; "-" for an unknown time (< 0).
+std::string format_local_time(const TimeZone& tz, std::int64_t t);
+
 // Joins events, added in the journal's order, into calls: by callId, and a later leg
 // (a newCall whose origCallId is not its callId) to the call its origCallId names,
 // with that leg's own events after it (events without callId are left out). Hands each

@@ -1,0 +1,50 @@
+// The journal as --notify follows it: line by line from a place on, through logrotate's
+// rename (the rest of the old file first, then the new file from its start) and
+// copytruncate (a file shorter than the place is read from its start).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/fd.h"
+
+namespace cr {
+
+// Where in which file: the file's identity (st_dev, st_ino) and the offset after the
+// last whole line read.
+struct JournalPlace {
+    std::uint64_t dev = 0, ino = 0, offset = 0;
+};
+
+class JournalFollower {
+public:
+    explicit JournalFollower(std::string path) : path_(std::move(path)) {}
+
+    // Starts at `place`, or with none (the first run) at the journal's end. When the
+    // journal's name leads to another file than the place's (logrotate renamed it while
+    // --notify was stopped), the rest of the place's file is read from PATH.1 when that
+    // is it, else the new file from its start, and *note says what was done. A journal
+    // that does not exist yet is read from its start once it does.
+    void start(const JournalPlace* place, std::string* note);
+
+    // Hands every whole line added since the last poll to `on_line`, with the place after
+    // it; lines longer than `max_line` are skipped (counted in *skipped). Follows a
+    // rename and a truncation. Returns false with *err when a read fails (tried again at
+    // the next poll).
+    bool poll(const std::function<void(std::string_view, const JournalPlace&)>& on_line, std::size_t max_line,
+              std::size_t* skipped, std::string* err);
+
+    const JournalPlace& place() const { return at_; }
+
+private:
+    bool open_path(const std::string& path, JournalPlace* id);
+    bool read_to_end(const std::function<void(std::string_view, const JournalPlace&)>& on_line, std::size_t max_line,
+                     std::size_t* skipped, std::string* err);
+
+    std::string path_;
+    UniqueFd fd_;
+    JournalPlace at_;
+};
+
+}  // namespace cr

@@ -1,0 +1,95 @@
+// What --notify keeps across a restart (notify/state.h), and the journal as it follows
+// it through rotation (notify/follow.h).
+#include <fstream>
+
+#include "notify/follow.h"
+#include "notify/state.h"
+#include "support.h"
+
+TEST_CASE("notify state: written and read back; a broken file refused with its line") {
+    test::TempDir dir;
+    const std::string path = dir.path() + "/state";
+    cr::NotifyState s;
+    bool missing = false;
+    std::string err;
+    REQUIRE(cr::load_notify_state(path, &s, &missing, &err));
+    CHECK(missing);
+    s.has_place = true;
+    s.place = {64768, 1234, 5678};
+    s.done.emplace_back(1796634000, "told 1%");
+    s.done_ids.insert("told 1%");
+    cr::TrackedCall& c = s.calls["c1"];
+    c.ids = {"c1", "leg two"};
+    c.lines = {"{\"time\":\"2026-12-07T09:00:00Z\",\"event\":\"newCall\",\"callId\":\"c1\"}"};
+    c.outcome = "missed";
+    c.deliveries.push_back(cr::Delivery{"office", 'w', 2, 1796634100});
+    REQUIRE(cr::save_notify_state(path, s, &err));
+    cr::NotifyState back;
+    REQUIRE(cr::load_notify_state(path, &back, &missing, &err));
+    CHECK_FALSE(missing);
+    CHECK(back.place.ino == 1234);
+    CHECK(back.place.offset == 5678);
+    CHECK(back.done_ids.count("told 1%") == 1);
+    REQUIRE(back.calls.count("c1") == 1);
+    const cr::TrackedCall& b = back.calls["c1"];
+    CHECK(b.ids == c.ids);
+    CHECK(b.lines == c.lines);
+    CHECK(b.outcome == "missed");
+    REQUIRE(b.deliveries.size() == 1);
+    CHECK(b.deliveries[0].channel == 'w');
+    CHECK(b.deliveries[0].tries == 2);
+    CHECK(back.first_of("leg two") == "c1");
+    back.told("c1", 1796634200);
+    CHECK(back.calls.empty());
+    CHECK(back.done_ids.count("leg two") == 1);
+    back.forget_done(1796634200 + cr::NotifyState::kKeepDone + 1);
+    CHECK(back.done.empty());
+
+    for (const char* bad : {"callrouter-notify-state 1\nplace 1 2\nend\n", "other\n",
+                            "callrouter-notify-state 1\nplace 1 2 3\n", "callrouter-notify-state 1\nline x\nend\n"}) {
+        std::ofstream(path) << bad;
+        CHECK_FALSE(cr::load_notify_state(path, &back, &missing, &err));
+        CHECK(err.rfind(path + ":", 0) == 0);
+    }
+}
+
+TEST_CASE("follow: whole lines only, through a rename and a truncation") {
+    test::TempDir dir;
+    const std::string path = dir.path() + "/j";
+    std::vector<std::string> got;
+    auto take = [&](std::string_view l, const cr::JournalPlace&) { got.emplace_back(l); };
+    std::size_t skipped = 0;
+    std::string err, note;
+    { std::ofstream(path) << "old\n"; }
+    cr::JournalFollower f(path);
+    f.start(nullptr, &note);  // the first run: from the end
+    CHECK(note.find("from its end (4 bytes)") != std::string::npos);
+    { std::ofstream(path, std::ios::app) << "one\ntw"; }
+    REQUIRE(f.poll(take, 100, &skipped, &err));
+    CHECK(got == std::vector<std::string>{"one"});
+    { std::ofstream(path, std::ios::app) << "o\n" << std::string(200, 'x') << "\nthree\n"; }
+    REQUIRE(f.poll(take, 100, &skipped, &err));
+    CHECK(got == std::vector<std::string>{"one", "two", "three"});
+    CHECK(skipped == 1);  // longer than 100 bytes
+    const cr::JournalPlace before = f.place();
+    // logrotate: renamed, a line still written to the old file, then a new file.
+    REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
+    {
+        std::ofstream(path + ".1", std::ios::app) << "late\n";
+        std::ofstream(path) << "new\n";
+    }
+    REQUIRE(f.poll(take, 100, &skipped, &err));
+    CHECK(got == std::vector<std::string>{"one", "two", "three", "late", "new"});
+    // Started again at the place before the rename: the rest of PATH.1, then PATH.
+    got.clear();
+    cr::JournalFollower again(path);
+    again.start(&before, &note);
+    CHECK(note.find("the rest of " + path + ".1 first") != std::string::npos);
+    REQUIRE(again.poll(take, 100, &skipped, &err));
+    CHECK(got == std::vector<std::string>{"late", "new"});
+    // copytruncate: shorter than the place, read from its start.
+    { std::ofstream(path, std::ios::trunc) << "c\n"; }
+    got.clear();
+    REQUIRE(again.poll(take, 100, &skipped, &err));
+    CHECK(got == std::vector<std::string>{"c"});
+}
