@@ -27,8 +27,14 @@ MAKE_SECRET ?= $(if $(DESTDIR),no,yes)
 DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf nginx/callrouter-allow-sipgate.conf \
                    apache/callrouter-proxy-fcgi.conf apache/callrouter-require-sipgate.conf apache/callrouter-fcgid.conf apache/htaccess \
                    etc/systemd/callrouter.socket etc/systemd/callrouter.service etc/menu.ini etc/legs.ini \
+                   etc/notify.ini etc/systemd/callrouter-notify-local-mta.conf \
                    lighttpd/callrouter-lighttpd-socket.conf lighttpd/callrouter-lighttpd-spawn.conf caddy/Caddyfile \
                    h2o/callrouter-h2o-connect.conf h2o/callrouter-h2o-spawn.conf
+
+# The units: the answering service and its socket; --notify, and the timers of
+# --digest and --metrics (none enabled by install or the package).
+UNITS := callrouter.socket callrouter.service callrouter-notify.service callrouter-digest.service \
+         callrouter-digest.timer callrouter-metrics.service callrouter-metrics.timer
 
 .PHONY: install uninstall static deb
 
@@ -41,7 +47,7 @@ install: $(BUILD)/callrouter
 	$(INSTALL) -m 644 README.md doc/deploy.md doc/testing.md LICENSE $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -m 644 etc/callrouter.ini $(DESTDIR)$(DOCDIR)/examples/callrouter.ini
 	$(INSTALL) -m 644 $(DEPLOY_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
-	for u in callrouter.socket callrouter.service; do \
+	for u in $(UNITS); do \
 	  sed -e 's|/usr/local/sbin/callrouter|$(SBINDIR)/callrouter|g' \
 	      -e 's|/etc/callrouter/callrouter.ini|$(CONFDIR)/callrouter.ini|g' \
 	      etc/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
@@ -65,7 +71,7 @@ install: $(BUILD)/callrouter
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/callrouter $(DESTDIR)$(MANDIR)/man8/callrouter.8 $(DESTDIR)$(MANDIR)/man5/callrouter.ini.5 \
-	    $(DESTDIR)$(UNITDIR)/callrouter.socket $(DESTDIR)$(UNITDIR)/callrouter.service
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@if cmp -s etc/callrouter.ini $(DESTDIR)$(CONFDIR)/callrouter.ini; then \
 	  rm -f $(DESTDIR)$(CONFDIR)/callrouter.ini $(DESTDIR)$(CONFDIR)/secret; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \

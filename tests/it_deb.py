@@ -272,8 +272,18 @@ def _install_check_purge(run, deb, files, existed, created_private):
               "/etc/nginx/snippets/callrouter-fastcgi.conf", "/etc/apache2/conf-available/callrouter.conf",
               "/etc/nginx/snippets/callrouter-allow-sipgate.conf", "/etc/apache2/callrouter-require-sipgate.conf",
               "/etc/logrotate.d/callrouter", "/usr/share/doc/callrouter/examples/menu.ini",
-              "/usr/share/doc/callrouter/copyright", "/usr/share/doc/callrouter/examples/callrouter.ini", CONF):
+              "/usr/share/doc/callrouter/copyright", "/usr/share/doc/callrouter/examples/callrouter.ini", CONF,
+              "/usr/share/doc/callrouter/examples/notify.ini",
+              "/usr/share/doc/callrouter/examples/callrouter-notify-local-mta.conf",
+              "/lib/systemd/system/callrouter-digest.timer", "/lib/systemd/system/callrouter-metrics.timer"):
         expect(os.path.isfile(p), "not installed: " + p)
+    # --notify, the digest and the metrics: their units, each with the package's drop-in
+    # (the package's user, who reads the journal), pointing at /usr/sbin.
+    for u in ("callrouter-notify", "callrouter-digest", "callrouter-metrics"):
+        text = _read(f"/lib/systemd/system/{u}.service")
+        expect("/usr/sbin/callrouter --config /etc/callrouter/callrouter.ini" in text and "/usr/local" not in text,
+               f"{u}.service: " + text)
+        expect("User=callrouter" in _read(f"/lib/systemd/system/{u}.service.d/package.conf"), u + " drop-in")
     expect(os.access("/usr/sbin/callrouter", os.X_OK), "binary not executable")
     eq(_read("/etc/nginx/snippets/callrouter-fastcgi.conf"), _read(os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")),
        "nginx snippet")

@@ -10,6 +10,7 @@ import email.policy
 import email.utils
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -329,7 +330,18 @@ def t_notify_sigkill(run):
     eq(n2.stop(), 0, "--notify on SIGTERM")
 
 
-@case("notify: the journal rotated between two calls, and while --notify was stopped: every call told once")
+def rotate(run, journal):
+    """Rotates the journal with the real logrotate and the shipped etc/logrotate/callrouter."""
+    import shutil
+    from it_deploy import shipped, substitute
+    conf = run.write(run.unique("logrotate") + ".conf", substitute(
+        shipped("etc/logrotate/callrouter"), [("/var/lib/callrouter/calls.jsonl", journal)], "etc/logrotate/callrouter"))
+    r = subprocess.run([shutil.which("logrotate") or "/usr/sbin/logrotate", "-f", "-s", run.path("logrotate.state"),
+                        conf], capture_output=True, text=True)
+    eq(r.returncode, 0, "logrotate: " + r.stderr)
+
+
+@case("notify: the journal rotated by logrotate between two calls, and while --notify was stopped: every call told once")
 def t_notify_rotation(run):
     mailer = Mailer(run)
     hooks = Hooks(run)
@@ -338,15 +350,15 @@ def t_notify_rotation(run):
     calls = Calls(run, ini)
     calls.missed("o1")
     mailer.wait(1)
-    os.rename(journal, journal + ".1")  # logrotate's rename; the next push makes a new file
+    rotate(run, journal)  # the shipped logrotate file; the next push makes a new file
     calls.missed("o2")
     mailer.wait(2)
     wait_for(lambda: os.path.exists(journal), what="the new journal")
     # Stopped, a call, rotated, a call, started: the rest of .1 first, then the new file.
     eq(n.stop(), 0, "--notify on SIGTERM")
     calls.missed("o3")
-    os.rename(journal + ".1", journal + ".2")
-    os.rename(journal, journal + ".1")
+    rotate(run, journal)  # .1 compressed to .2.gz, the journal renamed to .1
+    expect(os.path.exists(journal + ".2.gz"), f"logrotate did not compress .1: {os.listdir(run.dir)}")
     calls.missed("o4")
     n2 = notify(run, ini)
     expect("was rotated while --notify was stopped: the rest of" in n2.output(), n2.output())
@@ -569,3 +581,142 @@ def t_metrics(run):
         expect(want in out.splitlines(), f"{want!r} not in:\n{out}")
     p = subprocess.run(["promtool", "check", "metrics"], input=out, capture_output=True, text=True)
     eq(p.returncode, 0, "promtool check metrics: " + p.stdout + p.stderr)
+
+
+def units(run, ini, state_dir):
+    """The shipped units of --notify, the digest and the metrics, their paths replaced
+    by the run's: {name: (path of the copy, {key: [values]})}."""
+    from it_deploy import shipped, substitute
+    repl = [("/usr/local/sbin/callrouter", run.bin), ("/etc/callrouter/callrouter.ini", ini)]
+    out = {}
+    d = run.unique("units")
+    os.makedirs(d)
+    for name in ("callrouter-notify.service", "callrouter-digest.service", "callrouter-metrics.service",
+                 "callrouter-digest.timer", "callrouter-metrics.timer"):
+        text = shipped("etc/systemd/" + name)
+        if name.endswith(".service"):
+            text = substitute(text, repl, name)
+        text = text.replace("/var/lib/callrouter-notify", state_dir).replace("/run/callrouter-metrics", state_dir)
+        path = run.write(os.path.join(d, name), text)
+        keys = {}
+        for line in text.splitlines():
+            if line and not line.startswith(("#", "[")) and "=" in line:
+                k, _, v = line.partition("=")
+                keys.setdefault(k, []).append(v)
+        out[name] = (path, keys)
+    return out
+
+
+@case("notify systemd: the units of --notify, --digest and --metrics and their timers pass systemd-analyze "
+      "verify and security; their ExecStart lines run as written: alerts, a digest mailed, a .prom file")
+def t_notify_units(run):
+    import shutil
+    mailer = Mailer(run)
+    hooks = Hooks(run)
+    ini, journal = setup(run, mailer, hooks.port)
+    text = open(ini).read().replace("notify_retry", "digest_to = chefin@example.com\nnotify_retry")
+    open(ini, "w").write(text)
+    state_dir = run.unique("state")
+    os.makedirs(state_dir)
+    u = units(run, ini, state_dir)
+    sa = shutil.which("systemd-analyze")
+    expect(sa, "systemd-analyze not installed (make deps installs systemd)")
+    r = subprocess.run([sa, "verify", "--man=no"] + [p for p, _ in u.values()], capture_output=True, text=True)
+    expect(r.returncode == 0 and not r.stderr.strip(), f"systemd-analyze verify: {r.stdout}{r.stderr}")
+    # The drop-in for a local MTA verifies with the unit, and says how far it opens the sandbox.
+    notify_path = u["callrouter-notify.service"][0]
+    os.makedirs(notify_path + ".d")
+    shutil.copy(os.path.join(ROOT, "etc", "systemd", "callrouter-notify-local-mta.conf"),
+                os.path.join(notify_path + ".d", "local-mta.conf"))
+    r = subprocess.run([sa, "verify", "--man=no", notify_path], capture_output=True, text=True)
+    expect(r.returncode == 0 and not r.stderr.strip(), f"verify with the local-MTA drop-in: {r.stdout}{r.stderr}")
+
+    def exposure(path):
+        r = subprocess.run([sa, "security", "--offline=yes", "--no-pager", path], capture_output=True, text=True)
+        m = re.search(r"Overall exposure level for \S+: ([\d.]+)", r.stdout)
+        return float(m.group(1)) if m else None
+
+    with_dropin = exposure(notify_path)
+    shutil.rmtree(notify_path + ".d")
+    for name, bound in (("callrouter-notify.service", 2.0), ("callrouter-digest.service", 2.0),
+                        ("callrouter-metrics.service", 1.0)):
+        e = exposure(u[name][0])
+        expect(e is None or e <= bound, f"systemd-analyze security {name}: {e}, want <= {bound}")
+    expect(with_dropin is None or with_dropin <= 7.0, f"with the local-MTA drop-in: {with_dropin}")
+    svc = u["callrouter-notify.service"][1]
+    for key, want in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ReadOnlyPaths", "/var/lib/callrouter"),
+                      ("DynamicUser", "yes"), ("User", "callrouter")):
+        eq(svc.get(key), [want], key)
+    eq(u["callrouter-metrics.service"][1].get("PrivateNetwork"), ["yes"], "metrics: PrivateNetwork")
+    for timer in ("callrouter-digest.timer", "callrouter-metrics.timer"):
+        expect("WantedBy" in u[timer][1], timer + " has no [Install]")
+
+    # --notify as its unit runs it.
+    for pre in svc["ExecStartPre"]:
+        r = subprocess.run(pre.split(), capture_output=True, text=True)
+        eq(r.returncode, 0, f"ExecStartPre {pre}: {r.stderr}")
+    n = Process(run, svc["ExecStart"][0].split(), "notify")
+    wait_for(lambda: "notify: following" in n.output() or not n.alive(), what="--notify to start")
+    Calls(run, ini, cgi=True).missed("u1")
+    mailer.wait(1)
+    hooks.wait(1)
+    expect(os.path.exists(os.path.join(state_dir, "notify.state")), "no state file in the state folder")
+    r = subprocess.run(svc["ExecReload"][0].replace("$MAINPID", str(n.pid)).split(), capture_output=True, text=True)
+    eq(r.returncode, 0, "ExecReload")
+    wait_for(lambda: "loaded again" in n.output(), what="the rules loaded again on SIGHUP")
+    eq(svc["KillSignal"], ["SIGTERM"], "KillSignal")
+    stop_sec = int(svc["TimeoutStopSec"][0].rstrip("s"))
+    eq(n.stop(signal.SIGTERM, timeout=stop_sec), 0, f"--notify on SIGTERM, within TimeoutStopSec={stop_sec}s")
+
+    # The digest, mailed as its unit runs it.
+    digest = u["callrouter-digest.service"][1]
+    r = subprocess.run(digest["ExecStart"][0].split(), capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, "the digest's ExecStart: " + r.stderr)
+    wait_for(lambda: any(rc == ["chefin@example.com"] for _, rc in mailer.raw()), what="the digest mail")
+
+    # The metrics, written by rename as their unit runs them.
+    metrics = u["callrouter-metrics.service"][1]
+    cmd = metrics["ExecStart"][0]
+    expect(cmd.startswith("/bin/sh -c '") and cmd.endswith("'"), cmd)
+    r = subprocess.run(["/bin/sh", "-c", cmd[len("/bin/sh -c '"):-1]], capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, "the metrics' ExecStart: " + r.stderr)
+    prom = os.path.join(state_dir, "callrouter.prom")
+    with open(prom) as f:
+        out = f.read()
+    expect('callrouter_calls_total{rule="office",direction="in",outcome="missed"} 1' in out, out)
+    p = subprocess.run(["promtool", "check", "metrics"], input=out, capture_output=True, text=True)
+    eq(p.returncode, 0, "promtool: " + p.stdout + p.stderr)
+
+
+@case("notify: the shipped etc/notify.ini checks, and alerts as it says through nginx (its paths replaced)")
+def t_notify_example(run):
+    mailer = Mailer(run)
+    hooks = Hooks(run)
+    from it_deploy import shipped, substitute
+    journal = run.path("calls.jsonl")
+    text = substitute(shipped("etc/notify.ini"), [
+        ("/var/lib/callrouter/calls.jsonl", journal), ("sendmail = /usr/sbin/sendmail", "sendmail = " + mailer.sendmail),
+        ("notify_retry = 10s 1m 5m 15m 30m 1h", "notify_retry = 1s"),
+        ("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+         f"http://127.0.0.1:{hooks.port}/slack")], "etc/notify.ini")
+    ini = run.write("notify.ini", text)
+    r = subprocess.run([run.bin, "--config", os.path.join(ROOT, "etc", "notify.ini"), "--check"], capture_output=True,
+                       text=True)
+    eq(r.returncode, 0, "--check of etc/notify.ini: " + r.stderr)
+    # Whether the office is open now: the rule a call meets says it.
+    r = subprocess.run([run.bin, "--config", ini, "--test", "from=0211123456&to=4921199999&direction=in"],
+                       capture_output=True, text=True)
+    open_now = "rule=office " in r.stderr
+    n = notify(run, ini)
+    calls = Calls(run, ini)
+    calls.missed("e1")
+    posts = hooks.wait(1)
+    eq([p["path"] for p in posts], ["/slack"], "the chat's post")
+    body = json.loads(posts[0]["body"])
+    expect(body["text"].startswith("Missed call from 49211123456 to 4921199999 at "), body["text"])
+    if open_now:
+        (m, rcpt), = mailer.wait(1)
+        eq(sorted(rcpt), ["anna@example.com", "juergen@example.com"], "the desks' mail")
+    time.sleep(2)
+    eq(len(mailer.raw()), 1 if open_now else 0, f"mails (office open now: {open_now})")
+    eq(n.stop(), 0, "--notify on SIGTERM")
