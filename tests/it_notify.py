@@ -370,7 +370,7 @@ def t_notify_rotation(run):
     eq(len(hooks.posts()), 4, "posts: each once")
 
 
-@case("notify: a call whose hangup never comes is told as lost; a late hangup is not told again")
+@case("notify: a call whose hangup never comes is told as lost, one forwarded out of sight is not; a late hangup is not told again")
 def t_notify_lost(run):
     mailer = Mailer(run)
     hooks = Hooks(run)
@@ -384,14 +384,22 @@ def t_notify_lost(run):
         f.write(json.dumps({"time": old, "event": "newCall", "callId": "l1", "direction": "in",
                             "from": "49211123456", "to": "4921199999", "rule": "office",
                             "action": "dial 4921112345601"}) + "\n")
+        # Forwarded out of the journal's sight as long ago: "forwarded" (on = every), not lost.
+        f.write(json.dumps({"time": old, "event": "newCall", "callId": "f1", "direction": "in",
+                            "from": "49211123457", "to": "4921199999", "rule": "office",
+                            "action": "dial 4921112345601"}) + "\n")
+        f.write(json.dumps({"time": old, "event": "hangup", "callId": "f1", "cause": "forwarded"}) + "\n")
     n = notify(run, ini)
     mails = mailer.wait(1)
     expect(str(mails[0][0]["Subject"]).startswith("Lost call (no hangup came) from 49211123456"),
            str(mails[0][0]["Subject"]))
     Calls(run, ini, cgi=True).push("event=hangup&callId=l1&cause=cancel")
     time.sleep(2)
-    eq(len(mailer.raw()), 1, "mails")
+    eq(len(mailer.raw()), 1, "mails (the forwarded call told as lost would be a second)")
     eq(n.stop(), 0, "--notify on SIGTERM")
+    with open(state) as f:
+        done = [ln.split()[2] for ln in f if ln.startswith("done ")]
+    eq(sorted(done), ["f1", "l1"], "the calls the state file says were told")
 
 
 @case("notify: TLS is verified, a redirect to another host is not followed")
@@ -538,7 +546,7 @@ def t_digest(run):
     out = r.stdout
     for want in ("Calls from 2026-12-01 00:00 to 2026-12-02 00:00 (Europe/Berlin)", "Incoming calls: 4",
                  "  answered      1", "  voicemail     1", "  missed        2",
-                 "Outgoing calls: 1 (1 answered)", "Callers not reached by a person: 3",
+                 "Outgoing calls: 1 (1 answered)", "Calls not taken by a person: 3",
                  "2026-12-01 08:10  49211123456              to 4921199999       missed     called back "
                  "2026-12-01 09:23",
                  "2026-12-01 09:01  49211777777              to 4921199999       missed     not called back",
@@ -553,6 +561,14 @@ def t_digest(run):
     eq(str(m["Subject"]), "callrouter: 4 incoming calls, 2 missed, 1 to the voicemail (2026-12-01 00:00 to "
                           "2026-12-02 00:00)", "the digest's subject")
     expect("1 of 3 called back" in m.get_content(), m.get_content())
+    # A journal not written yet (a fresh install, the timer's first morning): no calls, exit 0.
+    fresh = run.write("fresh.ini", text.replace(journal, run.path("none-yet.jsonl")))
+    r = subprocess.run([run.bin, "--config", fresh, "--digest"], capture_output=True, text=True)
+    eq(r.returncode, 0, "--digest before the first call: " + r.stderr)
+    expect("Incoming calls: 0" in r.stdout, r.stdout)
+    r = subprocess.run([run.bin, "--config", fresh, "--metrics"], capture_output=True, text=True)
+    eq(r.returncode, 0, "--metrics before the first call: " + r.stderr)
+    expect("callrouter_calls_open 0" in r.stdout.splitlines(), r.stdout)
     plain = run.write("nodigest.ini", f"[settings]\njournal = {journal}\npublic_url = {PUBLIC}\n[rule a]\naction = dial 4921112345\n")
     r = subprocess.run([run.bin, "--config", plain, "--digest", "--mail"], capture_output=True, text=True)
     eq(r.returncode, 1, "--digest --mail without digest_to")
@@ -576,7 +592,7 @@ def t_metrics(run):
                  'callrouter_calls_total{rule="office",direction="in",outcome="answered"} 1',
                  'callrouter_ring_seconds_bucket{le="5"} 1', 'callrouter_ring_seconds_bucket{le="10"} 2',
                  'callrouter_ring_seconds_bucket{le="+Inf"} 4', "callrouter_ring_seconds_sum 65",
-                 "callrouter_ring_seconds_count 4", "callrouter_journal_skipped_lines 1",
+                 "callrouter_ring_seconds_count 4", "callrouter_journal_skipped_lines 1", "callrouter_calls_open 0",
                  "callrouter_journal_last_event_timestamp_seconds 1796113500"):
         expect(want in out.splitlines(), f"{want!r} not in:\n{out}")
     p = subprocess.run(["promtool", "check", "metrics"], input=out, capture_output=True, text=True)

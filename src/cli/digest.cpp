@@ -1,6 +1,9 @@
 // --digest and --metrics: the journal read as a stream, its calls joined, summed up.
 #include "notify/digest.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <functional>
@@ -17,8 +20,8 @@ namespace {
 
 // Reads the journal at `path`, and first PATH.1 when `rotated` and it is there (the
 // file logrotate renamed it to), handing each event to `on_event` and each call to
-// `on_call`. Returns false having said why on stderr; *skipped counts the lines that
-// are no event.
+// `on_call`. A journal not written yet has no calls. Returns false having said why on
+// stderr; *skipped counts the lines that are no event.
 bool read_journal(const char* what, const std::string& path, bool rotated,
                   const std::function<void(const JournalEvent&)>& on_event,
                   const std::function<void(CallRow&&)>& on_call, std::size_t* skipped) {
@@ -29,6 +32,7 @@ bool read_journal(const char* what, const std::string& path, bool rotated,
         JournalReader reader;
         JournalRead read;
         std::string err;
+        if (p == path && ::access(p.c_str(), F_OK) != 0 && errno == ENOENT) break;  // none yet: no calls
         if (!reader.open(p, &err)) {
             if (p != path) continue;  // no rotated file
             std::fprintf(stderr, "callrouter: %s: %s: cannot read: %s\n", what, p.c_str(), err.c_str());

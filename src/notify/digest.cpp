@@ -83,7 +83,7 @@ std::string Digest::text() const {
     for (std::size_t i = 0; i < 5; ++i) t += "  " + pad(kOutcomes[i], 10) + count(by_outcome_[i]) + "\n";
     t += "Outgoing calls: " + std::to_string(out_) + " (" + std::to_string(out_answered_) + " answered)\n\n";
     std::size_t not_reached = callers_.size() + more_callers_;
-    t += "Callers not reached by a person: " + std::to_string(not_reached) + "\n";
+    t += "Calls not taken by a person: " + std::to_string(not_reached) + "\n";
     std::size_t back = 0;
     for (const Caller& k : callers_) {
         std::string when = format_local_time(tz, k.start).substr(0, 16);
@@ -126,7 +126,11 @@ void Metrics::event(const JournalEvent& e) {
 
 void Metrics::call(const CallRow& c) {
     const std::string rule = c.legs.empty() ? "-" : c.legs.front();
-    ++calls_[{rule, c.direction.empty() ? "-" : c.direction, call_outcome(c, now_)}];
+    const std::string outcome = call_outcome(c, now_);
+    if (outcome == "open")
+        ++open_;
+    else
+        ++calls_[{rule, c.direction.empty() ? "-" : c.direction, outcome}];
     if (c.direction != "in" || c.start < 0) return;
     const std::int64_t until = c.answered >= 0 ? c.answered : c.ended;
     if (until < c.start) return;
@@ -145,11 +149,16 @@ std::string Metrics::text(std::size_t skipped) const {
     for (const auto& [k, n] : events_)
         t += "callrouter_events_total{event=\"" + label(k.first) + "\",status=\"" + label(k.second) + "\"} " +
              std::to_string(n) + "\n";
-    t += "# HELP callrouter_calls_total Calls of the journal, by the first leg's rule, direction and outcome.\n"
+    t += "# HELP callrouter_calls_total Calls of the journal that ended, by the first leg's rule, direction and "
+         "outcome.\n"
          "# TYPE callrouter_calls_total counter\n";
     for (const auto& [k, n] : calls_)
         t += "callrouter_calls_total{rule=\"" + label(std::get<0>(k)) + "\",direction=\"" + label(std::get<1>(k)) +
              "\",outcome=\"" + label(std::get<2>(k)) + "\"} " + std::to_string(n) + "\n";
+    t += "# HELP callrouter_calls_open Calls of the journal whose outcome is not known yet.\n"
+         "# TYPE callrouter_calls_open gauge\n"
+         "callrouter_calls_open " +
+         std::to_string(open_) + "\n";
     t += "# HELP callrouter_ring_seconds How long incoming calls rang before an answer or the hangup.\n"
          "# TYPE callrouter_ring_seconds histogram\n";
     std::size_t cum = 0;

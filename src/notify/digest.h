@@ -47,9 +47,12 @@ private:
 };
 
 // The Prometheus exposition text of the calls and events of the journal: events
-// (requests answered and journalled) by event and status, calls by rule, direction and
-// outcome, ring time of incoming calls as a histogram, lines skipped, and the time of
-// the latest event. Feed it every event and every call; then text().
+// (requests answered and journalled: status is 200 unless a line says otherwise) by
+// event and status, the calls that ended by rule, direction and outcome, the calls
+// still open, ring time of incoming calls as a histogram, lines skipped, and the time
+// of the latest event. Counters of the journal file: they start again from 0 when it
+// is rotated (a counter reset, as Prometheus takes it). Feed it every event and every
+// call; then text().
 class Metrics {
 public:
     explicit Metrics(std::int64_t now) : now_(now) {}
@@ -61,7 +64,8 @@ private:
     static constexpr int kBuckets[] = {5, 10, 15, 20, 30, 45, 60, 90, 120, 300};
     std::int64_t now_;
     std::map<std::pair<std::string, std::string>, std::size_t> events_;  // (event, status)
-    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> calls_;
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> calls_;  // ended
+    std::size_t open_ = 0;  // calls without an outcome yet
     std::size_t ring_[sizeof kBuckets / sizeof kBuckets[0] + 1] = {};
     std::size_t ring_count_ = 0;
     std::int64_t ring_sum_ = 0;

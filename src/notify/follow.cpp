@@ -63,16 +63,17 @@ void JournalFollower::start(const JournalPlace* place, std::string* note) {
             " (compressed or gone): the new one from its start; the calls at the end of the old one are not told";
 }
 
-// Reads fd_ from at_.offset to its end, handing on whole lines.
+// Reads fd_ from at_.offset to its end, handing on whole lines, at most *left of them
+// (counted down).
 bool JournalFollower::read_to_end(const std::function<void(std::string_view, const JournalPlace&)>& on_line,
-                                  std::size_t max_line, std::size_t* skipped, std::string* err) {
+                                  std::size_t max_line, std::size_t* left, std::size_t* skipped, std::string* err) {
     struct stat st;
     if (::fstat(fd_.get(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) < at_.offset) at_.offset = 0;
     std::string line;
     bool too_long = false;
     std::uint64_t at = at_.offset;  // of the next byte read
     char buf[65536];
-    for (;;) {
+    while (*left > 0) {
         ssize_t n = ::pread(fd_.get(), buf, sizeof buf, static_cast<off_t>(at));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
@@ -81,7 +82,7 @@ bool JournalFollower::read_to_end(const std::function<void(std::string_view, con
         }
         if (n == 0) return true;  // a line without its newline yet is read again next time
         std::string_view rest(buf, static_cast<std::size_t>(n));
-        while (!rest.empty()) {
+        while (!rest.empty() && *left > 0) {
             std::size_t nl = rest.find('\n');
             std::string_view piece = rest.substr(0, nl);
             if (!too_long && line.size() + piece.size() <= max_line)
@@ -93,35 +94,41 @@ bool JournalFollower::read_to_end(const std::function<void(std::string_view, con
             at += 1;
             rest.remove_prefix(nl + 1);
             at_.offset = at;
-            if (too_long)
+            if (too_long) {
                 ++*skipped;
-            else
+            } else {
                 on_line(line, at_);
+                --*left;
+            }
             line.clear();
             too_long = false;
         }
     }
+    return true;
 }
 
 bool JournalFollower::poll(const std::function<void(std::string_view, const JournalPlace&)>& on_line,
-                           std::size_t max_line, std::size_t* skipped, std::string* err) {
+                           std::size_t max_line, std::size_t max_lines, std::size_t* skipped, std::string* err) {
+    std::size_t left = max_lines;
     if (!fd_) {
         JournalPlace id;
         if (!open_path(path_, &id)) return true;  // not there yet
         at_ = id;
     }
-    if (!read_to_end(on_line, max_line, skipped, err)) return false;
+    if (!read_to_end(on_line, max_line, &left, skipped, err)) return false;
+    if (left == 0) return true;  // more next time
     struct stat now;
     if (::stat(path_.c_str(), &now) != 0 ||
         (static_cast<std::uint64_t>(now.st_dev) == at_.dev && static_cast<std::uint64_t>(now.st_ino) == at_.ino))
         return true;
     // Renamed away: what a writer added to the old file before it saw the rename, then
     // the new file. A torn last line of the old file is left.
-    if (!read_to_end(on_line, max_line, skipped, err)) return false;
+    if (!read_to_end(on_line, max_line, &left, skipped, err)) return false;
+    if (left == 0) return true;
     JournalPlace id;
     if (!open_path(path_, &id)) return true;
     at_ = id;
-    return read_to_end(on_line, max_line, skipped, err);
+    return read_to_end(on_line, max_line, &left, skipped, err);
 }
 
 }  // namespace cr

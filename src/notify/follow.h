@@ -28,19 +28,19 @@ public:
     // that does not exist yet is read from its start once it does.
     void start(const JournalPlace* place, std::string* note);
 
-    // Hands every whole line added since the last poll to `on_line`, with the place after
-    // it; lines longer than `max_line` are skipped (counted in *skipped). Follows a
-    // rename and a truncation. Returns false with *err when a read fails (tried again at
-    // the next poll).
+    // Hands the whole lines added since the last poll, at most `max_lines` of them, to
+    // `on_line`, with the place after each; lines longer than `max_line` are skipped
+    // (counted in *skipped). Follows a rename and a truncation. Returns false with *err
+    // when a read fails (tried again at the next poll).
     bool poll(const std::function<void(std::string_view, const JournalPlace&)>& on_line, std::size_t max_line,
-              std::size_t* skipped, std::string* err);
+              std::size_t max_lines, std::size_t* skipped, std::string* err);
 
     const JournalPlace& place() const { return at_; }
 
 private:
     bool open_path(const std::string& path, JournalPlace* id);
     bool read_to_end(const std::function<void(std::string_view, const JournalPlace&)>& on_line, std::size_t max_line,
-                     std::size_t* skipped, std::string* err);
+                     std::size_t* left, std::size_t* skipped, std::string* err);
 
     std::string path_;
     UniqueFd fd_;

@@ -164,7 +164,12 @@ std::string mail_text(const Mail& m, const TimeZone& tz) {
     while (!body.empty()) {
         std::size_t nl = body.find('\n');
         std::string line = clean_line(body.substr(0, nl));
-        if (line.size() > 900) line = utf8_cut(line, 300);
+        if (line.size() > 900) {  // RFC 5322 allows 998 bytes: cut at a character's end
+            std::size_t end = 0;
+            for (std::size_t n; end < line.size() && end + (n = std::max<std::size_t>(1, utf8_length(line, end))) <= 900;)
+                end += n;
+            line.resize(end);
+        }
         // sendmail -oi: a line of one dot is a line like any other.
         out += line + "\n";
         if (nl == std::string_view::npos) break;
@@ -261,13 +266,18 @@ bool run_sendmail(const std::string& sendmail, const std::string& text, int time
             }
         }
     }
+    // Its pipes are closed: it is ending. Waited for in steps from 0.1 ms to 10 ms, so
+    // that a sendmail that exits at once costs no more than it takes.
     int status = 0;
-    for (;;) {
+    for (useconds_t step = 100;;) {
         if (timed_out) ::kill(pid, SIGKILL);
         pid_t w = ::waitpid(pid, &status, timed_out ? 0 : WNOHANG);
         if (w == pid || (w < 0 && errno != EINTR)) break;
         if (w == 0 && static_cast<std::int64_t>(std::time(nullptr)) >= deadline) timed_out = true;
-        if (w == 0 && !timed_out) ::usleep(10000);
+        if (w == 0 && !timed_out) {
+            ::usleep(step);
+            step = std::min<useconds_t>(step * 2, 10000);
+        }
     }
     if (timed_out) {
         *err = "sendmail " + sendmail + " timed out after " + std::to_string(timeout) + " s (killed)";

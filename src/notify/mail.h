@@ -25,7 +25,7 @@ struct Mail {
 // MIME-Version, Content-Type text/plain; charset=utf-8, Content-Transfer-Encoding
 // 8bit, Auto-Submitted: auto-generated), an empty line, the body; lines ended by '\n'
 // and folded under 78 columns where they can be. A body line longer than 900 bytes is
-// cut.
+// cut to 900 at a character's end.
 std::string mail_text(const Mail& m, const TimeZone& tz);
 
 // `text` as a header's value may hold it: as it is when it is printable ASCII, else

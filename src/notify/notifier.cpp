@@ -23,6 +23,11 @@ namespace cr {
 
 namespace {
 
+// The outcome of a call ended before its hangup came: who answered it, else lost.
+std::string as_it_stands(const CallRow& row) {
+    return row.by_person ? "answered" : row.by_voicemail ? "voicemail" : "lost";
+}
+
 volatile std::sig_atomic_t g_stop = 0, g_reload = 0;
 
 void on_stop(int) { g_stop = 1; }
@@ -42,11 +47,9 @@ public:
           follower_(rules_->settings.journal) {}
 
     bool start(std::string* err);
-    // One round: reads the journal, decides, sends what is due. Returns false with *err
-    // when the state cannot be saved.
-    bool round(std::string* err);
-    // Whether an alert is due now (--once goes on until none is).
-    bool due_now() const;
+    // One round: reads the journal, decides, sends what is due. *more: there is more to
+    // read or send at once. Returns false with *err when the state cannot be saved.
+    bool round(std::string* err, bool* more);
     void reload();
     bool save(std::string* err);
 
@@ -57,6 +60,10 @@ private:
     void settle(const std::string& first, const std::string& outcome, std::int64_t now);
     bool send_due(std::int64_t now, std::string* err);
     bool send(const std::string& first, TrackedCall* c, Delivery* d, std::int64_t now);
+    std::size_t due_count() const;  // alerts whose time has come
+
+    static constexpr std::size_t kMaxDue = 64;   // alerts waiting, beyond which the journal waits
+    static constexpr std::size_t kBatch = 1000;  // lines read at a time
 
     std::shared_ptr<const RuleSet> rules_;
     std::string config_, state_path_;
@@ -149,7 +156,9 @@ void Notifier::on_line(std::string_view line, const JournalPlace&) {
                     oldest_last = row.last;
                 }
             }
-            if (oldest != state_.calls.end()) settle(oldest->first, "lost", now_s());
+            CallRow row;
+            if (oldest != state_.calls.end() && row_of(oldest->second, &row))
+                settle(oldest->first, as_it_stands(row), now_s());
         }
         it = state_.calls.emplace(first, TrackedCall{}).first;
         it->second.ids.push_back(first);
@@ -183,20 +192,24 @@ bool Notifier::row_of(const TrackedCall& c, CallRow* row) const {
     return true;
 }
 
-// Settles the call's outcome when it is known: every leg hung up (and the last did not
-// forward it, or no leg followed the forward within kForwardQuiet), or no event came
-// for kLostAfter.
+// Settles the call's outcome when it is known: every leg hung up (a call the last
+// hangup forwarded, taken by nobody yet, waits kForwardQuiet for the leg that follows,
+// then is "forwarded"), or a leg has had no event for kLostAfter (then "lost", unless
+// someone answered).
 void Notifier::decide(const std::string& first, std::int64_t now) {
     auto it = state_.calls.find(first);
     if (it == state_.calls.end() || !it->second.outcome.empty()) return;
     CallRow row;
     if (!row_of(it->second, &row)) return;
-    std::string outcome = call_outcome(row, now);
-    if (!row.open && outcome == "open") {
+    std::string outcome;
+    if (row.open) {
+        if (row.last >= now - kLostAfter) return;
+        outcome = as_it_stands(row);
+    } else if (row.cause == "forwarded" && !row.by_person && !row.by_voicemail) {
         if (row.last >= now - kForwardQuiet) return;
         outcome = "forwarded";
-    } else if (row.open) {
-        if (row.last >= now - kLostAfter) return;
+    } else {
+        outcome = call_outcome(row, now);
     }
     settle(first, outcome, now);
 }
@@ -285,16 +298,29 @@ bool Notifier::send_due(std::int64_t now, std::string* err) {
     return true;
 }
 
-bool Notifier::round(std::string* err) {
-    std::string read_err;
-    if (!follower_.poll([this](std::string_view l, const JournalPlace& p) { on_line(l, p); }, kMaxJournalLine,
-                        &skipped_, &read_err))
-        log_line(LogLevel::Error, "notify: " + read_err);
+bool Notifier::round(std::string* err, bool* more) {
+    // The journal is read a batch at a time, and not while kMaxDue alerts wait to be
+    // sent: what is not read yet waits in the journal, so that the state (written
+    // after every send) stays small however far behind --notify is.
+    *more = false;
+    while (due_count() < kMaxDue) {
+        std::string read_err;
+        std::size_t lines = 0;
+        if (!follower_.poll(
+                [this, &lines](std::string_view l, const JournalPlace& p) {
+                    on_line(l, p);
+                    ++lines;
+                },
+                kMaxJournalLine, kBatch, &skipped_, &read_err))
+            log_line(LogLevel::Error, "notify: " + read_err);
+        const std::int64_t now = now_s();
+        for (const std::string& first : touched_) decide(first, now);
+        touched_.clear();
+        if (lines < kBatch) break;
+        *more = true;
+    }
     const std::int64_t now = now_s();
-    for (const std::string& first : touched_) decide(first, now);
-    touched_.clear();
-    // The calls whose outcome comes with time (lost, forwarded out of sight): looked at
-    // once a second.
+    // The calls whose outcome comes with time (lost, forwarded out of sight).
     std::vector<std::string> waiting;
     for (const auto& [first, c] : state_.calls)
         if (c.outcome.empty()) waiting.push_back(first);
@@ -303,15 +329,16 @@ bool Notifier::round(std::string* err) {
     if (follower_.place().offset != state_.place.offset || follower_.place().ino != state_.place.ino) dirty_ = true;
     if (!send_due(now, err)) return false;
     if (dirty_ && now != saved_at_ && !save(err)) return false;
+    *more = *more || due_count() > 0;
     return true;
 }
 
-bool Notifier::due_now() const {
+std::size_t Notifier::due_count() const {
     const std::int64_t now = now_s();
+    std::size_t n = 0;
     for (const auto& [first, c] : state_.calls)
-        for (const Delivery& d : c.deliveries)
-            if (d.next <= now) return true;
-    return false;
+        for (const Delivery& d : c.deliveries) n += d.next <= now;
+    return n;
 }
 
 }  // namespace
@@ -351,12 +378,13 @@ int run_notify(const NotifyOptions& o) {
             g_reload = 0;
             n.reload();
         }
-        if (!n.round(&err)) {
+        bool more = false;
+        if (!n.round(&err, &more)) {
             log_line(LogLevel::Error, "notify: " + log_text(err));
             return 1;
         }
-        if (o.once && !n.due_now()) break;
-        if (!g_stop) ::poll(nullptr, 0, o.once ? 0 : 500);
+        if (o.once && !more) break;
+        if (!g_stop && !more) ::poll(nullptr, 0, 500);
     }
     if (!n.save(&err)) {
         log_line(LogLevel::Error, "notify: " + log_text(err));

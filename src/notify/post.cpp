@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <type_traits>
 
@@ -23,6 +24,7 @@ struct CurlTable {
     decltype(&::curl_easy_perform) curl_easy_perform;
     decltype(&::curl_easy_getinfo) curl_easy_getinfo;
     decltype(&::curl_easy_cleanup) curl_easy_cleanup;
+    decltype(&::curl_easy_reset) curl_easy_reset;
     decltype(&::curl_slist_append) curl_slist_append;
     decltype(&::curl_slist_free_all) curl_slist_free_all;
     decltype(&::curl_easy_strerror) curl_easy_strerror;
@@ -57,6 +59,7 @@ const CurlTable* load_curl(std::string* err) {
         CR_GET(curl_easy_perform);
         CR_GET(curl_easy_getinfo);
         CR_GET(curl_easy_cleanup);
+        CR_GET(curl_easy_reset);
         CR_GET(curl_slist_append);
         CR_GET(curl_slist_free_all);
         CR_GET(curl_easy_strerror);
@@ -89,13 +92,23 @@ std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size
 bool http_post(const std::string& url, const std::string& json, int timeout, std::string* err) {
     const CurlTable* c = load_curl(err);
     if (!c) return false;
+    // One handle for the life of the process (--notify sends one at a time): its
+    // connections are kept, so that a burst of alerts to one host opens one.
+    static CURL* h = nullptr;
+    if (!h && !(h = c->curl_easy_init())) {
+        *err = "libcurl cannot make a handle";
+        return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
     std::string target = url;
     for (int hop = 0; hop <= 3; ++hop) {
-        CURL* h = c->curl_easy_init();
-        if (!h) {
-            *err = "libcurl cannot make a handle";
+        const long left = static_cast<long>(
+            std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count());
+        if (left <= 0) {
+            *err = "timed out after " + std::to_string(timeout) + " s (redirects)";
             return false;
         }
+        c->curl_easy_reset(h);
         curl_slist* headers = c->curl_slist_append(nullptr, "Content-Type: application/json");
         char msg[CURL_ERROR_SIZE] = {};
         c->curl_easy_setopt(h, CURLOPT_URL, target.c_str());
@@ -108,8 +121,8 @@ bool http_post(const std::string& url, const std::string& json, int timeout, std
         c->curl_easy_setopt(h, CURLOPT_USERAGENT, "callrouter-notify/" CALLROUTER_VERSION);
         c->curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         c->curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-        c->curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::max(1, timeout / 3)));
-        c->curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(timeout));
+        c->curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, std::min(left, std::max(1L, timeout / 3L)));
+        c->curl_easy_setopt(h, CURLOPT_TIMEOUT, left);
         c->curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
         c->curl_easy_setopt(h, CURLOPT_ERRORBUFFER, msg);
         c->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
@@ -119,23 +132,28 @@ bool http_post(const std::string& url, const std::string& json, int timeout, std
         c->curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         c->curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
         std::string next = location ? location : "";
+        c->curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+        c->curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
         c->curl_slist_free_all(headers);
-        c->curl_easy_cleanup(h);
         if (rc != CURLE_OK) {
             *err = std::string(c->curl_easy_strerror(rc)) + (msg[0] ? std::string(": ") + msg : "");
             return false;
         }
         if (code >= 200 && code < 300) return true;
-        if (code >= 300 && code < 400 && !next.empty()) {
+        // 307 and 308 keep the POST; 301, 302 and 303 would turn it into a GET.
+        if ((code == 307 || code == 308) && !next.empty()) {
             if (origin(next) != origin(target)) {
-                *err = "HTTP " + std::to_string(code) +
-                       ", redirected to another host: " + escape(next, 200, Backslash::Hex) + " (not followed)";
+                *err = "HTTP " + std::to_string(code) + ", redirected to another host: " +
+                       escape(next, 200, Backslash::Hex) + " (not followed)";
                 return false;
             }
             target = next;
             continue;
         }
-        *err = "HTTP " + std::to_string(code);
+        *err = "HTTP " + std::to_string(code) +
+               (code >= 300 && code < 400 && !next.empty() ? ", redirected to " + escape(next, 200, Backslash::Hex) +
+                                                                 " (not followed: only 307 and 308 keep the POST)"
+                                                           : "");
         return false;
     }
     *err = "more than 3 redirects";

@@ -120,7 +120,9 @@ bool save_notify_state(const std::string& path, const NotifyState& s, std::strin
         *err = "cannot write " + tmp + ": " + std::strerror(errno);
         return false;
     }
-    if (!write_fully(fd.get(), out) || ::close(fd.release()) != 0) {
+    // On disk before the rename: after a power loss the state is the old or the new one,
+    // never an empty file (which --notify would refuse to start with).
+    if (!write_fully(fd.get(), out) || ::fdatasync(fd.get()) != 0 || ::close(fd.release()) != 0) {
         *err = "cannot write " + tmp + ": " + std::strerror(errno);
         ::unlink(tmp.c_str());
         return false;

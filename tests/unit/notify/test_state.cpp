@@ -65,12 +65,21 @@ TEST_CASE("follow: whole lines only, through a rename and a truncation") {
     f.start(nullptr, &note);  // the first run: from the end
     CHECK(note.find("from its end (4 bytes)") != std::string::npos);
     { std::ofstream(path, std::ios::app) << "one\ntw"; }
-    REQUIRE(f.poll(take, 100, &skipped, &err));
+    REQUIRE(f.poll(take, 100, 1000, &skipped, &err));
     CHECK(got == std::vector<std::string>{"one"});
     { std::ofstream(path, std::ios::app) << "o\n" << std::string(200, 'x') << "\nthree\n"; }
-    REQUIRE(f.poll(take, 100, &skipped, &err));
+    REQUIRE(f.poll(take, 100, 1000, &skipped, &err));
     CHECK(got == std::vector<std::string>{"one", "two", "three"});
     CHECK(skipped == 1);  // longer than 100 bytes
+    // At most max_lines a poll: the rest comes with the next.
+    {
+        std::ofstream(path, std::ios::app) << "a\nb\nc\n";
+    }
+    REQUIRE(f.poll(take, 100, 2, &skipped, &err));
+    CHECK(got.size() == 5);
+    REQUIRE(f.poll(take, 100, 2, &skipped, &err));
+    CHECK(got == std::vector<std::string>{"one", "two", "three", "a", "b", "c"});
+    got.resize(3);
     const cr::JournalPlace before = f.place();
     // logrotate: renamed, a line still written to the old file, then a new file.
     REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
@@ -78,18 +87,18 @@ TEST_CASE("follow: whole lines only, through a rename and a truncation") {
         std::ofstream(path + ".1", std::ios::app) << "late\n";
         std::ofstream(path) << "new\n";
     }
-    REQUIRE(f.poll(take, 100, &skipped, &err));
+    REQUIRE(f.poll(take, 100, 1000, &skipped, &err));
     CHECK(got == std::vector<std::string>{"one", "two", "three", "late", "new"});
     // Started again at the place before the rename: the rest of PATH.1, then PATH.
     got.clear();
     cr::JournalFollower again(path);
     again.start(&before, &note);
     CHECK(note.find("the rest of " + path + ".1 first") != std::string::npos);
-    REQUIRE(again.poll(take, 100, &skipped, &err));
+    REQUIRE(again.poll(take, 100, 1000, &skipped, &err));
     CHECK(got == std::vector<std::string>{"late", "new"});
     // copytruncate: shorter than the place, read from its start.
     { std::ofstream(path, std::ios::trunc) << "c\n"; }
     got.clear();
-    REQUIRE(again.poll(take, 100, &skipped, &err));
+    REQUIRE(again.poll(take, 100, 1000, &skipped, &err));
     CHECK(got == std::vector<std::string>{"c"});
 }
