@@ -572,6 +572,20 @@ def terminate(proc, timeout=15):
     return proc.stop(signal.SIGTERM, timeout)
 
 
+def shipped(rel):
+    """A file of the repository (a shipped config, unit, example), as text."""
+    with open(os.path.join(ROOT, rel)) as f:
+        return f.read()
+
+
+def substitute(text, repl, what):
+    """Replaces each path or port of a shipped file; each must be there."""
+    for old, new in repl:
+        expect(old in text, f"{what}: '{old}' is no longer in the shipped file; update the test")
+        text = text.replace(old, new)
+    return text
+
+
 def replace(run, name, text):
     """Writes a file of the run's folder the safe way: a new file renamed over the old."""
     tmp = run.path(name + ".new")

@@ -20,8 +20,8 @@ import subprocess
 import time
 
 from fixtures import DEPLOY_CALL, DEPLOY_DIAL, DEPLOY_RULES, XML as XML_TYPE
-from harness import (FORM, ROOT, Failure, Process, case, eq, expect, fcgi_request, figures, free_port, wait_for,
-                     _can_connect_unix, _read, _user_group)
+from harness import (FORM, ROOT, Failure, Process, case, eq, expect, fcgi_request, figures, free_port, shipped,
+                     substitute, wait_for, _can_connect_unix, _read, _user_group)
 
 # The deployments check Basic Auth: the rules require the user the web server sets.
 RULES = DEPLOY_RULES.replace("max_body = 8192\n", "max_body = 8192\nrequire_user = sipgate\n")
@@ -30,19 +30,6 @@ USERS = (("sipgate", "s3cret pass"), ("mallory", "other"))
 
 
 # --- helpers ---------------------------------------------------------------
-
-def shipped(rel):
-    with open(os.path.join(ROOT, rel)) as f:
-        return f.read()
-
-
-def substitute(text, repl, what):
-    """Replaces each path or port of a shipped file; each must be there."""
-    for old, new in repl:
-        expect(old in text, f"{what}: '{old}' is no longer in the shipped file; update the test")
-        text = text.replace(old, new)
-    return text
-
 
 def htpasswd(run):
     """A password file with sipgate (the user require_user names) and mallory."""

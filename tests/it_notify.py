@@ -11,11 +11,12 @@ import email.utils
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
 
-from harness import FORM, ROOT, Process, case, curl, eq, expect, free_port, wait_for
+from harness import FORM, ROOT, Process, case, curl, eq, expect, free_port, shipped, substitute, wait_for
 
 PUBLIC = "https://sipgate:secret@calls.example.com/callrouter"
 SINKS = os.path.join(ROOT, "tests", "tools")
@@ -332,8 +333,6 @@ def t_notify_sigkill(run):
 
 def rotate(run, journal):
     """Rotates the journal with the real logrotate and the shipped etc/logrotate/callrouter."""
-    import shutil
-    from it_deploy import shipped, substitute
     conf = run.write(run.unique("logrotate") + ".conf", substitute(
         shipped("etc/logrotate/callrouter"), [("/var/lib/callrouter/calls.jsonl", journal)], "etc/logrotate/callrouter"))
     r = subprocess.run([shutil.which("logrotate") or "/usr/sbin/logrotate", "-f", "-s", run.path("logrotate.state"),
@@ -602,7 +601,6 @@ def t_metrics(run):
 def units(run, ini, state_dir):
     """The shipped units of --notify, the digest and the metrics, their paths replaced
     by the run's: {name: (path of the copy, {key: [values]})}."""
-    from it_deploy import shipped, substitute
     repl = [("/usr/local/sbin/callrouter", run.bin), ("/etc/callrouter/callrouter.ini", ini)]
     out = {}
     d = run.unique("units")
@@ -626,7 +624,6 @@ def units(run, ini, state_dir):
 @case("notify systemd: the units of --notify, --digest and --metrics and their timers pass systemd-analyze "
       "verify and security; their ExecStart lines run as written: alerts, a digest mailed, a .prom file")
 def t_notify_units(run):
-    import shutil
     mailer = Mailer(run)
     hooks = Hooks(run)
     ini, journal = setup(run, mailer, hooks.port)
@@ -708,7 +705,6 @@ def t_notify_units(run):
 def t_notify_example(run):
     mailer = Mailer(run)
     hooks = Hooks(run)
-    from it_deploy import shipped, substitute
     journal = run.path("calls.jsonl")
     text = substitute(shipped("etc/notify.ini"), [
         ("/var/lib/callrouter/calls.jsonl", journal), ("sendmail = /usr/sbin/sendmail", "sendmail = " + mailer.sendmail),
