@@ -1,7 +1,9 @@
 #!/bin/sh
 # make bench: number lookups (10 vs 1,000,000 entries), the load time of a
 # 1,000,000-number list file, --calls over a journal of 1,000,000 calls (time and peak
-# memory, beside wc -l reading the same), the cost of signature = require (one RSA-4096
+# memory, beside wc -l reading the same), --notify over 10,000 journalled calls (the
+# alerts' delay, its memory and state file: bench/notify.py), the cost of signature =
+# require (one RSA-4096
 # verification, and a request through the core with and without it), then ONE table from ONE run: wrk through a real nginx
 # on 127.0.0.1 against
 #   - nginx answering the XML by itself (the ceiling);
@@ -122,6 +124,10 @@ awk -v wc="$(cat "$dir/wc.time")" -v rows="$(($(wc -l < "$dir/calls.out") - 2))"
     printf "  callrouter --calls: %d rows in %.2f s, %.1f MiB peak; wc -l reads the same in %.2f s (ratio %.0f)\n",
            rows, $1, $2 / 1024, w[1], (w[1] > 0 ? $1 / w[1] : 0)
 }' "$dir/calls.time" | tee "$dir/calls.bench"
+
+echo
+echo "== --notify over 10,000 journalled calls (bench/notify.py): the delay from the hangup to the webhook, memory"
+python3 "$root/bench/notify.py" "$bin" "$dir/notify" | tee "$dir/notify.bench"
 
 # 1,000 rules: 999 that the seed request does not match, then the one it does.
 {
@@ -363,6 +369,12 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
     echo
     echo '```'
     cat "$dir/lookup.out" "$dir/load.out" "$dir/signature.out"
+    echo '```'
+    echo
+    echo "--notify over 10,000 journalled calls, each told by mail and webhook, of the same run:"
+    echo
+    echo '```'
+    cat "$dir/notify.bench"
     echo '```'
 } > "$dir/bench.md"
 cp "$dir/bench.md" "$build/bench.md"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """An HTTP receiver for the tests of --notify's webhooks: listens on 127.0.0.1:PORT and
-appends each POST it takes (path, Content-Type and body) as one JSON line to FILE.
+appends each POST it takes (path, Content-Type, body and the time it came) as one JSON
+line to FILE.
 --fail-first N answers the first N POSTs 500 (and records them in FILE.failed);
 --redirect URL answers every POST 307 to URL; --tls CERT KEY speaks HTTPS.
 
@@ -12,6 +13,7 @@ import signal
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -34,7 +36,7 @@ def main():
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode("utf-8", "replace")
-            record = {"path": self.path, "type": self.headers.get("Content-Type"), "body": body}
+            record = {"path": self.path, "type": self.headers.get("Content-Type"), "body": body, "at": time.time()}
             with lock:
                 seen[0] += 1
                 failing = seen[0] <= fail_first
