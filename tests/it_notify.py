@@ -378,7 +378,7 @@ def t_notify_lost(run):
     old = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3660))
     state = journal + ".notify-state"
     with open(state, "w") as f:
-        f.write("callrouter-notify-state 1\nplace 0 0 0\nend\n")  # from the journal's start
+        f.write("callrouter-notify-state 1\nplace 0 0 0 -\nend\n")  # from the journal's start
     with open(journal, "w") as f:
         f.write(json.dumps({"time": old, "event": "newCall", "callId": "l1", "direction": "in",
                             "from": "49211123456", "to": "4921199999", "rule": "office",
@@ -396,9 +396,52 @@ def t_notify_lost(run):
     time.sleep(2)
     eq(len(mailer.raw()), 1, "mails (the forwarded call told as lost would be a second)")
     eq(n.stop(), 0, "--notify on SIGTERM")
-    with open(state) as f:
+    with open(state + ".done") as f:
         done = [ln.split()[2] for ln in f if ln.startswith("done ")]
     eq(sorted(done), ["f1", "l1"], "the calls the state file says were told")
+
+
+@case("notify: a backlog of 1,500 calls two hours old (--notify catching up): each told with its outcome, "
+      "none as lost; a call with 70 menu keys still told when it hangs up")
+def t_notify_backlog(run):
+    hooks = Hooks(run)
+    journal = run.path("backlog.jsonl")
+    ini = run.write("backlog.ini", f"""[settings]
+country_code = 49
+public_url = {PUBLIC}
+journal = {journal}
+[rule office]
+action = dial 4921112345601
+[notify all]
+on = every
+webhook = http://127.0.0.1:{hooks.port}/all
+""")
+    t0 = time.time() - 7200
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    with open(journal, "w") as f:
+        for i in range(1500):
+            f.write(json.dumps({"time": stamp(t0 + i), "event": "newCall", "callId": f"b{i}", "direction": "in",
+                                "from": "49211123456", "to": "4921199999", "rule": "office",
+                                "action": "dial 4921112345601"}) + "\n")
+            f.write(json.dumps({"time": stamp(t0 + i + 20), "event": "hangup", "callId": f"b{i}",
+                                "cause": "cancel"}) + "\n")
+        f.write(json.dumps({"time": stamp(t0), "event": "newCall", "callId": "menu", "direction": "in",
+                            "from": "49211123457", "to": "4921199999", "rule": "office", "action": "menu main"}) + "\n")
+        for k in range(70):
+            f.write(json.dumps({"time": stamp(t0 + k), "event": "dtmf", "callId": "menu", "menu": "main",
+                                "dtmf": "9", "choice": "other", "action": "menu main"}) + "\n")
+        f.write(json.dumps({"time": stamp(t0 + 80), "event": "hangup", "callId": "menu", "cause": "cancel"}) + "\n")
+    with open(journal + ".notify-state", "w") as f:
+        f.write("callrouter-notify-state 1\nplace 0 0 0 -\nend\n")  # from the journal's start
+    n = notify(run, ini)
+    posts = hooks.wait(1501, timeout=120)
+    outcomes = {}
+    for p in posts:
+        b = json.loads(p["body"])
+        outcomes[b["outcome"]] = outcomes.get(b["outcome"], 0) + 1
+    eq(outcomes, {"missed": 1501}, "outcomes told")
+    eq(len({json.loads(p["body"])["callId"] for p in posts}), 1501, "calls told, each once")
+    eq(n.stop(), 0, "--notify on SIGTERM")
 
 
 @case("notify: TLS is verified, a redirect to another host is not followed")
@@ -493,7 +536,7 @@ on = missed
     # A broken state file stops --notify before it sends anything.
     good = run.write("good.ini", f"[settings]\njournal = {run.path('j.jsonl')}\npublic_url = {PUBLIC}\n[rule a]\naction = dial 4921112345\n"
                                  "[notify a]\non = missed\nmail = a@example.com\n")
-    run.write("j.jsonl.notify-state", "callrouter-notify-state 1\nplace 1 2\nend\n")
+    run.write("j.jsonl.notify-state", "callrouter-notify-state 1\nplace 1 2 3\nend\n")
     r = subprocess.run([run.bin, "--config", good, "--notify"], capture_output=True, text=True, timeout=10)
     eq(r.returncode, 1, "--notify with a broken state file")
     expect(f"{run.path('j.jsonl.notify-state')}:2: not a line of a state file" in r.stderr, r.stderr)
@@ -654,8 +697,8 @@ def t_notify_units(run):
     for name, bound in (("callrouter-notify.service", 2.0), ("callrouter-digest.service", 2.0),
                         ("callrouter-metrics.service", 1.0)):
         e = exposure(u[name][0])
-        expect(e is None or e <= bound, f"systemd-analyze security {name}: {e}, want <= {bound}")
-    expect(with_dropin is None or with_dropin <= 7.0, f"with the local-MTA drop-in: {with_dropin}")
+        expect(e is not None and e <= bound, f"systemd-analyze security {name}: {e}, want <= {bound}")
+    expect(with_dropin is not None and with_dropin <= 7.0, f"with the local-MTA drop-in: {with_dropin}")
     svc = u["callrouter-notify.service"][1]
     for key, want in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ReadOnlyPaths", "/var/lib/callrouter"),
                       ("DynamicUser", "yes"), ("User", "callrouter")):

@@ -10,9 +10,38 @@ namespace cr {
 
 namespace {
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+// A value of the journal (from the network: a caller's number, who answered) on one
+// line: control characters as blanks, so that no value makes a line of its own.
+std::string one_line(const std::string& s) {
+    std::string out = s;
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    return out;
+}
 
-std::string caller(const CallRow& c) { return c.from.empty() || lower(c.from) == "anonymous" ? "anonymous" : c.from; }
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : one_line(s); }
+
+// The chat line as Slack reads it (and Mattermost and Rocket.Chat, whose Markdown takes
+// the entities back): '&', '<' and '>' escaped, so that a name cannot mention
+// everyone ("<!channel>") or make a link.
+std::string chat_text(const std::string& s) {
+    std::string out;
+    for (char c : one_line(s)) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string caller(const CallRow& c) {
+    return c.from.empty() || lower(c.from) == "anonymous" ? "anonymous" : one_line(c.from);
+}
 
 std::int64_t ring_seconds(const CallRow& c) {
     std::int64_t until = c.answered >= 0 ? c.answered : c.ended;
@@ -76,7 +105,7 @@ std::string alert_summary(const CallRow& c, const std::string& outcome, const Ti
                                                 : "Forwarded call";
     std::string s =
         std::string(what) + " from " + caller(c) + " to " + or_dash(c.to) + " at " + format_local_time(tz, c.start);
-    if (outcome == "answered" && !c.answered_by.empty()) s += ", answered by " + c.answered_by;
+    if (outcome == "answered" && !c.answered_by.empty()) s += ", answered by " + one_line(c.answered_by);
     return s;
 }
 
@@ -88,7 +117,7 @@ Mail alert_mail(const Notify& n, const CallRow& c, const std::string& outcome, c
     m.subject = alert_summary(c, outcome, rules.tz);
     std::string domain =
         st.mail_from.address.empty() ? host_name() : st.mail_from.address.substr(st.mail_from.address.rfind('@') + 1);
-    m.message_id = id_part(c.call_id) + "." + n.name + ".callrouter@" + domain;
+    m.message_id = id_part(c.call_id) + "." + id_part(n.name) + ".callrouter@" + domain;
     m.date = now;
     std::string b;
     b += m.subject + "\n\n";
@@ -97,10 +126,10 @@ Mail alert_mail(const Notify& n, const CallRow& c, const std::string& outcome, c
     field(&b, "Direction", or_dash(c.direction));
     std::string zone = rules.settings.timezone.empty() ? "" : " (" + rules.settings.timezone + ")";
     field(&b, "When", format_local_time(rules.tz, c.start) + zone);
-    field(&b, "Rule", c.legs.empty() ? "-" : c.legs.front());
+    field(&b, "Rule", c.legs.empty() ? "-" : or_dash(c.legs.front()));
     field(&b, "Action", or_dash(c.action));
     std::string legs;
-    for (const std::string& l : c.legs) legs += (legs.empty() ? "" : " -> ") + l;
+    for (const std::string& l : c.legs) legs += (legs.empty() ? "" : " -> ") + or_dash(l);
     if (c.legs.size() > 1) field(&b, "Legs", legs);
     field(&b, "Outcome", outcome);
     field(&b, "Voicemail",
@@ -109,7 +138,7 @@ Mail alert_mail(const Notify& n, const CallRow& c, const std::string& outcome, c
     field(&b, "Rang", format_duration(c.start, c.answered >= 0 ? c.answered : c.ended));
     if (c.answered >= 0) field(&b, "Talked", format_duration(c.answered, c.ended));
     field(&b, "Hangup", or_dash(c.cause));
-    field(&b, "Call id", c.call_id);
+    field(&b, "Call id", or_dash(c.call_id));
     b += "\n-- \ncallrouter --notify: [notify " + n.name + "] in " + rules.path + ", line " + std::to_string(n.line) +
          "\n";
     m.body = b;
@@ -146,7 +175,7 @@ std::string alert_json(const Notify& n, const CallRow& c, const std::string& out
     std::string legs = "[";
     for (const std::string& l : c.legs) legs += (legs.size() > 1 ? "," : "") + json_string(l);
     legs += "]";
-    return "{\"text\":" + json_string(alert_summary(c, outcome, rules.tz)) +
+    return "{\"text\":" + json_string(chat_text(alert_summary(c, outcome, rules.tz))) +
            ",\"id\":" + json_string(c.call_id + "/" + n.name) + ",\"notify\":" + json_string(n.name) +
            ",\"callId\":" + json_string(c.call_id) + ",\"from\":" + json_string(c.from) +
            ",\"to\":" + json_string(c.to) + ",\"direction\":" + json_string(c.direction) +

@@ -26,11 +26,14 @@ bool notify_wants(const Notify& n, const CallRow& c, const std::string& outcome,
 
 // The alert's mail to n.mail: its subject, a body of one field a line (caller, called
 // number, time, rule, outcome, voicemail, ring and talk time, who answered, the hangup
-// cause, the call's id), a Message-ID that is the same each time the same alert is
-// sent (callId and section name, at the domain of mail_from).
+// cause, the call's id; a control character in a field, which came from the network,
+// is a blank), a Message-ID that is the same each time the same alert is sent (callId
+// and section name, at the domain of mail_from).
 Mail alert_mail(const Notify& n, const CallRow& c, const std::string& outcome, const RuleSet& rules, std::int64_t now);
 
-// The webhook's JSON: {"text": one line for a chat, "id", "notify", "callId", "from",
+// The webhook's JSON: {"text": one line for a chat ('&', '<', '>' escaped as Slack
+// wants them, so that no field can mention everyone or make a link), "id", "notify",
+// "callId", "from",
 // "to", "direction", "start", "outcome", "voicemail", "rule", "action", "legs",
 // "answeredBy", "ringSeconds", "talkSeconds", "cause"}.
 std::string alert_json(const Notify& n, const CallRow& c, const std::string& outcome, const RuleSet& rules);

@@ -63,9 +63,9 @@ public:
 private:
     static constexpr int kBuckets[] = {5, 10, 15, 20, 30, 45, 60, 90, 120, 300};
     std::int64_t now_;
-    std::map<std::pair<std::string, std::string>, std::size_t> events_;  // (event, status)
+    std::map<std::pair<std::string, std::string>, std::size_t> events_;               // (event, status)
     std::map<std::tuple<std::string, std::string, std::string>, std::size_t> calls_;  // ended
-    std::size_t open_ = 0;  // calls without an outcome yet
+    std::size_t open_ = 0;                                                            // calls without an outcome yet
     std::size_t ring_[sizeof kBuckets / sizeof kBuckets[0] + 1] = {};
     std::size_t ring_count_ = 0;
     std::int64_t ring_sum_ = 0;

@@ -11,22 +11,56 @@
 
 namespace cr {
 
-// Opens `path` read-only into fd_ and its identity into *id (offset 0).
-bool JournalFollower::open_path(const std::string& path, JournalPlace* id) {
+namespace {
+
+// Up to kHeadBytes of the start of the file open as `fd`.
+std::string read_head(int fd) {
+    char buf[kHeadBytes];
+    ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+// Opens `path` read-only into fd_ and its identity into *id (offset 0). False with
+// *error (errno) when it cannot.
+bool JournalFollower::open_path(const std::string& path, JournalPlace* id, int* error) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     struct stat st;
-    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        *error = !fd ? errno : EINVAL;
+        return false;
+    }
     fd_ = std::move(fd);
-    *id = JournalPlace{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0};
+    *id = JournalPlace{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0,
+                       read_head(fd_.get())};
     return true;
+}
+
+// Whether a (the file opened) is the file of place b: the same identity, and the
+// start b saw is still its start.
+bool JournalFollower::same_file(const JournalPlace& a, const JournalPlace& b) const {
+    return a.dev == b.dev && a.ino == b.ino && a.head.compare(0, b.head.size(), b.head) == 0 &&
+           a.head.size() >= b.head.size();
 }
 
 void JournalFollower::start(const JournalPlace* place, std::string* note) {
     note->clear();
     JournalPlace id;
-    if (!open_path(path_, &id)) {
+    int error = 0;
+    const std::string rotated = path_ + ".1";
+    if (!open_path(path_, &id, &error)) {
         at_ = JournalPlace();
-        *note = "no journal at " + path_ + " yet: read from its start once it is written";
+        JournalPlace old;
+        int e2 = 0;
+        if (place && place->ino != 0 && open_path(rotated, &old, &e2) && same_file(old, *place)) {
+            at_ = *place;  // renamed away while --notify was stopped, no new journal yet
+            *note = path_ + " was rotated while --notify was stopped: the rest of " + rotated + " first";
+            return;
+        }
+        fd_.reset();
+        *note = error == ENOENT ? "no journal at " + path_ + " yet: read from its start once it is written"
+                                : "cannot read the journal " + path_ + ": " + std::strerror(error);
         return;
     }
     struct stat st;
@@ -41,7 +75,7 @@ void JournalFollower::start(const JournalPlace* place, std::string* note) {
         at_ = id;
         return;
     }
-    if (id.dev == place->dev && id.ino == place->ino) {
+    if (same_file(id, *place)) {
         at_ = *place;
         if (at_.offset > static_cast<std::uint64_t>(st.st_size)) {
             at_.offset = 0;
@@ -50,9 +84,8 @@ void JournalFollower::start(const JournalPlace* place, std::string* note) {
         return;
     }
     JournalPlace old;
-    const std::string rotated = path_ + ".1";
     UniqueFd now_fd = std::move(fd_);
-    if (open_path(rotated, &old) && old.dev == place->dev && old.ino == place->ino) {
+    if (open_path(rotated, &old, &error) && same_file(old, *place)) {
         at_ = *place;
         *note = path_ + " was rotated while --notify was stopped: the rest of " + rotated + " first";
         return;
@@ -69,6 +102,7 @@ bool JournalFollower::read_to_end(const std::function<void(std::string_view, con
                                   std::size_t max_line, std::size_t* left, std::size_t* skipped, std::string* err) {
     struct stat st;
     if (::fstat(fd_.get(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) < at_.offset) at_.offset = 0;
+    if (at_.head.size() < kHeadBytes) at_.head = read_head(fd_.get());
     std::string line;
     bool too_long = false;
     std::uint64_t at = at_.offset;  // of the next byte read
@@ -108,27 +142,43 @@ bool JournalFollower::read_to_end(const std::function<void(std::string_view, con
 }
 
 bool JournalFollower::poll(const std::function<void(std::string_view, const JournalPlace&)>& on_line,
-                           std::size_t max_line, std::size_t max_lines, std::size_t* skipped, std::string* err) {
+                           std::size_t max_line, std::size_t max_lines, std::size_t* skipped, bool* end,
+                           std::string* err) {
     std::size_t left = max_lines;
+    *end = false;
     if (!fd_) {
         JournalPlace id;
-        if (!open_path(path_, &id)) return true;  // not there yet
+        int error = 0;
+        if (!open_path(path_, &id, &error)) {
+            *end = true;
+            if (error == ENOENT) return true;  // not there yet
+            *err = "cannot read the journal " + path_ + ": " + std::strerror(error);
+            return false;
+        }
         at_ = id;
     }
     if (!read_to_end(on_line, max_line, &left, skipped, err)) return false;
     if (left == 0) return true;  // more next time
     struct stat now;
     if (::stat(path_.c_str(), &now) != 0 ||
-        (static_cast<std::uint64_t>(now.st_dev) == at_.dev && static_cast<std::uint64_t>(now.st_ino) == at_.ino))
+        (static_cast<std::uint64_t>(now.st_dev) == at_.dev && static_cast<std::uint64_t>(now.st_ino) == at_.ino)) {
+        *end = true;
         return true;
+    }
     // Renamed away: what a writer added to the old file before it saw the rename, then
     // the new file. A torn last line of the old file is left.
     if (!read_to_end(on_line, max_line, &left, skipped, err)) return false;
     if (left == 0) return true;
     JournalPlace id;
-    if (!open_path(path_, &id)) return true;
+    int error = 0;
+    if (!open_path(path_, &id, &error)) {
+        *end = true;
+        return true;
+    }
     at_ = id;
-    return read_to_end(on_line, max_line, &left, skipped, err);
+    if (!read_to_end(on_line, max_line, &left, skipped, err)) return false;
+    *end = left > 0;
+    return true;
 }
 
 }  // namespace cr

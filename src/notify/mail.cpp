@@ -27,9 +27,10 @@ constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 std::string base64(std::string_view in) {
     std::string out;
     for (std::size_t i = 0; i < in.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-        if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
+        auto byte = [&](std::size_t k) {
+            return k < in.size() ? static_cast<unsigned>(static_cast<unsigned char>(in[k])) : 0u;
+        };
+        const unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
         out += kB64[(v >> 18) & 63];
         out += kB64[(v >> 12) & 63];
         out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
@@ -166,7 +167,8 @@ std::string mail_text(const Mail& m, const TimeZone& tz) {
         std::string line = clean_line(body.substr(0, nl));
         if (line.size() > 900) {  // RFC 5322 allows 998 bytes: cut at a character's end
             std::size_t end = 0;
-            for (std::size_t n; end < line.size() && end + (n = std::max<std::size_t>(1, utf8_length(line, end))) <= 900;)
+            for (std::size_t n;
+                 end < line.size() && end + (n = std::max<std::size_t>(1, utf8_length(line, end))) <= 900;)
                 end += n;
             line.resize(end);
         }
@@ -217,6 +219,8 @@ bool run_sendmail(const std::string& sendmail, const std::string& text, int time
         ::dup2(in_r.get(), 0);
         ::dup2(out_w.get(), 1);
         ::dup2(out_w.get(), 2);
+        ::close_range(3, ~0u, 0);  // nothing else of this process: libcurl's sockets, the journal
+        ::setpgid(0, 0);           // a group of its own, all of which a timeout kills
         struct sigaction sa = {};
         sa.sa_handler = SIG_DFL;
         for (int s : {SIGPIPE, SIGTERM, SIGHUP, SIGINT, SIGCHLD}) ::sigaction(s, &sa, nullptr);
@@ -232,53 +236,64 @@ bool run_sendmail(const std::string& sendmail, const std::string& text, int time
         (void)!::write(2, e, std::strlen(e));
         ::_exit(127);
     }
+    ::setpgid(pid, pid);  // as the child does, whichever runs first
     in_r.reset();
     out_w.reset();
     ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+    ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
     const std::int64_t deadline = static_cast<std::int64_t>(std::time(nullptr)) + timeout;
     std::size_t sent = 0;
     std::string said;
     bool timed_out = false;
-    while (in_w || out_r) {
+    int status = 0;
+    auto read_out = [&] {
+        char buf[1024];
+        for (;;) {
+            ssize_t got = ::read(out_r.get(), buf, sizeof buf);
+            if (got > 0 && said.size() < 4096) said.append(buf, static_cast<std::size_t>(got));
+            if (got > 0) continue;
+            if (got == 0 || (errno != EAGAIN && errno != EINTR)) out_r.reset();
+            return;
+        }
+    };
+    // Until it exits, not until its pipes close: an MTA may leave a process behind that
+    // holds them (a delivery in the background) after it took the mail. The wait runs
+    // in steps from 0.1 ms to 10 ms, so that a sendmail that exits at once costs no
+    // more than it takes.
+    for (unsigned spin = 0;; ++spin) {
+        const pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR)) break;
+        if (static_cast<std::int64_t>(std::time(nullptr)) >= deadline) {
+            timed_out = true;
+            ::kill(-pid, SIGKILL);
+            ::kill(pid, SIGKILL);
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            break;
+        }
+        const int wait_us = std::min(10000, 100 << std::min(spin, 7u));
         pollfd p[2];
         nfds_t n = 0;
         if (in_w) p[n++] = {in_w.get(), POLLOUT, 0};
         if (out_r) p[n++] = {out_r.get(), POLLIN, 0};
-        const std::int64_t left = deadline - static_cast<std::int64_t>(std::time(nullptr));
-        if (left <= 0) {
-            timed_out = true;
-            break;
+        if (n == 0) {
+            ::usleep(static_cast<useconds_t>(wait_us));
+            continue;
         }
-        int r = ::poll(p, n, static_cast<int>(std::min<std::int64_t>(left, 1) * 1000));
-        if (r < 0 && errno != EINTR) break;
-        if (r <= 0) continue;
+        if (::poll(p, n, (wait_us + 999) / 1000) <= 0) continue;
+        spin = 0;
         for (nfds_t i = 0; i < n; ++i) {
             if (!p[i].revents) continue;
             if (in_w && p[i].fd == in_w.get()) {
-                ssize_t w = ::write(in_w.get(), text.data() + sent, text.size() - sent);
-                if (w > 0) sent += static_cast<std::size_t>(w);
-                if ((w < 0 && errno != EAGAIN && errno != EINTR) || sent == text.size()) in_w.reset();
-            } else {
-                char buf[1024];
-                ssize_t got = ::read(out_r.get(), buf, sizeof buf);
-                if (got > 0 && said.size() < 4096) said.append(buf, static_cast<std::size_t>(got));
-                if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) out_r.reset();
+                ssize_t put = ::write(in_w.get(), text.data() + sent, text.size() - sent);
+                if (put > 0) sent += static_cast<std::size_t>(put);
+                if ((put < 0 && errno != EAGAIN && errno != EINTR) || sent == text.size()) in_w.reset();
+            } else if (out_r && p[i].fd == out_r.get()) {
+                read_out();
             }
         }
     }
-    // Its pipes are closed: it is ending. Waited for in steps from 0.1 ms to 10 ms, so
-    // that a sendmail that exits at once costs no more than it takes.
-    int status = 0;
-    for (useconds_t step = 100;;) {
-        if (timed_out) ::kill(pid, SIGKILL);
-        pid_t w = ::waitpid(pid, &status, timed_out ? 0 : WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR)) break;
-        if (w == 0 && static_cast<std::int64_t>(std::time(nullptr)) >= deadline) timed_out = true;
-        if (w == 0 && !timed_out) {
-            ::usleep(step);
-            step = std::min<useconds_t>(step * 2, 10000);
-        }
-    }
+    if (out_r) read_out();  // what it said before it exited, without waiting for more
     if (timed_out) {
         *err = "sendmail " + sendmail + " timed out after " + std::to_string(timeout) + " s (killed)";
         return false;

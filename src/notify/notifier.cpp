@@ -51,12 +51,13 @@ public:
     // read or send at once. Returns false with *err when the state cannot be saved.
     bool round(std::string* err, bool* more);
     void reload();
-    bool save(std::string* err);
+    bool save(std::string* err, bool all = false);
 
 private:
     void on_line(std::string_view line, const JournalPlace& place);
+    void make_room();
     bool row_of(const TrackedCall& c, CallRow* row) const;
-    void decide(const std::string& first, std::int64_t now);
+    void decide(const std::string& first, std::int64_t now, bool read_all);
     void settle(const std::string& first, const std::string& outcome, std::int64_t now);
     bool send_due(std::int64_t now, std::string* err);
     bool send(const std::string& first, TrackedCall* c, Delivery* d, std::int64_t now);
@@ -71,8 +72,10 @@ private:
     NotifyState state_;
     std::set<std::string> touched_;
     bool dirty_ = false;
-    std::int64_t saved_at_ = 0;
-    std::size_t skipped_ = 0;
+    std::int64_t saved_at_ = 0, done_saved_at_ = 0;
+    std::size_t done_saved_ = 0;  // state_.done.size() when PATH.done was written
+    std::size_t skipped_ = 0, skipped_said_ = 0;
+    std::string read_error_;  // the last one logged, so that it is logged once
 };
 
 bool Notifier::start(std::string* err) {
@@ -81,9 +84,14 @@ bool Notifier::start(std::string* err) {
         *err += " (move it away to start again at the journal's end)";
         return false;
     }
+    for (auto& [first, c] : state_.calls) {
+        JournalEvent e;
+        for (const std::string& l : c.lines)
+            if (parse_journal_line(l, &e)) c.last = std::max(c.last, e.time);
+    }
     std::string note;
     follower_.start(state_.has_place ? &state_.place : nullptr, &note);
-    if (!note.empty()) log_line(LogLevel::Info, "notify: " + note);
+    if (!note.empty()) log_line(note.rfind("cannot", 0) == 0 ? LogLevel::Error : LogLevel::Info, "notify: " + note);
     std::size_t sends = 0;
     for (const auto& [id, c] : state_.calls) sends += c.deliveries.size();
     log_line(LogLevel::Info, "notify: following " + rules_->settings.journal + ", state " + state_path_ + ": " +
@@ -94,12 +102,20 @@ bool Notifier::start(std::string* err) {
     return save(err);
 }
 
-bool Notifier::save(std::string* err) {
+// Saves the state; the calls told (PATH.done) too when they changed and were last
+// written a second ago or more, or with `all`.
+bool Notifier::save(std::string* err, bool all) {
     state_.place = follower_.place();
     state_.has_place = true;
-    if (!save_notify_state(state_path_, state_, err)) return false;
+    const std::int64_t now = now_s();
+    const bool done = all || (state_.done.size() != done_saved_ && now != done_saved_at_) || !done_saved_at_;
+    if (!save_notify_state(state_path_, state_, done, err)) return false;
     dirty_ = false;
-    saved_at_ = now_s();
+    saved_at_ = now;
+    if (done) {
+        done_saved_at_ = now;
+        done_saved_ = state_.done.size();
+    }
     return true;
 }
 
@@ -135,31 +151,14 @@ void Notifier::on_line(std::string_view line, const JournalPlace&) {
     const std::string* orig = e.field("origCallId");
     if (ev && *ev == "newCall" && orig && !orig->empty() && *orig != id) {
         if (state_.done_ids.count(*orig)) {  // a later leg of a call told: its events too are late
-            state_.done_ids.insert(id);
-            state_.done.emplace_back(now_s(), id);
+            state_.told_id(id, now_s());
             return;
         }
         first = *orig;
     }
     auto it = state_.calls.find(first);
     if (it == state_.calls.end()) {
-        if (state_.calls.size() >= NotifyState::kMaxCalls) {
-            // Too many calls without an outcome (hangups that never came): the one
-            // quiet longest is told as it stands.
-            auto oldest = state_.calls.end();
-            std::int64_t oldest_last = 0;
-            for (auto c = state_.calls.begin(); c != state_.calls.end(); ++c) {
-                CallRow row;
-                if (!c->second.outcome.empty() || !row_of(c->second, &row)) continue;
-                if (oldest == state_.calls.end() || row.last < oldest_last) {
-                    oldest = c;
-                    oldest_last = row.last;
-                }
-            }
-            CallRow row;
-            if (oldest != state_.calls.end() && row_of(oldest->second, &row))
-                settle(oldest->first, as_it_stands(row), now_s());
-        }
+        make_room();
         it = state_.calls.emplace(first, TrackedCall{}).first;
         it->second.ids.push_back(first);
     }
@@ -169,9 +168,30 @@ void Notifier::on_line(std::string_view line, const JournalPlace&) {
         state_.leg_of[id] = first;
     }
     if (!c.outcome.empty()) return;  // told already, or being told: its alert stays as it was
-    if (c.lines.size() < NotifyState::kMaxLines) c.lines.emplace_back(line);
+    c.last = std::max(c.last, e.time);
+    state_.keep_line(&c, line, ev && *ev == "dtmf");
     touched_.insert(first);
     dirty_ = true;
+}
+
+// Before a call more: when kMaxCalls are held, or their lines take kMaxBytes, the one
+// quiet longest is told as it stands (hangups that never came, a flood of calls).
+void Notifier::make_room() {
+    while (state_.calls.size() >= NotifyState::kMaxCalls || state_.bytes >= NotifyState::kMaxBytes) {
+        auto oldest = state_.calls.end();
+        for (auto c = state_.calls.begin(); c != state_.calls.end(); ++c)
+            if (c->second.outcome.empty() && (oldest == state_.calls.end() || c->second.last < oldest->second.last))
+                oldest = c;
+        CallRow row;
+        if (oldest == state_.calls.end()) return;  // all are being sent: kMaxDue bounds them
+        if (row_of(oldest->second, &row))
+            settle(oldest->first, as_it_stands(row), now_s());
+        else
+            state_.told(oldest->first, now_s());
+        log_line(LogLevel::Warn, "notify: more than " + std::to_string(NotifyState::kMaxCalls) + " calls or " +
+                                     std::to_string(NotifyState::kMaxBytes >> 20) +
+                                     " MiB of them held: callId=" + log_value(oldest->first) + " told as it stands");
+    }
 }
 
 // The call as its lines tell it. False when none of them is an event of it.
@@ -196,17 +216,20 @@ bool Notifier::row_of(const TrackedCall& c, CallRow* row) const {
 // hangup forwarded, taken by nobody yet, waits kForwardQuiet for the leg that follows,
 // then is "forwarded"), or a leg has had no event for kLostAfter (then "lost", unless
 // someone answered).
-void Notifier::decide(const std::string& first, std::int64_t now) {
+// What comes with time (lost, forwarded) is decided only when the journal has been read
+// to its end (`read_all`): while --notify catches up, the hangup or the leg may be in the
+// lines it has not read yet.
+void Notifier::decide(const std::string& first, std::int64_t now, bool read_all) {
     auto it = state_.calls.find(first);
     if (it == state_.calls.end() || !it->second.outcome.empty()) return;
     CallRow row;
     if (!row_of(it->second, &row)) return;
     std::string outcome;
     if (row.open) {
-        if (row.last >= now - kLostAfter) return;
+        if (!read_all || row.last >= now - kLostAfter) return;
         outcome = as_it_stands(row);
     } else if (row.cause == "forwarded" && !row.by_person && !row.by_voicemail) {
-        if (row.last >= now - kForwardQuiet) return;
+        if (!read_all || row.last >= now - kForwardQuiet) return;
         outcome = "forwarded";
     } else {
         outcome = call_outcome(row, now);
@@ -220,6 +243,15 @@ void Notifier::settle(const std::string& first, const std::string& outcome, std:
     c.outcome = outcome;
     CallRow row;
     row_of(c, &row);
+    // A call whose newCall --notify never read (it started before the first run, or
+    // these are late events of a call told and forgotten) is not told: who called, and
+    // to which number, it does not know.
+    if (row.from.empty() && row.to.empty() && row.direction.empty()) {
+        log_line(LogLevel::Debug, "notify: callId=" + log_value(first) + ": events without their newCall; not told");
+        state_.told(first, now);
+        dirty_ = true;
+        return;
+    }
     for (const Notify& n : rules_->notifies) {
         if (!notify_wants(n, row, outcome, *rules_)) continue;
         if (!n.mail.empty()) c.deliveries.push_back(Delivery{n.name, 'm', 0, now});
@@ -303,32 +335,42 @@ bool Notifier::round(std::string* err, bool* more) {
     // sent: what is not read yet waits in the journal, so that the state (written
     // after every send) stays small however far behind --notify is.
     *more = false;
+    bool read_all = false;
     while (due_count() < kMaxDue) {
         std::string read_err;
-        std::size_t lines = 0;
-        if (!follower_.poll(
-                [this, &lines](std::string_view l, const JournalPlace& p) {
-                    on_line(l, p);
-                    ++lines;
-                },
-                kMaxJournalLine, kBatch, &skipped_, &read_err))
-            log_line(LogLevel::Error, "notify: " + read_err);
+        bool end = false;
+        if (!follower_.poll([this](std::string_view l, const JournalPlace& p) { on_line(l, p); }, kMaxJournalLine,
+                            kBatch, &skipped_, &end, &read_err)) {
+            if (read_err != read_error_) log_line(LogLevel::Error, "notify: " + read_err);
+            read_error_ = read_err;
+            break;
+        }
+        if (!read_error_.empty()) log_line(LogLevel::Info, "notify: the journal reads again");
+        read_error_.clear();
         const std::int64_t now = now_s();
-        for (const std::string& first : touched_) decide(first, now);
+        for (const std::string& first : touched_) decide(first, now, false);
         touched_.clear();
-        if (lines < kBatch) break;
+        if (end) {
+            read_all = true;
+            break;
+        }
         *more = true;
+    }
+    if (skipped_ != skipped_said_) {
+        log_line(LogLevel::Warn, "notify: " + std::to_string(skipped_ - skipped_said_) +
+                                     " lines of the journal are no event (torn, or longer than 16 KiB); skipped");
+        skipped_said_ = skipped_;
     }
     const std::int64_t now = now_s();
     // The calls whose outcome comes with time (lost, forwarded out of sight).
     std::vector<std::string> waiting;
     for (const auto& [first, c] : state_.calls)
         if (c.outcome.empty()) waiting.push_back(first);
-    for (const std::string& first : waiting) decide(first, now);
+    for (const std::string& first : waiting) decide(first, now, read_all);
     state_.forget_done(now);
     if (follower_.place().offset != state_.place.offset || follower_.place().ino != state_.place.ino) dirty_ = true;
     if (!send_due(now, err)) return false;
-    if (dirty_ && now != saved_at_ && !save(err)) return false;
+    if ((dirty_ || state_.done.size() != done_saved_) && now != saved_at_ && !save(err)) return false;
     *more = *more || due_count() > 0;
     return true;
 }
@@ -386,7 +428,7 @@ int run_notify(const NotifyOptions& o) {
         if (o.once && !more) break;
         if (!g_stop && !more) ::poll(nullptr, 0, 500);
     }
-    if (!n.save(&err)) {
+    if (!n.save(&err, true)) {
         log_line(LogLevel::Error, "notify: " + log_text(err));
         return 1;
     }

@@ -143,8 +143,8 @@ bool http_post(const std::string& url, const std::string& json, int timeout, std
         // 307 and 308 keep the POST; 301, 302 and 303 would turn it into a GET.
         if ((code == 307 || code == 308) && !next.empty()) {
             if (origin(next) != origin(target)) {
-                *err = "HTTP " + std::to_string(code) + ", redirected to another host: " +
-                       escape(next, 200, Backslash::Hex) + " (not followed)";
+                *err = "HTTP " + std::to_string(code) +
+                       ", redirected to another host: " + escape(next, 200, Backslash::Hex) + " (not followed)";
                 return false;
             }
             target = next;

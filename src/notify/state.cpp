@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include "base/fd.h"
 #include "base/file.h"
@@ -53,7 +55,7 @@ bool unword(std::string_view w, std::string* out) {
 }
 
 bool number(std::string_view w, std::int64_t* v) {
-    if (w.empty() || w.size() > 19) return false;
+    if (w.empty() || w.size() > 18) return false;  // no overflow
     std::int64_t r = 0;
     bool neg = w[0] == '-';
     for (std::size_t i = neg; i < w.size(); ++i) {
@@ -82,14 +84,28 @@ std::string NotifyState::first_of(const std::string& id) const {
     return it == leg_of.end() ? id : it->second;
 }
 
+bool NotifyState::keep_line(TrackedCall* c, std::string_view line, bool menu) {
+    if (c->lines.size() >= kMaxLines || (menu && c->menu_lines >= kMaxMenuLines)) return false;
+    c->lines.emplace_back(line);
+    c->bytes += line.size();
+    c->menu_lines += menu;
+    bytes += line.size();
+    return true;
+}
+
 void NotifyState::told(const std::string& first, std::int64_t now) {
     auto it = calls.find(first);
     if (it == calls.end()) return;
     for (const std::string& id : it->second.ids) {
         leg_of.erase(id);
-        if (done_ids.insert(id).second) done.emplace_back(now, id);
+        told_id(id, now);
     }
+    bytes -= std::min(bytes, it->second.bytes);
     calls.erase(it);
+}
+
+void NotifyState::told_id(const std::string& id, std::int64_t now) {
+    if (done_ids.insert(id).second) done.emplace_back(now, id);
 }
 
 void NotifyState::forget_done(std::int64_t now) {
@@ -99,30 +115,19 @@ void NotifyState::forget_done(std::int64_t now) {
     }
 }
 
-bool save_notify_state(const std::string& path, const NotifyState& s, std::string* err) {
-    std::string out = std::string(kMagic) + "\n";
-    if (s.has_place)
-        out += "place " + std::to_string(s.place.dev) + " " + std::to_string(s.place.ino) + " " +
-               std::to_string(s.place.offset) + "\n";
-    for (const auto& [when, id] : s.done) out += "done " + std::to_string(when) + " " + word(id) + "\n";
-    for (const auto& [first, c] : s.calls) {
-        out += "call " + word(first) + " " + (c.outcome.empty() ? "%" : word(c.outcome)) + "\n";
-        for (std::size_t i = 1; i < c.ids.size(); ++i) out += "leg " + word(c.ids[i]) + "\n";
-        for (const std::string& l : c.lines) out += "line " + l + "\n";
-        for (const Delivery& d : c.deliveries)
-            out += "send " + word(d.notify) + " " + d.channel + " " + std::to_string(d.tries) + " " +
-                   std::to_string(d.next) + "\n";
-    }
-    out += "end\n";
+namespace {
+
+// Writes `text` to `path` by a flushed file beside it and rename(2).
+bool write_file(const std::string& path, const std::string& text, std::string* err) {
     const std::string tmp = path + ".new";
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640));
     if (!fd) {
         *err = "cannot write " + tmp + ": " + std::strerror(errno);
         return false;
     }
-    // On disk before the rename: after a power loss the state is the old or the new one,
-    // never an empty file (which --notify would refuse to start with).
-    if (!write_fully(fd.get(), out) || ::fdatasync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+    // On disk before the rename: after a power loss the file is the old or the new one,
+    // never an empty one (which --notify would refuse to start with).
+    if (!write_fully(fd.get(), text) || ::fdatasync(fd.get()) != 0 || ::close(fd.release()) != 0) {
         *err = "cannot write " + tmp + ": " + std::strerror(errno);
         ::unlink(tmp.c_str());
         return false;
@@ -135,24 +140,33 @@ bool save_notify_state(const std::string& path, const NotifyState& s, std::strin
     return true;
 }
 
-bool load_notify_state(const std::string& path, NotifyState* s, bool* missing, std::string* err) {
-    *s = NotifyState();
-    *missing = false;
-    std::string text;
-    const FileRead r = read_file(path, 256u << 20, &text);
-    if (r.failed == FileRead::Open && r.error == ENOENT) {
-        *missing = true;
-        return true;
+std::string hex(const std::string& s) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
     }
-    if (!r.ok()) {
-        *err = path + ": cannot read: " +
-               (r.failed == FileRead::TooLarge     ? "larger than 256 MiB"
-                : r.failed == FileRead::NotRegular ? "not a regular file"
-                                                   : std::strerror(r.error));
-        return false;
+    return out.empty() ? "-" : out;
+}
+
+bool unhex(std::string_view h, std::string* out) {
+    out->clear();
+    if (h == "-") return true;
+    if (h.size() % 2 || h.size() > 2 * kHeadBytes) return false;
+    for (std::size_t i = 0; i < h.size(); i += 2) {
+        auto v = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+        if (v(h[i]) < 0 || v(h[i + 1]) < 0) return false;
+        *out += static_cast<char>(v(h[i]) * 16 + v(h[i + 1]));
     }
+    return true;
+}
+
+// Reads the lines of `path` after its magic line to its "end" line, handing each to
+// `take`, which returns the problem of a line it refuses (null: taken).
+bool read_lines(const std::string& path, const std::string& text,
+                const std::function<const char*(std::string_view)>& take, std::string* err) {
     int n = 0;
-    TrackedCall* call = nullptr;
     bool ended = false;
     std::string_view rest = text;
     while (!rest.empty()) {
@@ -161,27 +175,79 @@ bool load_notify_state(const std::string& path, NotifyState* s, bool* missing, s
         std::string_view line = rest.substr(0, nl);
         rest.remove_prefix(nl + 1);
         ++n;
-        auto bad = [&](const char* what) {
-            *err = path + ":" + std::to_string(n) + ": " + what;
+        const char* bad = nullptr;
+        if (n == 1)
+            bad = line == kMagic ? nullptr : "not a state file of callrouter --notify";
+        else if (ended)
+            bad = "a line after 'end'";
+        else if (line == "end")
+            ended = true;
+        else
+            bad = take(line);
+        if (bad) {
+            *err = path + ":" + std::to_string(n) + ": " + bad;
             return false;
-        };
-        if (n == 1) {
-            if (line != kMagic) return bad("not a state file of callrouter --notify");
-            continue;
         }
-        if (ended) return bad("a line after 'end'");
+    }
+    if (n == 0 || !ended) {
+        *err = path + ": cut short (no 'end' line)";
+        return false;
+    }
+    return true;
+}
+
+// Reads `path` into *text; *missing when it does not exist.
+bool read_state_file(const std::string& path, std::string* text, bool* missing, std::string* err) {
+    const FileRead r = read_file(path, 256u << 20, text);
+    *missing = r.failed == FileRead::Open && r.error == ENOENT;
+    if (r.ok() || *missing) return true;
+    *err = path + ": cannot read: " +
+           (r.failed == FileRead::TooLarge     ? "larger than 256 MiB"
+            : r.failed == FileRead::NotRegular ? "not a regular file"
+                                               : std::strerror(r.error));
+    return false;
+}
+
+}  // namespace
+
+bool save_notify_state(const std::string& path, const NotifyState& s, bool done, std::string* err) {
+    std::string out = std::string(kMagic) + "\n";
+    if (s.has_place)
+        out += "place " + std::to_string(s.place.dev) + " " + std::to_string(s.place.ino) + " " +
+               std::to_string(s.place.offset) + " " + hex(s.place.head) + "\n";
+    for (const auto& [first, c] : s.calls) {
+        out += "call " + word(first) + " " + (c.outcome.empty() ? "%" : word(c.outcome)) + "\n";
+        for (std::size_t i = 1; i < c.ids.size(); ++i) out += "leg " + word(c.ids[i]) + "\n";
+        for (const std::string& l : c.lines) out += "line " + l + "\n";
+        for (const Delivery& d : c.deliveries)
+            out += "send " + word(d.notify) + " " + d.channel + " " + std::to_string(d.tries) + " " +
+                   std::to_string(d.next) + "\n";
+    }
+    out += "end\n";
+    if (!write_file(path, out, err)) return false;
+    if (!done) return true;
+    std::string told = std::string(kMagic) + "\n";
+    for (const auto& [when, id] : s.done) told += "done " + std::to_string(when) + " " + word(id) + "\n";
+    return write_file(path + ".done", told + "end\n", err);
+}
+
+bool load_notify_state(const std::string& path, NotifyState* s, bool* missing, std::string* err) {
+    *s = NotifyState();
+    std::string text;
+    if (!read_state_file(path, &text, missing, err)) return false;
+    if (*missing) return true;
+    TrackedCall* call = nullptr;
+    auto take = [&](std::string_view line) -> const char* {
         std::vector<std::string_view> w = words(line);
-        const std::string_view k = w.empty() ? std::string_view() : w[0];
+        if (w.empty()) return "not a line of a state file";
+        const std::string_view k = w[0];
         std::int64_t a = 0, b = 0, c = 0;
         std::string id, x;
-        if (k == "end" && w.size() == 1) {
-            ended = true;
-        } else if (k == "place" && w.size() == 4 && number(w[1], &a) && number(w[2], &b) && number(w[3], &c)) {
+        if (k == "place" && w.size() == 5 && number(w[1], &a) && number(w[2], &b) && number(w[3], &c) &&
+            unhex(w[4], &x)) {
             s->has_place = true;
             s->place = JournalPlace{static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b),
-                                    static_cast<std::uint64_t>(c)};
-        } else if (k == "done" && w.size() == 3 && number(w[1], &a) && unword(w[2], &id)) {
-            if (s->done_ids.insert(id).second) s->done.emplace_back(a, id);
+                                    static_cast<std::uint64_t>(c), x};
         } else if (k == "call" && w.size() == 3 && unword(w[1], &id) && unword(w[2], &x)) {
             call = &s->calls[id];
             call->ids = {id};
@@ -191,18 +257,32 @@ bool load_notify_state(const std::string& path, NotifyState* s, bool* missing, s
             s->leg_of[id] = call->ids[0];
         } else if (k == "line" && call && line.size() > 5) {
             call->lines.emplace_back(line.substr(5));
+            call->bytes += line.size() - 5;
+            s->bytes += line.size() - 5;
         } else if (k == "send" && w.size() == 5 && call && unword(w[1], &id) && w[2].size() == 1 &&
-                   (w[2] == "m" || w[2] == "w") && number(w[3], &a) && number(w[4], &b)) {
+                   (w[2] == "m" || w[2] == "w") && number(w[3], &a) && a >= 0 && a < 1000 && number(w[4], &b)) {
             call->deliveries.push_back(Delivery{id, w[2][0], static_cast<int>(a), b});
         } else {
-            return bad("not a line of a state file");
+            return "not a line of a state file";
         }
-    }
-    if (n == 0 || !ended) {
-        *err = path + ": cut short (no 'end' line)";
-        return false;
-    }
-    return true;
+        return nullptr;
+    };
+    if (!read_lines(path, text, take, err)) return false;
+    bool no_done = false;
+    if (!read_state_file(path + ".done", &text, &no_done, err)) return false;
+    if (no_done) return true;
+    return read_lines(
+        path + ".done", text,
+        [&](std::string_view line) -> const char* {
+            std::vector<std::string_view> w = words(line);
+            std::int64_t when = 0;
+            std::string id;
+            if (w.size() != 3 || w[0] != "done" || !number(w[1], &when) || !unword(w[2], &id))
+                return "not a line of a state file";
+            s->told_id(id, when);
+            return nullptr;
+        },
+        err);
 }
 
 }  // namespace cr

@@ -96,6 +96,27 @@ TEST_CASE("alert: its mail and its JSON") {
     CHECK(cr::json_string(std::string("a\x01\xff", 3)) == "\"a\\u0001\\ufffd\"");
 }
 
+TEST_CASE("alert: what came from the network makes no line of its own, mentions nobody and links nowhere") {
+    test::Rules r(kRules);
+    cr::Notify n = cr::Notify();
+    n.name = "a..b";
+    cr::CallRow c = call("c1", 1796634000);
+    c.answered_by = "<!channel>\nOutcome:     voicemail <https://evil.example|Call back now> & more";
+    c.from = "4921\r\n1";
+    cr::Mail m = cr::alert_mail(n, c, "answered", *r, 1796634100);
+    CHECK(m.body.find("\nOutcome:     voicemail") == std::string::npos);  // only the real Outcome line
+    CHECK(m.body.find("Caller:      4921  1\n") != std::string::npos);
+    CHECK(m.message_id == "c1.a=2E=2Eb.callrouter@example.com");  // no ".." in a dot-atom
+    const std::string j = cr::alert_json(n, c, "answered", *r);
+    const std::string text = j.substr(0, j.find("\",\"id\""));
+    CHECK(text.find("<!channel>") == std::string::npos);
+    CHECK(text.find("&lt;!channel&gt;") != std::string::npos);
+    CHECK(text.find("&lt;https://evil.example|Call back now&gt; &amp; more") != std::string::npos);
+    CHECK(text.find("\\n") == std::string::npos);
+    // The fields themselves stay as they came, for programs (JSON-escaped).
+    CHECK(j.find("\"answeredBy\":\"<!channel>\\u000aOutcome:") != std::string::npos);
+}
+
 TEST_CASE("digest: a call back is an outgoing call to the caller, after the call") {
     test::Rules r(kRules);
     const std::int64_t t = 1796634000;

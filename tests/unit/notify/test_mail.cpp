@@ -1,5 +1,8 @@
 // Mail as --notify writes it (notify/mail.h): headers, encoded words, folding, the
 // date; and sendmail run as a child with a bound on its time.
+#include <fcntl.h>
+
+#include <chrono>
 #include <fstream>
 
 #include "notify/mail.h"
@@ -79,6 +82,24 @@ TEST_CASE("mail: sendmail's failures, each with what it said; a sendmail that ha
     CHECK(err.find("exited 127: cannot run it: No such file or directory") != std::string::npos);
     CHECK_FALSE(cr::run_sendmail(script("hangs", "exec sleep 30"), "x\n", 1, &err));
     CHECK(err.find("timed out after 1 s (killed)") != std::string::npos);
+    // An MTA that takes the mail and leaves a process behind that holds its output (a
+    // delivery in the background): sent when it exits, not when that process ends.
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(cr::run_sendmail(script("background", "cat >/dev/null; sleep 20 & exit 0"), "x\n", 10, &err));
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    // It gets no descriptor of this process but its three (one left open across exec
+    // here as fd 7; the shell's own script is its fd 10).
+    const int leak = ::open("/dev/null", O_RDONLY);
+    REQUIRE(::dup2(leak, 7) == 7);
+    CHECK(
+        cr::run_sendmail(script("fds", "cat >/dev/null; ls /proc/$$/fd | tr '\\n' ' ' > " + std::string(dir) + "/fds"),
+                         "x\n", 10, &err));
+    ::close(7);
+    ::close(leak);
+    std::ifstream fds(std::string(dir) + "/fds");
+    std::string listed((std::istreambuf_iterator<char>(fds)), {});
+    CHECK(listed.rfind("0 1 ", 0) == 0);  // ls sorts as text: 0 1 10 2
+    CHECK(listed.find(" 7 ") == std::string::npos);
     // A sendmail that takes the mail but not all of it: not sent.
     CHECK_FALSE(cr::run_sendmail(script("short", "head -c 1 >/dev/null; exit 0"), std::string(1 << 20, 'x'), 10, &err));
     CHECK(err.find("before it read the whole mail") != std::string::npos);

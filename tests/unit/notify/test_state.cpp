@@ -15,7 +15,7 @@ TEST_CASE("notify state: written and read back; a broken file refused with its l
     REQUIRE(cr::load_notify_state(path, &s, &missing, &err));
     CHECK(missing);
     s.has_place = true;
-    s.place = {64768, 1234, 5678};
+    s.place = {64768, 1234, 5678, "{\"time\":\"2026"};
     s.done.emplace_back(1796634000, "told 1%");
     s.done_ids.insert("told 1%");
     cr::TrackedCall& c = s.calls["c1"];
@@ -23,12 +23,13 @@ TEST_CASE("notify state: written and read back; a broken file refused with its l
     c.lines = {"{\"time\":\"2026-12-07T09:00:00Z\",\"event\":\"newCall\",\"callId\":\"c1\"}"};
     c.outcome = "missed";
     c.deliveries.push_back(cr::Delivery{"office", 'w', 2, 1796634100});
-    REQUIRE(cr::save_notify_state(path, s, &err));
+    REQUIRE(cr::save_notify_state(path, s, true, &err));
     cr::NotifyState back;
     REQUIRE(cr::load_notify_state(path, &back, &missing, &err));
     CHECK_FALSE(missing);
     CHECK(back.place.ino == 1234);
     CHECK(back.place.offset == 5678);
+    CHECK(back.place.head == "{\"time\":\"2026");
     CHECK(back.done_ids.count("told 1%") == 1);
     REQUIRE(back.calls.count("c1") == 1);
     const cr::TrackedCall& b = back.calls["c1"];
@@ -45,8 +46,17 @@ TEST_CASE("notify state: written and read back; a broken file refused with its l
     back.forget_done(1796634200 + cr::NotifyState::kKeepDone + 1);
     CHECK(back.done.empty());
 
-    for (const char* bad : {"callrouter-notify-state 1\nplace 1 2\nend\n", "other\n",
-                            "callrouter-notify-state 1\nplace 1 2 3\n", "callrouter-notify-state 1\nline x\nend\n"}) {
+    // The calls told are in a file of their own, written when asked.
+    cr::NotifyState fresh;
+    fresh.has_place = true;
+    REQUIRE(cr::save_notify_state(path, fresh, false, &err));  // PATH.done stays as it was
+    REQUIRE(cr::load_notify_state(path, &back, &missing, &err));
+    CHECK(back.done_ids.count("told 1%") == 1);
+    CHECK(back.calls.empty());
+    for (const char* bad :
+         {"callrouter-notify-state 1\nplace 1 2\nend\n", "other\n", "callrouter-notify-state 1\nplace 1 2 3 -\n",
+          "callrouter-notify-state 1\nline x\nend\n", "callrouter-notify-state 1\n\nend\n",
+          "callrouter-notify-state 1\nplace 1 2 99999999999999999999 -\nend\n"}) {
         std::ofstream(path) << bad;
         CHECK_FALSE(cr::load_notify_state(path, &back, &missing, &err));
         CHECK(err.rfind(path + ":", 0) == 0);
@@ -59,26 +69,27 @@ TEST_CASE("follow: whole lines only, through a rename and a truncation") {
     std::vector<std::string> got;
     auto take = [&](std::string_view l, const cr::JournalPlace&) { got.emplace_back(l); };
     std::size_t skipped = 0;
+    bool end = false;
     std::string err, note;
     { std::ofstream(path) << "old\n"; }
     cr::JournalFollower f(path);
     f.start(nullptr, &note);  // the first run: from the end
     CHECK(note.find("from its end (4 bytes)") != std::string::npos);
     { std::ofstream(path, std::ios::app) << "one\ntw"; }
-    REQUIRE(f.poll(take, 100, 1000, &skipped, &err));
+    REQUIRE(f.poll(take, 100, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"one"});
     { std::ofstream(path, std::ios::app) << "o\n" << std::string(200, 'x') << "\nthree\n"; }
-    REQUIRE(f.poll(take, 100, 1000, &skipped, &err));
+    REQUIRE(f.poll(take, 100, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"one", "two", "three"});
     CHECK(skipped == 1);  // longer than 100 bytes
     // At most max_lines a poll: the rest comes with the next.
-    {
-        std::ofstream(path, std::ios::app) << "a\nb\nc\n";
-    }
-    REQUIRE(f.poll(take, 100, 2, &skipped, &err));
+    { std::ofstream(path, std::ios::app) << "a\nb\nc\n"; }
+    REQUIRE(f.poll(take, 100, 2, &skipped, &end, &err));
     CHECK(got.size() == 5);
-    REQUIRE(f.poll(take, 100, 2, &skipped, &err));
+    CHECK_FALSE(end);
+    REQUIRE(f.poll(take, 100, 2, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"one", "two", "three", "a", "b", "c"});
+    CHECK(end);
     got.resize(3);
     const cr::JournalPlace before = f.place();
     // logrotate: renamed, a line still written to the old file, then a new file.
@@ -87,18 +98,60 @@ TEST_CASE("follow: whole lines only, through a rename and a truncation") {
         std::ofstream(path + ".1", std::ios::app) << "late\n";
         std::ofstream(path) << "new\n";
     }
-    REQUIRE(f.poll(take, 100, 1000, &skipped, &err));
+    REQUIRE(f.poll(take, 100, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"one", "two", "three", "late", "new"});
     // Started again at the place before the rename: the rest of PATH.1, then PATH.
     got.clear();
     cr::JournalFollower again(path);
     again.start(&before, &note);
     CHECK(note.find("the rest of " + path + ".1 first") != std::string::npos);
-    REQUIRE(again.poll(take, 100, 1000, &skipped, &err));
+    REQUIRE(again.poll(take, 100, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"late", "new"});
     // copytruncate: shorter than the place, read from its start.
     { std::ofstream(path, std::ios::trunc) << "c\n"; }
     got.clear();
-    REQUIRE(again.poll(take, 100, 1000, &skipped, &err));
+    REQUIRE(again.poll(take, 100, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"c"});
+}
+
+TEST_CASE("follow: a new journal on the inode of the old is not the old; a restart before the new journal exists") {
+    test::TempDir dir;
+    const std::string path = dir.path() + "/j";
+    std::vector<std::string> got;
+    auto take = [&](std::string_view l, const cr::JournalPlace&) { got.emplace_back(l); };
+    std::size_t skipped = 0;
+    bool end = false;
+    std::string err, note;
+    { std::ofstream(path) << "{\"time\":\"2026-12-01T08:00:00Z\",\"a\":1}\n"; }
+    cr::JournalFollower f(path);
+    cr::JournalPlace none{};
+    f.start(&none, &note);
+    REQUIRE(f.poll(take, 1000, 1000, &skipped, &end, &err));
+    cr::JournalPlace at = f.place();
+    CHECK(at.head.size() == cr::kHeadBytes);
+    // The same inode, other first bytes: rotated twice while stopped, the number used again.
+    cr::JournalPlace other = at;
+    other.head[20] = '9';
+    cr::JournalFollower g(path);
+    g.start(&other, &note);
+    CHECK(note.find("its old file is not " + path + ".1") != std::string::npos);
+    // Renamed away and no new journal yet: the rest of PATH.1 is read.
+    { std::ofstream(path, std::ios::app) << "two\n"; }
+    REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
+    cr::JournalFollower h(path);
+    h.start(&at, &note);
+    CHECK(note.find("the rest of " + path + ".1 first") != std::string::npos);
+    got.clear();
+    REQUIRE(h.poll(take, 1000, 1000, &skipped, &end, &err));
+    CHECK(got == std::vector<std::string>{"two"});
+    { std::ofstream(path) << "three\n"; }
+    REQUIRE(h.poll(take, 1000, 1000, &skipped, &end, &err));
+    CHECK(got == std::vector<std::string>{"two", "three"});
+    // A journal that is there but cannot be read says why (as root, every file can).
+    if (::geteuid() != 0) {
+        ::chmod(path.c_str(), 0);
+        cr::JournalFollower k(path);
+        k.start(nullptr, &note);
+        CHECK(note.find("cannot read the journal") == 0);
+    }
 }
