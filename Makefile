@@ -191,4 +191,4 @@ clean:
 include mk/deploy.mk mk/hardening.mk
 
 -include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d \
-         $(BUILD)/obj/static/crypto-linked.d
+         $(BUILD)/obj/static/crypto-linked.d $(BUILD)/obj/static/post-none.d

@@ -2,13 +2,13 @@
 
 // The table below takes the functions themselves, not curl.h's type-checking macros.
 #define CURL_DISABLE_TYPECHECK
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <type_traits>
 
+#include "base/library.h"
 #include "base/text.h"
 
 #include <curl/curl.h>
@@ -37,22 +37,9 @@ const CurlTable* load_curl(std::string* err) {
     static std::string error;
     static std::once_flag once;
     std::call_once(once, [] {
-        void* h = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-            const char* e = ::dlerror();
-            error = std::string("cannot load libcurl.so.4 (Debian's libcurl4): ") + (e ? e : "unknown");
-            return;
-        }
-        bool ok = true;
-        auto get = [&](auto* fn, const char* name) {
-            void* p = ::dlsym(h, name);
-            if (!p && ok) {
-                ok = false;
-                error = std::string("libcurl.so.4 has no ") + name;
-            }
-            *fn = reinterpret_cast<std::remove_pointer_t<decltype(fn)>>(p);
-        };
-#define CR_GET(f) get(&table.f, #f)
+        Library lib;
+        if (!lib.open("libcurl.so.4", "Debian's libcurl4", &error)) return;
+#define CR_GET(f) lib.get(&table.f, #f)
         CR_GET(curl_global_init);
         CR_GET(curl_easy_init);
         CR_GET(curl_easy_setopt);
@@ -64,9 +51,9 @@ const CurlTable* load_curl(std::string* err) {
         CR_GET(curl_slist_free_all);
         CR_GET(curl_easy_strerror);
 #undef CR_GET
-        if (!ok || table.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            if (ok) error = "libcurl's global init failed";
-            ::dlclose(h);
+        if (!lib.done(&error)) return;
+        if (table.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            error = "libcurl's global init failed";
             return;
         }
         loaded = &table;

@@ -143,7 +143,8 @@ bool write_file(const std::string& path, const std::string& text, std::string* e
 std::string hex(const std::string& s) {
     static const char digits[] = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : s) {
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
         out += digits[c >> 4];
         out += digits[c & 15];
     }

@@ -1,10 +1,10 @@
 #include "signature/crypto.h"
 
-#include <dlfcn.h>
-
 #include <atomic>
 #include <mutex>
 #include <type_traits>
+
+#include "base/library.h"
 
 namespace cr {
 
@@ -16,22 +16,9 @@ std::string g_error;
 
 // Opens libcrypto.so.3 and fills g_table; sets g_loaded or g_error (and closes it again).
 void open_libcrypto() {
-    void* h = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char* e = ::dlerror();
-        g_error = std::string("cannot load libcrypto.so.3 (OpenSSL 3, Debian's libssl3): ") + (e ? e : "unknown");
-        return;
-    }
-    bool ok = true;
-    auto get = [&](auto* fn, const char* name) {
-        void* p = ::dlsym(h, name);
-        if (!p && ok) {
-            ok = false;
-            g_error = std::string("libcrypto.so.3 has no ") + name;
-        }
-        *fn = reinterpret_cast<std::remove_pointer_t<decltype(fn)>>(p);
-    };
-#define CR_GET(f) get(&g_table.f, #f)
+    Library lib;
+    if (!lib.open("libcrypto.so.3", "OpenSSL 3, Debian's libssl3", &g_error)) return;
+#define CR_GET(f) lib.get(&g_table.f, #f)
     CR_GET(EVP_PKEY_free);
     CR_GET(EVP_PKEY_get_base_id);
     CR_GET(EVP_PKEY_get_bits);
@@ -49,10 +36,7 @@ void open_libcrypto() {
     CR_GET(ERR_clear_error);
     CR_GET(HMAC);
 #undef CR_GET
-    if (ok)
-        g_loaded.store(&g_table, std::memory_order_release);  // the handle stays open for the life of the process
-    else
-        ::dlclose(h);
+    if (lib.done(&g_error)) g_loaded.store(&g_table, std::memory_order_release);
 }
 
 }  // namespace
