@@ -529,6 +529,8 @@ on = missed
     expect("keeps no journal ([settings] journal): nothing to follow" in r.stderr, r.stderr)
     for args, msg in ((["--state", "x"], "--state goes with --notify"), (["--once"], "--once goes with --notify"),
                       (["--mail"], "--mail goes with --digest"),
+                      (["--notify", "--threads", "2"], "--threads does not go with --check, --test, --calls"),
+                      (["--digest", "--socket-mode", "0660"], "--socket-mode does not go with --check"),
                       (["--notify", "--digest"], "exclude each other")):
         r = subprocess.run([run.bin, "--config", plain] + args, capture_output=True, text=True)
         eq(r.returncode, 2, f"{args}: exit code")

@@ -194,10 +194,12 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
     case kConfig: cl->config = value; return !value.empty();
     case kListen: cl->listen = value; return !value.empty();
     case kThreads:
+        cl->has_threads = true;
         if (!valid_threads(value)) return false;
         cl->server.threads = std::atoi(value.c_str());
         return true;
     case kSocketMode:
+        cl->has_socket_mode = true;
         if (!valid_socket_mode(value)) return false;
         cl->server.socket_mode = static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 8));
         return true;
@@ -288,6 +290,8 @@ int parse_command_line(int argc, char** argv, CommandLine* cl) {
     if (!cl->since.empty() && !cl->calls && !cl->digest) return usage_error("--since goes with --calls or --digest");
     if (command && !cl->listen.empty()) return usage_error("--listen does not go with " + std::string(kCommands));
     if (command && !cl->server.user.empty()) return usage_error("--user does not go with " + std::string(kCommands));
+    if (command && cl->has_threads) return usage_error("--threads does not go with " + std::string(kCommands));
+    if (command && cl->has_socket_mode) return usage_error("--socket-mode does not go with " + std::string(kCommands));
     return -1;
 }
 

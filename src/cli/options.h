@@ -12,6 +12,7 @@ struct CommandLine {
     bool check = false, test = false, has_signature = false, has_query = false, calls = false;
     bool week = false, html = false, has_from = false, has_to = false;
     bool notify = false, once = false, digest = false, mail = false, metrics = false;
+    bool has_threads = false, has_socket_mode = false;
     std::string state;  // --notify --state
     int from_hour = 0, to_hour = 24;
     ServerOptions server;  // --threads, --socket-mode, --user

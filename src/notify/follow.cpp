@@ -28,7 +28,7 @@ bool JournalFollower::open_path(const std::string& path, JournalPlace* id, int* 
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     struct stat st;
     if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        *error = !fd ? errno : EINVAL;
+        *error = !fd ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         return false;
     }
     fd_ = std::move(fd);
