@@ -444,6 +444,39 @@ webhook = http://127.0.0.1:{hooks.port}/all
     eq(n.stop(), 0, "--notify on SIGTERM")
 
 
+@case("notify: 20,001 calls without a hangup: the 20,001st makes room by telling the one quiet longest, no other")
+def t_notify_room(run):
+    hooks = Hooks(run)
+    journal = run.path("room.jsonl")
+    ini = run.write("room.ini", f"""[settings]
+country_code = 49
+public_url = {PUBLIC}
+journal = {journal}
+[rule office]
+action = dial 4921112345601
+[notify all]
+on = every
+webhook = http://127.0.0.1:{hooks.port}/all
+""")
+    t0 = time.time() - 600
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    with open(journal, "w") as f:
+        for i in range(20001):
+            f.write(json.dumps({"time": stamp(t0 + i // 100), "event": "newCall", "callId": f"r{i}",
+                                "direction": "in", "from": "49211123456", "to": "4921199999", "rule": "office",
+                                "action": "dial 4921112345601"}) + "\n")
+    with open(journal + ".notify-state", "w") as f:
+        f.write("callrouter-notify-state 1\nplace 0 0 0 -\nend\n")
+    n = notify(run, ini)
+    posts = hooks.wait(1, timeout=60)
+    time.sleep(2)
+    posts = hooks.posts()
+    eq([json.loads(p["body"])["callId"] for p in posts], ["r0"], "the calls told")
+    eq(json.loads(posts[0]["body"])["outcome"], "lost", "its outcome")
+    eq(n.output().count("told as it stands"), 1, "calls told to make room:\n" + n.output()[-2000:])
+    eq(n.stop(), 0, "--notify on SIGTERM")
+
+
 @case("notify: TLS is verified, a redirect to another host is not followed")
 def t_notify_tls_redirect(run):
     mailer = Mailer(run)

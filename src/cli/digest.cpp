@@ -1,6 +1,7 @@
 // --digest and --metrics: the journal read as a stream, its calls joined, summed up.
 #include "notify/digest.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -86,6 +87,9 @@ int run_digest(const std::string& path, const std::string& since, const std::str
         std::fputs(digest.text().c_str(), stdout);
         return std::fflush(stdout) == 0 ? 0 : 1;
     }
+    struct sigaction sa = {};
+    sa.sa_handler = SIG_DFL;  // sendmail's exit status is waited for, even when SIGCHLD came ignored
+    ::sigaction(SIGCHLD, &sa, nullptr);
     Mail m;
     m.from = c->settings.mail_from;
     m.to = c->settings.digest_to;

@@ -21,9 +21,11 @@ std::string one_line(const std::string& s) {
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : one_line(s); }
 
-// The chat line as Slack reads it (and Mattermost and Rocket.Chat, whose Markdown takes
-// the entities back): '&', '<' and '>' escaped, so that a name cannot mention
-// everyone ("<!channel>") or make a link.
+// The chat line: '&', '<' and '>' escaped as Slack wants them (Mattermost and
+// Rocket.Chat, whose Markdown takes the entities back, show them as they were), so
+// that a name cannot mention everyone ("<!channel>") or make a link there; and '@'
+// followed by a zero-width space, so that "@channel" or "@all" mentions nobody in
+// Mattermost or Rocket.Chat either. (A Markdown link in a name stays one there.)
 std::string chat_text(const std::string& s) {
     std::string out;
     for (char c : one_line(s)) {
@@ -33,6 +35,8 @@ std::string chat_text(const std::string& s) {
             out += "&lt;";
         else if (c == '>')
             out += "&gt;";
+        else if (c == '@')
+            out += "@\xe2\x80\x8b";
         else
             out += c;
     }

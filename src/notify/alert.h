@@ -32,7 +32,8 @@ bool notify_wants(const Notify& n, const CallRow& c, const std::string& outcome,
 Mail alert_mail(const Notify& n, const CallRow& c, const std::string& outcome, const RuleSet& rules, std::int64_t now);
 
 // The webhook's JSON: {"text": one line for a chat ('&', '<', '>' escaped as Slack
-// wants them, so that no field can mention everyone or make a link), "id", "notify",
+// wants them, '@' followed by a zero-width space: no field mentions everyone or makes
+// a Slack link), "id", "notify",
 // "callId", "from",
 // "to", "direction", "start", "outcome", "voicemail", "rule", "action", "legs",
 // "answeredBy", "ringSeconds", "talkSeconds", "cause"}.

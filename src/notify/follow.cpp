@@ -50,15 +50,17 @@ void JournalFollower::start(const JournalPlace* place, std::string* note) {
     int error = 0;
     const std::string rotated = path_ + ".1";
     if (!open_path(path_, &id, &error)) {
-        at_ = JournalPlace();
         JournalPlace old;
         int e2 = 0;
-        if (place && place->ino != 0 && open_path(rotated, &old, &e2) && same_file(old, *place)) {
+        if (error == ENOENT && place && place->ino != 0 && open_path(rotated, &old, &e2) && same_file(old, *place)) {
             at_ = *place;  // renamed away while --notify was stopped, no new journal yet
             *note = path_ + " was rotated while --notify was stopped: the rest of " + rotated + " first";
             return;
         }
         fd_.reset();
+        // Not there yet: all of it is new once it is. There but not readable: the place
+        // is kept, and taken up again when it reads (poll).
+        at_ = error == ENOENT || !place ? JournalPlace() : *place;
         *note = error == ENOENT ? "no journal at " + path_ + " yet: read from its start once it is written"
                                 : "cannot read the journal " + path_ + ": " + std::strerror(error);
         return;
@@ -100,9 +102,14 @@ void JournalFollower::start(const JournalPlace* place, std::string* note) {
 // (counted down).
 bool JournalFollower::read_to_end(const std::function<void(std::string_view, const JournalPlace&)>& on_line,
                                   std::size_t max_line, std::size_t* left, std::size_t* skipped, std::string* err) {
+    // Cut short in place (copytruncate), or its start is no longer what it was (cut and
+    // written again past the place): read again from its start.
     struct stat st;
-    if (::fstat(fd_.get(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) < at_.offset) at_.offset = 0;
-    if (at_.head.size() < kHeadBytes) at_.head = read_head(fd_.get());
+    const std::string head = read_head(fd_.get());
+    if ((::fstat(fd_.get(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) < at_.offset) ||
+        head.compare(0, at_.head.size(), at_.head) != 0 || head.size() < at_.head.size())
+        at_.offset = 0;
+    at_.head = head;
     std::string line;
     bool too_long = false;
     std::uint64_t at = at_.offset;  // of the next byte read
@@ -155,7 +162,7 @@ bool JournalFollower::poll(const std::function<void(std::string_view, const Jour
             *err = "cannot read the journal " + path_ + ": " + std::strerror(error);
             return false;
         }
-        at_ = id;
+        if (!(at_.ino != 0 && same_file(id, at_))) at_ = id;  // else: where it was when it could not be read
     }
     if (!read_to_end(on_line, max_line, &left, skipped, err)) return false;
     if (left == 0) return true;  // more next time

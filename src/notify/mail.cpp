@@ -260,15 +260,21 @@ bool run_sendmail(const std::string& sendmail, const std::string& text, int time
     // holds them (a delivery in the background) after it took the mail. The wait runs
     // in steps from 0.1 ms to 10 ms, so that a sendmail that exits at once costs no
     // more than it takes.
+    bool waited = false;
     for (unsigned spin = 0;; ++spin) {
         const pid_t w = ::waitpid(pid, &status, WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR)) break;
+        if (w == pid) {
+            waited = true;
+            break;
+        }
+        if (w < 0 && errno != EINTR) break;  // ECHILD: SIGCHLD ignored, the status is gone
         if (static_cast<std::int64_t>(std::time(nullptr)) >= deadline) {
             timed_out = true;
             ::kill(-pid, SIGKILL);
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
+            waited = true;
             break;
         }
         const int wait_us = std::min(10000, 100 << std::min(spin, 7u));
@@ -294,6 +300,10 @@ bool run_sendmail(const std::string& sendmail, const std::string& text, int time
         }
     }
     if (out_r) read_out();  // what it said before it exited, without waiting for more
+    if (!waited) {
+        *err = "sendmail " + sendmail + ": cannot learn how it ended: " + std::strerror(errno);
+        return false;
+    }
     if (timed_out) {
         *err = "sendmail " + sendmail + " timed out after " + std::to_string(timeout) + " s (killed)";
         return false;

@@ -73,7 +73,7 @@ private:
     std::set<std::string> touched_;
     bool dirty_ = false;
     std::int64_t saved_at_ = 0, done_saved_at_ = 0;
-    std::size_t done_saved_ = 0;  // state_.done.size() when PATH.done was written
+    std::uint64_t done_saved_ = 0;  // state_.done_changes when PATH.done was written
     std::size_t skipped_ = 0, skipped_said_ = 0;
     std::string read_error_;  // the last one logged, so that it is logged once
 };
@@ -108,13 +108,13 @@ bool Notifier::save(std::string* err, bool all) {
     state_.place = follower_.place();
     state_.has_place = true;
     const std::int64_t now = now_s();
-    const bool done = all || (state_.done.size() != done_saved_ && now != done_saved_at_) || !done_saved_at_;
+    const bool done = all || (state_.done_changes != done_saved_ && now != done_saved_at_) || !done_saved_at_;
     if (!save_notify_state(state_path_, state_, done, err)) return false;
     dirty_ = false;
     saved_at_ = now;
     if (done) {
         done_saved_at_ = now;
-        done_saved_ = state_.done.size();
+        done_saved_ = state_.done_changes;
     }
     return true;
 }
@@ -174,24 +174,29 @@ void Notifier::on_line(std::string_view line, const JournalPlace&) {
     dirty_ = true;
 }
 
-// Before a call more: when kMaxCalls are held, or their lines take kMaxBytes, the one
-// quiet longest is told as it stands (hangups that never came, a flood of calls).
+// Before a call more: when kMaxCalls calls wait for their outcome, or the lines of the
+// calls held take kMaxBytes, the one of them quiet longest is told as it stands
+// (hangups that never came, a flood of calls): one for each new call, so that what is
+// held stays where it is.
 void Notifier::make_room() {
-    while (state_.calls.size() >= NotifyState::kMaxCalls || state_.bytes >= NotifyState::kMaxBytes) {
-        auto oldest = state_.calls.end();
-        for (auto c = state_.calls.begin(); c != state_.calls.end(); ++c)
-            if (c->second.outcome.empty() && (oldest == state_.calls.end() || c->second.last < oldest->second.last))
-                oldest = c;
-        CallRow row;
-        if (oldest == state_.calls.end()) return;  // all are being sent: kMaxDue bounds them
-        if (row_of(oldest->second, &row))
-            settle(oldest->first, as_it_stands(row), now_s());
-        else
-            state_.told(oldest->first, now_s());
-        log_line(LogLevel::Warn, "notify: more than " + std::to_string(NotifyState::kMaxCalls) + " calls or " +
-                                     std::to_string(NotifyState::kMaxBytes >> 20) +
-                                     " MiB of them held: callId=" + log_value(oldest->first) + " told as it stands");
+    std::size_t waiting = 0;
+    auto oldest = state_.calls.end();
+    for (auto c = state_.calls.begin(); c != state_.calls.end(); ++c) {
+        if (!c->second.outcome.empty()) continue;
+        ++waiting;
+        if (oldest == state_.calls.end() || c->second.last < oldest->second.last) oldest = c;
     }
+    if (oldest == state_.calls.end() || (waiting < NotifyState::kMaxCalls && state_.bytes < NotifyState::kMaxBytes))
+        return;
+    const std::string first = oldest->first;  // settle() may drop the call
+    log_line(LogLevel::Warn, "notify: " + std::to_string(waiting) + " calls held, " +
+                                 std::to_string(state_.bytes >> 20) + " MiB of lines: callId=" + log_value(first) +
+                                 " told as it stands");
+    CallRow row;
+    if (row_of(oldest->second, &row))
+        settle(first, as_it_stands(row), now_s());
+    else
+        state_.told(first, now_s());
 }
 
 // The call as its lines tell it. False when none of them is an event of it.
@@ -336,7 +341,11 @@ bool Notifier::round(std::string* err, bool* more) {
     // after every send) stays small however far behind --notify is.
     *more = false;
     bool read_all = false;
-    while (due_count() < kMaxDue) {
+    for (;;) {
+        if (due_count() >= kMaxDue) {  // the rest of the journal waits for these
+            *more = true;
+            break;
+        }
         std::string read_err;
         bool end = false;
         if (!follower_.poll([this](std::string_view l, const JournalPlace& p) { on_line(l, p); }, kMaxJournalLine,
@@ -370,7 +379,7 @@ bool Notifier::round(std::string* err, bool* more) {
     state_.forget_done(now);
     if (follower_.place().offset != state_.place.offset || follower_.place().ino != state_.place.ino) dirty_ = true;
     if (!send_due(now, err)) return false;
-    if ((dirty_ || state_.done.size() != done_saved_) && now != saved_at_ && !save(err)) return false;
+    if ((dirty_ || state_.done_changes != done_saved_) && now != saved_at_ && !save(err)) return false;
     *more = *more || due_count() > 0;
     return true;
 }
@@ -408,6 +417,8 @@ int run_notify(const NotifyOptions& o) {
     ::sigaction(SIGHUP, &sa, nullptr);
     sa.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &sa, nullptr);
+    sa.sa_handler = SIG_DFL;  // sendmail's exit status is waited for, even when SIGCHLD came ignored
+    ::sigaction(SIGCHLD, &sa, nullptr);
 
     Notifier n(rules, o.config, state);
     std::string err;

@@ -105,13 +105,17 @@ void NotifyState::told(const std::string& first, std::int64_t now) {
 }
 
 void NotifyState::told_id(const std::string& id, std::int64_t now) {
-    if (done_ids.insert(id).second) done.emplace_back(now, id);
+    if (done_ids.insert(id).second) {
+        done.emplace_back(now, id);
+        ++done_changes;
+    }
 }
 
 void NotifyState::forget_done(std::int64_t now) {
     while (!done.empty() && (done.front().first < now - kKeepDone || done.size() > kMaxDone)) {
         done_ids.erase(done.front().second);
         done.pop_front();
+        ++done_changes;
     }
 }
 

@@ -51,7 +51,8 @@ struct NotifyState {
     std::unordered_map<std::string, std::string> leg_of;    // a leg's callId -> the first's
     std::deque<std::pair<std::int64_t, std::string>> done;  // (when told, a leg's callId), oldest first
     std::unordered_set<std::string> done_ids;
-    std::size_t bytes = 0;  // of the lines of every call held
+    std::size_t bytes = 0;           // of the lines of every call held
+    std::uint64_t done_changes = 0;  // counts the changes of `done`, for when to write PATH.done
 
     // The first leg's callId of the call `id` belongs to (itself when unknown).
     std::string first_of(const std::string& id) const;

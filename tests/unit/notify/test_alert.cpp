@@ -113,6 +113,10 @@ TEST_CASE("alert: what came from the network makes no line of its own, mentions 
     CHECK(text.find("&lt;!channel&gt;") != std::string::npos);
     CHECK(text.find("&lt;https://evil.example|Call back now&gt; &amp; more") != std::string::npos);
     CHECK(text.find("\\n") == std::string::npos);
+    c.answered_by = "@channel";
+    const std::string j2 = cr::alert_json(n, c, "answered", *r);
+    CHECK(j2.find("answered by @\xe2\x80\x8b"
+                  "channel\"") != std::string::npos);
     // The fields themselves stay as they came, for programs (JSON-escaped).
     CHECK(j.find("\"answeredBy\":\"<!channel>\\u000aOutcome:") != std::string::npos);
 }

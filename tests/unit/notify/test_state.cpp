@@ -40,8 +40,10 @@ TEST_CASE("notify state: written and read back; a broken file refused with its l
     CHECK(b.deliveries[0].channel == 'w');
     CHECK(b.deliveries[0].tries == 2);
     CHECK(back.first_of("leg two") == "c1");
+    const std::uint64_t changes = back.done_changes;
     back.told("c1", 1796634200);
     CHECK(back.calls.empty());
+    CHECK(back.done_changes == changes + 2);  // c1 and "leg two": PATH.done is written again
     CHECK(back.done_ids.count("leg two") == 1);
     back.forget_done(1796634200 + cr::NotifyState::kKeepDone + 1);
     CHECK(back.done.empty());
@@ -107,6 +109,11 @@ TEST_CASE("follow: whole lines only, through a rename and a truncation") {
     CHECK(note.find("the rest of " + path + ".1 first") != std::string::npos);
     REQUIRE(again.poll(take, 100, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"late", "new"});
+    // Cut and written again past the place: its first bytes are no longer what they were.
+    { std::ofstream(path, std::ios::trunc) << "new start of the file, longer than it was\n"; }
+    got.clear();
+    REQUIRE(again.poll(take, 100, 1000, &skipped, &end, &err));
+    CHECK(got == std::vector<std::string>{"new start of the file, longer than it was"});
     // copytruncate: shorter than the place, read from its start.
     { std::ofstream(path, std::ios::trunc) << "c\n"; }
     got.clear();
@@ -147,6 +154,20 @@ TEST_CASE("follow: a new journal on the inode of the old is not the old; a resta
     { std::ofstream(path) << "three\n"; }
     REQUIRE(h.poll(take, 1000, 1000, &skipped, &end, &err));
     CHECK(got == std::vector<std::string>{"two", "three"});
+    // There but not readable at a restart: the place is kept, and taken up again.
+    const cr::JournalPlace before = h.place();
+    REQUIRE(std::rename(path.c_str(), (path + ".away").c_str()) == 0);
+    REQUIRE(::mkdir(path.c_str(), 0700) == 0);
+    cr::JournalFollower m(path);
+    m.start(&before, &note);
+    CHECK(note == "cannot read the journal " + path + ": Is a directory");
+    CHECK(m.place().offset == before.offset);
+    REQUIRE(::rmdir(path.c_str()) == 0);
+    REQUIRE(std::rename((path + ".away").c_str(), path.c_str()) == 0);
+    { std::ofstream(path, std::ios::app) << "four\n"; }
+    got.clear();
+    REQUIRE(m.poll(take, 1000, 1000, &skipped, &end, &err));
+    CHECK(got == std::vector<std::string>{"four"});
     // A journal that is there but cannot be read says why, not "not there yet" (a
     // folder where the file should be; as root, every file can be read).
     const std::string folder = dir.mkdir("folder");
