@@ -279,11 +279,11 @@ def _install_check_purge(run, deb, files, existed, created_private):
         expect(os.path.isfile(p), "not installed: " + p)
     # --notify, the digest and the metrics: their units, each with the package's drop-in
     # (the package's user, who reads the journal), pointing at /usr/sbin.
-    for u in ("callrouter-notify", "callrouter-digest", "callrouter-metrics"):
-        text = _read(f"/lib/systemd/system/{u}.service")
+    for name in ("callrouter-notify", "callrouter-digest", "callrouter-metrics"):
+        text = _read(f"/lib/systemd/system/{name}.service")
         expect("/usr/sbin/callrouter --config /etc/callrouter/callrouter.ini" in text and "/usr/local" not in text,
-               f"{u}.service: " + text)
-        expect("User=callrouter" in _read(f"/lib/systemd/system/{u}.service.d/package.conf"), u + " drop-in")
+               f"{name}.service: " + text)
+        expect("User=callrouter" in _read(f"/lib/systemd/system/{name}.service.d/package.conf"), name + " drop-in")
     expect(os.access("/usr/sbin/callrouter", os.X_OK), "binary not executable")
     eq(_read("/etc/nginx/snippets/callrouter-fastcgi.conf"), _read(os.path.join(ROOT, "nginx", "callrouter-fastcgi.conf")),
        "nginx snippet")
