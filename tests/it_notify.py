@@ -113,10 +113,11 @@ class Hooks:
         expect(self.proc.alive(), "the webhook receiver did not start: " + self.proc.output())
 
     def _read(self, path):
+        """The POSTs recorded in `path`: whole lines only (the receiver may be writing one)."""
         if not os.path.exists(path):
             return []
         with open(path) as f:
-            return [json.loads(line) for line in f]
+            return [json.loads(line) for line in f if line.endswith("\n")]
 
     def posts(self):
         return self._read(self.file)
@@ -401,12 +402,11 @@ def t_notify_lost(run):
     eq(sorted(done), ["f1", "l1"], "the calls the state file says were told")
 
 
-@case("notify: a backlog of 1,500 calls two hours old (--notify catching up): each told with its outcome, "
-      "none as lost; a call with 70 menu keys still told when it hangs up")
-def t_notify_backlog(run):
-    hooks = Hooks(run)
-    journal = run.path("backlog.jsonl")
-    ini = run.write("backlog.ini", f"""[settings]
+def webhook_rules(run, hooks, name):
+    """A rule file whose one [notify] posts every call to `hooks`, and its journal in the
+    run's folder, which --notify reads from its start; returns (ini, journal)."""
+    journal = run.path(name + ".jsonl")
+    ini = run.write(name + ".ini", f"""[settings]
 country_code = 49
 public_url = {PUBLIC}
 journal = {journal}
@@ -416,23 +416,27 @@ action = dial 4921112345601
 on = every
 webhook = http://127.0.0.1:{hooks.port}/all
 """)
-    t0 = time.time() - 7200
-    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-    with open(journal, "w") as f:
-        for i in range(1500):
-            f.write(json.dumps({"time": stamp(t0 + i), "event": "newCall", "callId": f"b{i}", "direction": "in",
-                                "from": "49211123456", "to": "4921199999", "rule": "office",
-                                "action": "dial 4921112345601"}) + "\n")
-            f.write(json.dumps({"time": stamp(t0 + i + 20), "event": "hangup", "callId": f"b{i}",
-                                "cause": "cancel"}) + "\n")
-        f.write(json.dumps({"time": stamp(t0), "event": "newCall", "callId": "menu", "direction": "in",
-                            "from": "49211123457", "to": "4921199999", "rule": "office", "action": "menu main"}) + "\n")
-        for k in range(70):
-            f.write(json.dumps({"time": stamp(t0 + k), "event": "dtmf", "callId": "menu", "menu": "main",
-                                "dtmf": "9", "choice": "other", "action": "menu main"}) + "\n")
-        f.write(json.dumps({"time": stamp(t0 + 80), "event": "hangup", "callId": "menu", "cause": "cancel"}) + "\n")
     with open(journal + ".notify-state", "w") as f:
         f.write("callrouter-notify-state 1\nplace 0 0 0 -\nend\n")  # from the journal's start
+    return ini, journal
+
+
+@case("notify: a backlog of 1,500 calls two hours old (--notify catching up): each told with its outcome, "
+      "none as lost; a call with 70 menu keys still told when it hangs up")
+def t_notify_backlog(run):
+    hooks = Hooks(run)
+    ini, journal = webhook_rules(run, hooks, "backlog")
+    t0 = time.time() - 7200
+    call = {"direction": "in", "from": "49211123456", "to": "4921199999", "rule": "office"}
+    with open(journal, "w") as f:
+        for i in range(1500):
+            f.write(journal_line(t0 + i, event="newCall", callId=f"b{i}", action="dial 4921112345601", **call))
+            f.write(journal_line(t0 + i + 20, event="hangup", callId=f"b{i}", cause="cancel"))
+        f.write(journal_line(t0, event="newCall", callId="menu", action="menu main", **call))
+        for k in range(70):
+            f.write(journal_line(t0 + k, event="dtmf", callId="menu", menu="main", dtmf="9", choice="other",
+                                 action="menu main"))
+        f.write(journal_line(t0 + 80, event="hangup", callId="menu", cause="cancel"))
     n = notify(run, ini)
     posts = hooks.wait(1501, timeout=120)
     outcomes = {}
@@ -447,26 +451,13 @@ webhook = http://127.0.0.1:{hooks.port}/all
 @case("notify: 20,001 calls without a hangup: the 20,001st makes room by telling the one quiet longest, no other")
 def t_notify_room(run):
     hooks = Hooks(run)
-    journal = run.path("room.jsonl")
-    ini = run.write("room.ini", f"""[settings]
-country_code = 49
-public_url = {PUBLIC}
-journal = {journal}
-[rule office]
-action = dial 4921112345601
-[notify all]
-on = every
-webhook = http://127.0.0.1:{hooks.port}/all
-""")
+    ini, journal = webhook_rules(run, hooks, "room")
     t0 = time.time() - 600
-    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
     with open(journal, "w") as f:
         for i in range(20001):
-            f.write(json.dumps({"time": stamp(t0 + i // 100), "event": "newCall", "callId": f"r{i}",
-                                "direction": "in", "from": "49211123456", "to": "4921199999", "rule": "office",
-                                "action": "dial 4921112345601"}) + "\n")
-    with open(journal + ".notify-state", "w") as f:
-        f.write("callrouter-notify-state 1\nplace 0 0 0 -\nend\n")
+            f.write(journal_line(t0 + i // 100, event="newCall", callId=f"r{i}", direction="in",
+                                 **{"from": "49211123456"}, to="4921199999", rule="office",
+                                 action="dial 4921112345601"))
     n = notify(run, ini)
     posts = hooks.wait(1, timeout=60)
     time.sleep(2)

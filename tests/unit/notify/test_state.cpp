@@ -1,6 +1,7 @@
 // What --notify keeps across a restart (notify/state.h), and the journal as it follows
 // it through rotation (notify/follow.h).
 #include <fstream>
+#include <functional>
 
 #include "notify/follow.h"
 #include "notify/state.h"
@@ -65,14 +66,25 @@ TEST_CASE("notify state: written and read back; a broken file refused with its l
     }
 }
 
-TEST_CASE("follow: whole lines only, through a rename and a truncation") {
+namespace {
+
+// A journal `j` in a folder of its own, and what the polls of a follower hand on.
+struct Journal {
     test::TempDir dir;
     const std::string path = dir.path() + "/j";
     std::vector<std::string> got;
-    auto take = [&](std::string_view l, const cr::JournalPlace&) { got.emplace_back(l); };
+    std::function<void(std::string_view, const cr::JournalPlace&)> take =
+        [this](std::string_view l, const cr::JournalPlace&) { got.emplace_back(l); };
     std::size_t skipped = 0;
     bool end = false;
     std::string err, note;
+};
+
+}  // namespace
+
+TEST_CASE("follow: whole lines only, through a rename and a truncation") {
+    Journal j;
+    auto& [dir, path, got, take, skipped, end, err, note] = j;
     { std::ofstream(path) << "old\n"; }
     cr::JournalFollower f(path);
     f.start(nullptr, &note);  // the first run: from the end
@@ -122,13 +134,8 @@ TEST_CASE("follow: whole lines only, through a rename and a truncation") {
 }
 
 TEST_CASE("follow: a new journal on the inode of the old is not the old; a restart before the new journal exists") {
-    test::TempDir dir;
-    const std::string path = dir.path() + "/j";
-    std::vector<std::string> got;
-    auto take = [&](std::string_view l, const cr::JournalPlace&) { got.emplace_back(l); };
-    std::size_t skipped = 0;
-    bool end = false;
-    std::string err, note;
+    Journal j;
+    auto& [dir, path, got, take, skipped, end, err, note] = j;
     { std::ofstream(path) << "{\"time\":\"2026-12-01T08:00:00Z\",\"a\":1}\n"; }
     cr::JournalFollower f(path);
     cr::JournalPlace none{};
