@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "base/fd.h"
 
@@ -72,6 +73,30 @@ bool write_fully(int fd, std::string_view data) {
         if (n <= 0) return false;
         off += static_cast<std::size_t>(n);
     }
+    return true;
+}
+
+bool replace_file(const std::string& path, std::string_view text, unsigned mode, std::string* err) {
+    const std::string tmp = path + ".new";
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode)));
+    if (!fd) {
+        *err = "cannot write " + tmp + ": " + std::strerror(errno);
+        return false;
+    }
+    if (!write_fully(fd.get(), text) || ::fdatasync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+        *err = "cannot write " + tmp + ": " + std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        *err = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    const std::size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (d) ::fsync(d.get());  // the rename on disk; a folder that cannot be flushed still has it
     return true;
 }
 

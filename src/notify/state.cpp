@@ -121,29 +121,6 @@ void NotifyState::forget_done(std::int64_t now) {
 
 namespace {
 
-// Writes `text` to `path` by a flushed file beside it and rename(2).
-bool write_file(const std::string& path, const std::string& text, std::string* err) {
-    const std::string tmp = path + ".new";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640));
-    if (!fd) {
-        *err = "cannot write " + tmp + ": " + std::strerror(errno);
-        return false;
-    }
-    // On disk before the rename: after a power loss the file is the old or the new one,
-    // never an empty one (which --notify would refuse to start with).
-    if (!write_fully(fd.get(), text) || ::fdatasync(fd.get()) != 0 || ::close(fd.release()) != 0) {
-        *err = "cannot write " + tmp + ": " + std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return false;
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        *err = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return false;
-    }
-    return true;
-}
-
 std::string hex(const std::string& s) {
     static const char digits[] = "0123456789abcdef";
     std::string out;
@@ -229,11 +206,11 @@ bool save_notify_state(const std::string& path, const NotifyState& s, bool done,
                    std::to_string(d.next) + "\n";
     }
     out += "end\n";
-    if (!write_file(path, out, err)) return false;
+    if (!replace_file(path, out, 0640, err)) return false;
     if (!done) return true;
     std::string told = std::string(kMagic) + "\n";
     for (const auto& [when, id] : s.done) told += "done " + std::to_string(when) + " " + word(id) + "\n";
-    return write_file(path + ".done", told + "end\n", err);
+    return replace_file(path + ".done", told + "end\n", 0640, err);
 }
 
 bool load_notify_state(const std::string& path, NotifyState* s, bool* missing, std::string* err) {
