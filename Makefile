@@ -51,7 +51,7 @@ DEB_PACKAGES := g++ make pkg-config libfcgi-dev libfcgi-bin libxml2-dev libinih-
                 apache2 libapache2-mod-fcgid systemd groff-base man-db mandoc zlib1g-dev liblzma-dev \
                 clang libclang-rt-14-dev valgrind wrk lighttpd caddy h2o logrotate chromium \
                 debhelper dpkg-dev lintian php8.2-fpm php8.2-cli nodejs fcgiwrap clang-format time \
-                libcurl4-openssl-dev msmtp python3-aiosmtpd prometheus
+                libcurl4-openssl-dev msmtp python3-aiosmtpd prometheus libical-dev
 
 # src/ holds a folder per layer (README.md, "Source layout"); objects mirror the tree.
 CORE_SRC  := $(sort $(filter-out src/cli/main.cpp,$(shell find src -name '*.cpp' -not -path 'src/static/*')))
@@ -153,6 +153,11 @@ $(BUILD)/bench-lookup: bench/lookup.cpp $(BUILD)/obj/rules/number.o
 $(BUILD)/bench-signature: bench/signature.cpp $(CORE_OBJ)
 	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^) $(CR_LDLIBS) $(LDLIBS)
 
+# The cost of a calendar of 10,000 events (bench/calendar.cpp): its load and at(), on the
+# core's objects (libical is opened with dlopen, as callrouter does).
+$(BUILD)/bench-calendar: bench/calendar.cpp $(CORE_OBJ)
+	$(COMPILE) $(CR_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.cpp %.o,$^) $(CR_LDLIBS) $(LDLIBS)
+
 # The floor of the bench: a bare libfcgi responder (libfcgi-dev).
 $(BUILD)/bench-floor: bench/floor.c
 	@mkdir -p $(dir $@)
@@ -169,7 +174,7 @@ $(BUILD)/bench-cgi-time: bench/cgi-time.c
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 BENCH_BINS := all static $(BUILD)/bench-lookup $(BUILD)/bench-floor $(BUILD)/bench-signature $(BUILD)/bench-cgi-floor \
-              $(BUILD)/bench-cgi-time
+              $(BUILD)/bench-cgi-time $(BUILD)/bench-calendar
 
 # Benchmarks side by side in one run (ratios, not absolute times); needs wrk, nginx,
 # spawn-fcgi, libfcgi-dev, php8.2-fpm, nodejs and fcgiwrap (DEB_PACKAGES). SECONDS: each
@@ -191,4 +196,5 @@ clean:
 include mk/deploy.mk mk/hardening.mk
 
 -include $(CORE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(BUILD)/bench-lookup.d $(BUILD)/bench-signature.d \
-         $(BUILD)/obj/static/crypto-linked.d $(BUILD)/obj/static/post-none.d
+         $(BUILD)/bench-calendar.d $(BUILD)/obj/static/crypto-linked.d $(BUILD)/obj/static/post-none.d \
+         $(BUILD)/obj/static/ical-none.d

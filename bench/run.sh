@@ -84,6 +84,10 @@ echo "== signature = require: a verification, and a request through the core"
     tee "$dir/signature.out"
 
 echo
+echo "== calendars: 10,000 events loaded (bench/calendar.cpp), at() and between()"
+"$build/bench-calendar" | tee "$dir/calendar.out"
+
+echo
 echo "== loading a list file of 1,000,000 numbers"
 python3 -c "
 import random
@@ -365,10 +369,10 @@ nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')
     cat "$dir/cgi.out"
     echo '```'
     echo
-    echo "Number lookups, list load and the cost of signature = require, of the same run:"
+    echo "Number lookups, list load, the cost of signature = require and of a calendar, of the same run:"
     echo
     echo '```'
-    cat "$dir/lookup.out" "$dir/load.out" "$dir/signature.out"
+    cat "$dir/lookup.out" "$dir/load.out" "$dir/signature.out" "$dir/calendar.out"
     echo '```'
     echo
     echo "--notify over 10,000 journalled calls, each told by mail and webhook, of the same run:"

@@ -87,7 +87,8 @@ uninstall:
 # stays out. STATIC_ICU=full links the real ICU instead. libcrypto comes from
 # libcrypto.a through src/static/crypto-linked.cpp, in place of src/signature/crypto.cpp;
 # it sends no webhook (src/static/post-none.cpp in place of src/notify/post.cpp, which
-# opens libcurl): --notify runs with the binary of make or the package.
+# opens libcurl): --notify runs with the binary of make or the package. Nor does it read
+# calendars (src/static/ical-none.cpp in place of src/time/ical.cpp, which opens libical).
 STATIC_ICU  ?= stub
 STATIC_LIBS := -linih -lcrypto
 ifeq ($(STATIC_ICU),full)
@@ -98,9 +99,9 @@ STATIC_LIBS += -lxml2 -lz -llzma -lm
 STATIC_STUB := $(BUILD)/obj/static/icu-stub.o
 endif
 STATIC_LIBS += -pthread
-STATIC_OBJ  := $(filter-out $(BUILD)/obj/signature/crypto.o $(BUILD)/obj/notify/post.o $(BUILD)/obj/base/library.o,\
-                 $(CORE_OBJ)) $(MAIN_OBJ) $(BUILD)/obj/static/crypto-linked.o $(BUILD)/obj/static/post-none.o \
-               $(STATIC_STUB)
+STATIC_OBJ  := $(filter-out $(BUILD)/obj/signature/crypto.o $(BUILD)/obj/notify/post.o $(BUILD)/obj/base/library.o \
+                 $(BUILD)/obj/time/ical.o,$(CORE_OBJ)) $(MAIN_OBJ) $(BUILD)/obj/static/crypto-linked.o \
+               $(BUILD)/obj/static/post-none.o $(BUILD)/obj/static/ical-none.o $(STATIC_STUB)
 
 static: $(BUILD)/callrouter-static
 

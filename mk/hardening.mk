@@ -1,7 +1,7 @@
 # Hardening targets: sanitize, valgrind, fuzz (doc/testing.md).
 # Included by the Makefile.
 #
-#   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config fastcgi"]
+#   make fuzz [FUZZ_SECONDS=600] [FUZZERS="form number config fastcgi ics"]
 #                      builds the libFuzzer drivers (tests/fuzz/, clang, ASan + UBSan) and runs
 #                      each for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus/NAME,
 #                      crashes to $(BUILD)/fuzz/artifacts/. Seeds: tests/fuzz/corpus/NAME,
@@ -14,7 +14,7 @@
 
 FUZZ_CXX      ?= clang++
 FUZZ_SECONDS  ?= 600
-FUZZERS       ?= form number config fastcgi
+FUZZERS       ?= form number config fastcgi ics
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CXXFLAGS := -O1 -g -std=c++17 $(WARN) -Isrc $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \

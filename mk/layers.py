@@ -25,7 +25,7 @@ LAYERS = [
     ("base",),        # leaf helpers: text, the calendar, files, descriptors, the log
     ("time",),        # time zones, public holidays, [hours]
     ("signature",),   # sipgate.io's signature, libcrypto
-    ("journal",),     # the call journal: lines, the writer thread, --calls
+    ("journal", "switches"),  # the call journal: lines, the writer thread, --calls; the switches' state
     ("rules",),       # the rule file: model, loading, deciding, the XML
     ("webhook",),     # the pure core: a request in, its outcome out
     ("fastcgi", "cgi", "notify"),  # the FastCGI engine; CGI; --notify, --digest, --metrics

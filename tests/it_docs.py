@@ -105,9 +105,10 @@ def _(run):
 def _(run):
     lines = _check(run, "[settings]\nfoo = 1\n[list l]\nnumbers = 1\nfoo = 1\n"
                         "[hours h]\nmon = 09:00-10:00\nfoo = 1\n[rule r]\naction = pass\nfoo = 1\n"
-                        "[menu m]\nfoo = 1\n[notify n]\non = missed\nmail = a@example.com\nfoo = 1\n[nonsense x]\n")
+                        "[menu m]\nfoo = 1\n[notify n]\non = missed\nmail = a@example.com\nfoo = 1\n[nonsense x]\n"
+                        "[switch s]\nfoo = 1\n[rota o]\nfoo = 1\n")
     known = {}
-    for kind in ("settings", "list", "rule", "notify"):
+    for kind in ("settings", "list", "rule", "notify", "switch", "rota"):
         m = _message(lines, r"unknown key 'foo' in \[" + kind + r"[^\]]*\] \(known: ([^)]*)\)")
         known[kind] = _words(m.group(1))
     m = _message(lines, r"unknown key 'foo' in \[menu\] \(known: (.*), and the keys a caller types")
@@ -117,14 +118,15 @@ def _(run):
     known["hours"] = m.group(1).split() + [m.group(2).rstrip(",")] + _words(m.group(3))
     m = _message(lines, r"unknown section .*; expected (.*)$")
     headings = _words(m.group(1))
-    eq(headings, ["[settings]", "[list NAME]", "[hours NAME]", "[menu NAME]", "[rule NAME]", "[notify NAME]"],
-       "section kinds")
+    eq(headings, ["[settings]", "[list NAME]", "[hours NAME]", "[switch NAME]", "[rota NAME]", "[menu NAME]",
+                  "[rule NAME]", "[notify NAME]"], "section kinds")
 
     sections = _sections(PAGE5)
     missing = [h for h in headings if h not in sections]
     eq(missing, [], "section kinds without a .SH in callrouter.ini.5")
     heading = {"settings": "[settings]", "list": "[list NAME]", "hours": "[hours NAME]",
-               "menu": "[menu NAME]", "rule": "[rule NAME]", "notify": "[notify NAME]"}
+               "menu": "[menu NAME]", "rule": "[rule NAME]", "notify": "[notify NAME]", "switch": "[switch NAME]",
+               "rota": "[rota NAME]"}
     for kind, keys in known.items():
         expect(len(keys) >= 2, f"too few keys parsed for [{kind}]: {keys}")
         described = _tokens(sections[heading[kind]])

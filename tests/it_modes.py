@@ -251,9 +251,9 @@ def _(run):
     eq(rc, 1)
     want = [f"{ini}:2: country_code must be 1 to 3 digits, not starting with 0 (e.g. 49), not '049'",
             f"{ini}:4: unknown list 'nolist' (no [list nolist])",
-            f"{ini}:5: unknown action 'ring' (expected dial, voicemail, play, reject, hangup, pass or menu)",
+            f"{ini}:5: unknown action 'ring' (expected dial, voicemail, play, reject, hangup, pass, menu or switch)",
             f"{ini}:6: duplicate section [rule a] (first at line 3)",
-            f"{ini}:8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME], [menu NAME], [rule NAME] or [notify NAME]"]
+            f"{ini}:8: unknown section '[bogus]'; expected [settings], [list NAME], [hours NAME], [switch NAME], [rota NAME], [menu NAME], [rule NAME] or [notify NAME]"]
     eq(err.splitlines(), want)
 
 

@@ -14,7 +14,9 @@
 #include "base/log.h"
 #include "journal/journal.h"
 #include "rules/load.h"
+#include "switches/cache.h"
 #include "webhook/answer.h"
+#include "webhook/switching.h"
 
 namespace cr {
 
@@ -82,9 +84,15 @@ int run_cgi(const std::string& config_path) {
     BodyPlan plan;
     Outcome o;
     std::vector<std::string> trace;
-    if (check_head(*rules, head, &plan, &o))
-        o = answer(*rules, read_body(plan.length), plan, std::time(nullptr),
-                   log_level() >= LogLevel::Debug ? &trace : nullptr);
+    const std::int64_t now = std::time(nullptr);
+    if (check_head(*rules, head, &plan, &o)) {
+        SwitchCache switches;  // read once: this process answers one request
+        std::shared_ptr<const SwitchStates> states;
+        if (!rules->settings.switch_state.empty()) states = switches.get(rules->settings.switch_state);
+        o = answer(*rules, read_body(plan.length), plan, now, log_level() >= LogLevel::Debug ? &trace : nullptr,
+                   states.get());
+        apply_switches(*rules, o, now);
+    }
     write_all(cgi_response(o.http));
     log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace,
                 false);

@@ -19,15 +19,29 @@
 
 namespace cr {
 
-std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn) {
+std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn, std::int64_t anchor) {
     std::vector<std::string> errors;
-    std::shared_ptr<const RuleSet> c = load_rule_set(path, &errors);
+    std::shared_ptr<const RuleSet> c = load_rule_set(path, &errors, nullptr, anchor);
     for (const std::string& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
     if (c && warn != Warn::None)
         for (const std::string& w : c->warnings) std::fprintf(stderr, "%s\n", w.c_str());
     if (c && warn == Warn::All)
         for (const std::string& w : c->serving_warnings) std::fprintf(stderr, "%s\n", w.c_str());
     return c;
+}
+
+std::shared_ptr<const RuleSet> calendars_at(const std::string& path, std::shared_ptr<const RuleSet> c, std::int64_t t) {
+    if (!c || !c->refresh_at || (t >= c->calendar_anchor - 86400 && t <= c->calendar_anchor + 86400)) return c;
+    return load_or_report(path, Warn::None, t);
+}
+
+SwitchStates read_switches_or_say(const RuleSet& c) {
+    SwitchStates s;
+    std::string err;
+    if (!c.settings.switch_state.empty() && !read_switch_states(c.settings.switch_state, &s, &err))
+        std::fprintf(stderr, "callrouter: switches %s: %s: every switch is at its default\n",
+                     c.settings.switch_state.c_str(), err.c_str());
+    return s;
 }
 
 bool now_or_at(const std::string& at, const TimeZone& tz, std::int64_t* now) {
@@ -59,6 +73,8 @@ int run_test(const std::string& path, const std::string& body, const std::string
     if (!c) return 1;
     std::int64_t now = 0;
     if (!now_or_at(at, c->tz, &now)) return 2;
+    if (!(c = calendars_at(path, c, now))) return 1;
+    const SwitchStates switches = read_switches_or_say(*c);
     HttpHead head = form_post(body);
     if (!c->settings.require_user.empty()) {
         head.has_remote_user = true;
@@ -71,12 +87,14 @@ int run_test(const std::string& path, const std::string& body, const std::string
     head.query = query;
     std::vector<std::string> trace;
     auto t0 = std::chrono::steady_clock::now();
-    Outcome o = handle(*c, head, body, now, &trace);
+    Outcome o = handle(*c, head, body, now, &trace, &switches);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     for (const std::string& t : trace) std::fprintf(stderr, "%s\n", log_text(t).c_str());
     std::fprintf(stderr, "%s\n", request_log_line(o, ms).c_str());
     if (!o.journal.empty())  // --test writes no journal: it says what would be written
         std::fprintf(stderr, "journal (not written by --test): %s\n", log_text(o.journal).c_str());
+    if (!o.switches.empty())  // nor does it set a switch
+        std::fprintf(stderr, "switch (not set by --test): %s\n", log_text(o.call.switched).c_str());
     std::fwrite(o.http.body.data(), 1, o.http.body.size(), stdout);
     return o.http.status == 200 ? 0 : 1;
 }
@@ -170,7 +188,12 @@ int run_week(const std::string& path, const std::string& date, const std::string
     } else if (!parse_week_date(date, &day)) {
         return 2;  // checked with the arguments already
     }
-    Week week = build_week(*c, day, from_hour, to_hour, called);
+    std::int64_t y = 0;
+    int m = 0, d = 0;
+    civil_from_days(day, &y, &m, &d);
+    if (!(c = calendars_at(path, c, c->tz.from_local(static_cast<int>(y), m, d, 0, 0)))) return 1;
+    const SwitchStates switches = read_switches_or_say(*c);
+    Week week = build_week(*c, day, from_hour, to_hour, called, &switches);
     if (!label.empty()) week.number = label;
     const std::string out = html ? week_html(*c, path, week) : week_text(*c, path, week);
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "rules/model.h"
+#include "switches/state.h"
 
 namespace cr {
 
@@ -16,7 +17,17 @@ enum class Warn { None, Rules, All };
 // Loads the rules; prints each problem, and the warnings `warn` says, on stderr.
 // Rules: those of what the rules do; All: also those for the process that answers
 // calls (RuleSet::serving_warnings). Null when they do not load.
-std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn);
+// `anchor`: where the calendars' window starts (rules/load.h; 0: now).
+std::shared_ptr<const RuleSet> load_or_report(const std::string& path, Warn warn, std::int64_t anchor = 0);
+
+// The rules `c` again, with the calendars' window at `t`, when they name a calendar
+// and `t` is more than a day from where its window starts; else `c`. Null (the
+// problems said) when that load fails.
+std::shared_ptr<const RuleSet> calendars_at(const std::string& path, std::shared_ptr<const RuleSet> c, std::int64_t t);
+
+// The switches' states of the rules `c` for a command that only reads them: a file
+// that cannot be read is said on stderr, and every switch is then at its default.
+SwitchStates read_switches_or_say(const RuleSet& c);
 
 // The time of the command into *now: `at` (--at, in the rules' time zone) when given,
 // else the clock. Returns false when `at` cannot be read, having said why on stderr.
@@ -53,5 +64,13 @@ int run_digest(const std::string& path, const std::string& since, const std::str
 // --metrics (cli/digest.cpp): the journal as Prometheus exposition text on stdout. 0, or
 // 1 when there is no journal to read.
 int run_metrics(const std::string& path);
+
+// --switch NAME=on|off [--until TIME]: sets a switch of the rule file's [switch NAME]
+// sections, as a call's action does (switches/state.h), and prints its state. 0, 1
+// (the rules or the state file), 2 (usage: no such switch, a bad TIME).
+int run_switch(const std::string& path, const std::string& setting, const std::string& until);
+
+// --switches: each switch, its state now, since when, by whom and until when.
+int run_switches(const std::string& path);
 
 }  // namespace cr

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
     if (cl.notify) return cr::run_notify(cr::NotifyOptions{path, cl.state, cl.once});
     if (cl.digest) return cr::run_digest(path, cl.since, cl.at, cl.mail);
     if (cl.metrics) return cr::run_metrics(path);
+    if (cl.set_switch) return cr::run_switch(path, cl.switch_setting, cl.until);
+    if (cl.switches) return cr::run_switches(path);
 
     if (cl.listen.empty() && !cr::is_listening_socket(0)) {
         std::string err;

@@ -29,6 +29,7 @@ const char kUsage[] =
     "       callrouter [--config FILE] --notify [--state FILE] [--once]\n"
     "       callrouter [--config FILE] --digest [--since 'YYYY-MM-DD[ HH:MM]'] [--at TIME] [--mail]\n"
     "       callrouter [--config FILE] --metrics\n"
+    "       callrouter [--config FILE] --switch NAME=on|off [--until TIME] | --switches\n"
     "       callrouter --help | --version\n"
     "\n"
     "Answers sipgate.io call webhooks from the rules of an INI file.\n"
@@ -72,9 +73,14 @@ const char kUsage[] =
     "  --digest          print a summary of the journal's calls, fit to mail\n"
     "  --mail            with --digest: mail it to [settings] digest_to instead\n"
     "  --metrics         print the journal as Prometheus exposition text\n"
+    "  --switch NAME=on|off  set a [switch NAME] of the rule file, as a call can\n"
+    "  --until TIME      with --switch: back to its default at TIME: HH:MM (the next),\n"
+    "                    'YYYY-MM-DD[ HH:MM]' or +N with m, h or d (+2h)\n"
+    "  --switches        print each switch: on or off, since when, by whom, until when\n"
     "  --help, --version\n";
 
-constexpr const char* kCommands = "--check, --test, --calls, --week, --notify, --digest or --metrics";
+constexpr const char* kCommands =
+    "--check, --test, --calls, --week, --notify, --digest, --metrics, --switch or --switches";
 
 bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
@@ -110,7 +116,10 @@ enum OptionId {
     kOnce,
     kDigest,
     kMail,
-    kMetrics
+    kMetrics,
+    kSwitch,
+    kUntil,
+    kSwitches
 };
 
 const struct option kOptions[] = {
@@ -139,6 +148,9 @@ const struct option kOptions[] = {
     {"digest", no_argument, nullptr, kDigest},
     {"mail", no_argument, nullptr, kMail},
     {"metrics", no_argument, nullptr, kMetrics},
+    {"switch", required_argument, nullptr, kSwitch},
+    {"until", required_argument, nullptr, kUntil},
+    {"switches", no_argument, nullptr, kSwitches},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -168,6 +180,8 @@ const char* value_error(int id) {
     case kTo: return "--to needs an hour from 1 to 24";
     case kNumber: return "--number needs the called number the week is for, such as 4921112345";
     case kState: return "--state needs a file";
+    case kSwitch: return "--switch needs NAME=on or NAME=off";
+    case kUntil: return "--until needs a time: HH:MM, 'YYYY-MM-DD HH:MM' or +N with m, h or d";
     default: return "";
     }
 }
@@ -236,6 +250,12 @@ bool take_option(int id, const std::string& value, CommandLine* cl) {
     case kDigest: cl->digest = true; return true;
     case kMail: cl->mail = true; return true;
     case kMetrics: cl->metrics = true; return true;
+    case kSwitch:
+        cl->switch_setting = value;
+        cl->set_switch = true;
+        return !value.empty();
+    case kUntil: cl->until = value; return !value.empty();
+    case kSwitches: cl->switches = true; return true;
     default: return false;
     }
 }
@@ -272,9 +292,15 @@ int read_arguments(int argc, char** argv, CommandLine* cl) {
 
 int parse_command_line(int argc, char** argv, CommandLine* cl) {
     if (const int status = read_arguments(argc, argv, cl); status >= 0) return status;
-    const bool command = cl->check || cl->test || cl->calls || cl->week || cl->notify || cl->digest || cl->metrics;
-    if (cl->check + cl->test + cl->calls + cl->week + cl->notify + cl->digest + cl->metrics > 1)
-        return usage_error("--check, --test, --calls, --week, --notify, --digest and --metrics exclude each other");
+    const bool command = cl->check || cl->test || cl->calls || cl->week || cl->notify || cl->digest || cl->metrics ||
+                         cl->set_switch || cl->switches;
+    if (cl->check + cl->test + cl->calls + cl->week + cl->notify + cl->digest + cl->metrics + cl->set_switch +
+            cl->switches >
+        1)
+        return usage_error(
+            "--check, --test, --calls, --week, --notify, --digest, --metrics, --switch and --switches exclude each "
+            "other");
+    if (!cl->set_switch && !cl->until.empty()) return usage_error("--until goes with --switch");
     if (!cl->notify && !cl->state.empty()) return usage_error("--state goes with --notify");
     if (!cl->notify && cl->once) return usage_error("--once goes with --notify");
     if (!cl->digest && cl->mail) return usage_error("--mail goes with --digest");

@@ -14,6 +14,8 @@ struct CommandLine {
     bool notify = false, once = false, digest = false, mail = false, metrics = false;
     bool has_threads = false, has_socket_mode = false;
     std::string state;  // --notify --state
+    bool set_switch = false, switches = false;
+    std::string switch_setting, until;  // --switch NAME=on|off, --until TIME
     int from_hour = 0, to_hour = 24;
     ServerOptions server;  // --threads, --socket-mode, --user
 };

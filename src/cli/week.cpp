@@ -1,6 +1,7 @@
 #include "cli/week.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "base/civil.h"
 #include "rules/number.h"
@@ -34,10 +35,40 @@ LocalTime wall_clock(std::int64_t day, int minute) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
+std::string hh_mm(std::int64_t seconds_of_day) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(seconds_of_day / 3600),
+                  static_cast<int>(seconds_of_day / 60 % 60));
+    return buf;
+}
+
+// The events of `c` on `day`, each as `head` "SUMMARY" and its hours that day.
+void event_notes(const Calendar& c, std::int64_t day, const std::string& head, std::vector<std::string>* notes) {
+    const std::int64_t a = day * kDaySeconds, b = a + kDaySeconds;
+    for (const CalendarEvent* ev : c.between(a, b)) {
+        std::string when = ev->start <= a && ev->end >= b ? "all day"
+                           : ev->start <= a               ? "until " + hh_mm(ev->end - a)
+                           : ev->end >= b                 ? "from " + hh_mm(ev->start - a)
+                                                          : hh_mm(ev->start - a) + "-" + hh_mm(ev->end - a);
+        std::string note = head + " \"" + ev->summary + "\" " + when;
+        if (std::find(notes->begin(), notes->end(), note) == notes->end()) notes->push_back(std::move(note));
+    }
+}
+
 }  // namespace
 
-const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* to) {
+const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* to, const SwitchStates* switches) {
+    std::int64_t instant = 0;
+    bool have_instant = false;
     for (const Rule& r : config.rules) {
+        if (r.sw) {
+            if (!have_instant) {
+                instant = config.tz.from_local(t.year, t.month, t.day, t.hour, t.minute);
+                have_instant = true;
+            }
+            const bool on = switch_on(switches ? switches->find(r.sw->name) : nullptr, r.sw->default_on, instant);
+            if (on == r.sw_negated) continue;
+        }
         if (r.has_direction && r.direction != Direction::In) continue;
         if (r.diversion) continue;
         if (r.from && !r.from->matches(ordinary_caller())) continue;
@@ -107,7 +138,8 @@ std::vector<int> minute_counts(const TimeZone& tz, std::int64_t day) {
     return counts;
 }
 
-Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour, const std::string& number) {
+Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour, const std::string& number,
+                const SwitchStates* switches) {
     Week w;
     w.first_day = first_day;
     w.from_hour = from_hour;
@@ -126,8 +158,31 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
         wd.day = first_day + i;
         const std::vector<int> counts = minute_counts(config.tz, wd.day);
         std::string why;
+        for (const auto& hours : config.hours)
+            for (const Hours::HoursCalendar& hc : hours->calendars())
+                event_notes(*hc.calendar, wd.day, hours->name() + (hc.opens ? ": open_ics" : ": closed_ics"),
+                            &wd.notes);
+        for (const auto& rota : config.rotas)
+            if (rota->calendar) event_notes(*rota->calendar, wd.day, "rota " + rota->name + ":", &wd.notes);
+        std::vector<int> was(config.switches.size(), -1);
         for (int minute = 0; minute < 1440; ++minute) {
             const LocalTime t = wall_clock(wd.day, minute);
+            for (std::size_t k = 0; k < config.switches.size(); ++k) {
+                const Switch& sw = *config.switches[k];
+                const std::int64_t instant = config.tz.from_local(t.year, t.month, t.day, t.hour, t.minute);
+                const int on = switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant);
+                if (was[k] == -1) {  // the day's start: on since the day before, or from now
+                    const int before =
+                        switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant - 60);
+                    if (on != sw.default_on)
+                        wd.notes.push_back("switch " + sw.name + (on ? " on" : " off") +
+                                           (before == on ? std::string(" since the day before") : " from 00:00"));
+                } else if (on != was[k]) {
+                    wd.notes.push_back("switch " + sw.name + (on ? " on" : " off") + " from " + hh_mm(minute * 60) +
+                                       (on != sw.default_on ? "" : " (its default)"));
+                }
+                was[k] = on;
+            }
             for (const auto& hours : config.hours) {
                 why.clear();
                 hours->open_at(t, &why);
@@ -137,7 +192,7 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
             }
             if (minute < first || minute >= last) continue;
             const int occurs = counts[static_cast<std::size_t>(minute)];
-            const Rule* r = occurs ? week_rule(config, t, to) : nullptr;
+            const Rule* r = occurs ? week_rule(config, t, to, switches) : nullptr;
             if (wd.spans.empty() || wd.spans.back().rule != r || wd.spans.back().occurs != occurs) {
                 wd.spans.push_back(WeekSpan{minute, minute + 1, r, occurs});
                 rows.push_back(minute);
@@ -176,6 +231,7 @@ std::string rule_conditions(const Rule& r) {
     if (r.to) parts.push_back("to " + r.to->text);
     if (r.diversion) parts.push_back("diversion " + r.diversion->text);
     if (r.when) parts.push_back(std::string("when ") + (r.when_negated ? "!" : "") + r.when->name());
+    if (r.sw) parts.push_back(std::string("switch ") + (r.sw_negated ? "!" : "") + r.sw->name);
     if (parts.empty()) return "always";
     std::string out;
     for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "rules/model.h"
+#include "switches/state.h"
 
 namespace cr {
 
@@ -28,8 +29,9 @@ struct WeekSpan {
 
 struct WeekDay {
     std::int64_t day = 0;            // days since 1970-01-01
-    std::vector<std::string> notes;  // why an [hours] is closed or open that day, by date
-                                     // or holiday: "office: holiday DE-NW 1. Weihnachtstag"
+    std::vector<std::string> notes;  // why an [hours] is closed or open that day, by date,
+                                     // holiday or calendar event: "office: holiday DE-NW
+                                     // 1. Weihnachtstag"; a switch turning; a rota's event
     std::vector<WeekSpan> spans;     // cover the week's minutes of the day, in order
 };
 
@@ -54,7 +56,10 @@ std::vector<std::string> routed_numbers(const RuleSet& config);
 
 // The rule the week's call (above) to `to` (null: any number) meets at wall-clock time
 // `t`, or null.
-const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* to);
+// `switches`: the states of the switches (null: each at its default), asked at the
+// instant of `t`.
+const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* to,
+                      const SwitchStates* switches = nullptr);
 
 // Whether the week's call can never meet rule `r` for its number conditions (a `from`
 // other than `*`, or a `diversion`) while an incoming call can: a rule for particular callers.
@@ -72,8 +77,10 @@ std::vector<int> minute_counts(const TimeZone& tz, std::int64_t day);
 
 // The week of seven days from `first_day`, hours from_hour to to_hour (0 <= from_hour <
 // to_hour <= 24), of calls to `number` (normalised digits; empty: any number). Never fails.
+// Its day notes also say when a switch turns on or off (by `switches`, as --switches
+// shows them) and the events of the calendars that day, by their SUMMARY.
 Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, int to_hour,
-                const std::string& number = "");
+                const std::string& number = "", const SwitchStates* switches = nullptr);
 
 // The span of `d` holding wall-clock minute `minute` (which must lie in the week's hours).
 const WeekSpan& span_at(const WeekDay& d, int minute);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 
 #include "base/log.h"
 #include "rules/load.h"
@@ -57,7 +58,14 @@ void RuleStore::poll(bool force) {
     for (const std::string& f : files_) now.push_back(file_stamp(f));
     if (now == stamps_) {
         pending_.clear();
-        if (retrying_ && Clock::now() >= retry_at_) load("reload retried", true);
+        if (retrying_ && Clock::now() >= retry_at_) {
+            load("reload retried", true);
+        } else if (std::shared_ptr<const RuleSet> c = current();
+                   c && c->refresh_at && std::time(nullptr) >= c->refresh_at && Clock::now() >= retry_at_) {
+            // The calendars' window moves on a day: loaded again, as on a change (a
+            // failure keeps the last good rules, and is tried again a minute later).
+            if (!load("reload for the calendars' window")) retry_at_ = Clock::now() + std::chrono::seconds(60);
+        }
         return;
     }
     if (now != pending_) {

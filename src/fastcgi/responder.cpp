@@ -3,9 +3,21 @@
 #include <ctime>
 
 #include "base/log.h"
+#include "switches/cache.h"
 #include "webhook/answer.h"
+#include "webhook/switching.h"
 
 namespace cr {
+
+namespace {
+
+// The switches as this process sees them: one state file, checked at each request.
+SwitchCache& switch_cache() {
+    static SwitchCache cache;
+    return cache;
+}
+
+}  // namespace
 
 bool Responder::on_params(const fcgi::Pairs& params, fcgi::BodyWant* want, std::string* answer) {
     t0_ = std::chrono::steady_clock::now();
@@ -33,7 +45,11 @@ std::string Responder::on_body(std::string_view body, bool complete) {
         return finish(error_outcome(400, "body cut short: the connection ended before the end of the body (" +
                                              std::to_string(body.size()) + " bytes came)"),
                       trace);
-    Outcome o = answer(*current_, body, plan_, std::time(nullptr), log_level() >= LogLevel::Debug ? &trace : nullptr);
+    const std::int64_t now = std::time(nullptr);
+    std::shared_ptr<const SwitchStates> states;
+    if (!current_->settings.switch_state.empty()) states = switch_cache().get(current_->settings.switch_state);
+    Outcome o = answer(*current_, body, plan_, now, log_level() >= LogLevel::Debug ? &trace : nullptr, states.get());
+    apply_switches(*current_, o, now);  // before the answer: the next call sees it
     return finish(o, trace);
 }
 

@@ -57,6 +57,14 @@ bool parse_dial(const std::vector<std::string>& words, const std::string& countr
         return false;
     }
     for (const std::string& a : args) {
+        if (a.compare(0, 6, "@rota:") == 0) {
+            if (args.size() != 1) {
+                *err = "dial " + a + " takes no other number (its fallback answers when nobody is on call)";
+                return false;
+            }
+            st->numbers.push_back(a);
+            continue;
+        }
         if (a == "$to") {
             st->numbers.push_back(a);
             continue;
@@ -116,8 +124,35 @@ bool parse_step(const std::string& verb, const std::vector<std::string>& args, c
         st->menu = args[0];
         return true;
     }
-    *err = "unknown action " + quote(verb) + " (expected dial, voicemail, play, reject, hangup, pass or menu)";
+    *err = "unknown action " + quote(verb) + " (expected dial, voicemail, play, reject, hangup, pass, menu or switch)";
     return false;
+}
+
+// `switch NAME on|off|toggle [until TIME]`, its arguments in `args`.
+bool parse_switch(const std::vector<std::string>& args, SwitchAct* act, std::string* err) {
+    const std::string shape = "switch takes NAME on|off|toggle [until TIME], then 'then' and what the call hears";
+    if (args.size() < 2 || (args.size() > 2 && args[2] != "until") || args.size() == 3 || args.size() > 5) {
+        *err = shape;
+        return false;
+    }
+    act->name = args[0];
+    if (args[1] == "on")
+        act->op = SwitchAct::On;
+    else if (args[1] == "off")
+        act->op = SwitchAct::Off;
+    else if (args[1] == "toggle")
+        act->op = SwitchAct::Toggle;
+    else {
+        *err = "switch " + args[0] + ": " + quote(args[1]) + " is not on, off or toggle";
+        return false;
+    }
+    act->text = "switch " + args[0] + " " + args[1];
+    if (args.size() > 2) {
+        std::string t = args[3] + (args.size() > 4 ? " " + args[4] : "");
+        if (!parse_until(t, &act->until, err)) return false;
+        act->text += " until " + t;
+    }
+    return true;
 }
 
 }  // namespace
@@ -133,29 +168,54 @@ bool leads_on(const std::vector<Step>& steps, bool have_public_url) {
            steps[1].kind != Step::Pass;
 }
 
-bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps,
-                  std::string* err) {
+bool parse_action(const std::string& text, const std::string& country_code, std::vector<Step>* steps, std::string* err,
+                  std::vector<SwitchAct>* switches) {
     std::vector<std::string> w = words_of(text);
     steps->clear();
+    std::vector<SwitchAct> acts;
     std::size_t i = 0;
     while (true) {
         if (i >= w.size()) {
-            *err = steps->empty() ? "action is empty" : "'then' must be followed by an action";
+            *err = steps->empty() && acts.empty() ? "action is empty" : "'then' must be followed by an action";
             return false;
         }
         const std::string& verb = w[i++];
         std::vector<std::string> args;
         while (i < w.size() && w[i] != "then") args.push_back(w[i++]);
+        if (verb == "switch") {
+            SwitchAct act;
+            if (!switches) {
+                *err = "switch is not an action here";
+                return false;
+            }
+            if (!steps->empty()) {
+                *err = "switch comes first in an action, before what the call hears";
+                return false;
+            }
+            if (!parse_switch(args, &act, err)) return false;
+            if (acts.size() >= 4) {
+                *err = "at most 4 switches in one action";
+                return false;
+            }
+            acts.push_back(std::move(act));
+            if (i >= w.size()) {
+                *err = "switch must be followed by 'then' and what the call hears (as then play URL then hangup)";
+                return false;
+            }
+            ++i;
+            continue;
+        }
         Step st;
         if (!parse_step(verb, args, country_code, *steps, &st, err)) return false;
         steps->push_back(std::move(st));
         if (i >= w.size()) break;
         ++i;  // "then"
         if (steps->back().kind != Step::Play) {
-            *err = "only 'play URL' may be followed by 'then'";
+            *err = "only 'play URL' and 'switch' may be followed by 'then'";
             return false;
         }
     }
+    if (switches) *switches = std::move(acts);
     return true;
 }
 

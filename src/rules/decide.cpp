@@ -1,5 +1,7 @@
 #include "rules/decide.h"
 
+#include <cstdio>
+
 namespace cr {
 
 namespace {
@@ -71,10 +73,22 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
                 if (w) *w = when_why;
             }
         }
+        if (ok && r.sw) {
+            const bool on =
+                switch_on(call.switches ? call.switches->find(r.sw->name) : nullptr, r.sw->default_on, call.now);
+            if (on == r.sw_negated) {
+                ok = false;
+                if (w)
+                    *w = (r.sw_negated ? "switch !" : "switch ") + r.sw->name + ": " +
+                         switch_text(rules, *r.sw, call.switches, call.now);
+            } else if (trace) {
+                when_why = switch_text(rules, *r.sw, call.switches, call.now) + (r.when ? "; " + when_why : "");
+            }
+        }
         if (trace) {
             std::string head = "rule " + r.name + " (line " + std::to_string(r.line) + "): ";
             if (ok)
-                trace->push_back(head + "match -> " + r.action_text + (r.when ? "; " + when_why : ""));
+                trace->push_back(head + "match -> " + r.action_text + (r.when || r.sw ? "; " + when_why : ""));
             else
                 trace->push_back(head + "no match: " + why);
         }
@@ -114,8 +128,8 @@ std::string token_what(const Hole& h, const Number* to) {
     return h.what.substr(0, at) + to->text + h.what.substr(at + std::char_traits<char>::length(kToPlace));
 }
 
-bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret,
-            std::string* xml) {
+bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret, std::string* xml,
+            const std::string* rota) {
     if (answer.holes.empty()) {
         *xml = answer.parts[0];
         return true;
@@ -126,6 +140,9 @@ bool render(const Answer& answer, const Number* to, const std::string& call_id, 
         const Hole& h = answer.holes[i];
         if (h.kind == Hole::To) {
             out += to->text;
+        } else if (h.kind == Hole::Rota) {
+            if (!rota) return false;
+            out += *rota;
         } else if (secret) {
             out += "&amp;t=";  // in an attribute: the URL's '&' is written &amp;
             out += secret->token(call_id, token_what(h, to));
@@ -134,6 +151,55 @@ bool render(const Answer& answer, const Number* to, const std::string& call_id, 
     }
     *xml = std::move(out);
     return true;
+}
+
+std::string local_minute(const RuleSet& rules, std::int64_t utc) {
+    const LocalTime t = rules.tz.to_local(utc);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d", t.year, t.month, t.day, t.hour, t.minute);
+    return buf;
+}
+
+std::string switch_text(const RuleSet& rules, const Switch& sw, const SwitchStates* states, std::int64_t now) {
+    const SwitchEntry* e = states ? states->find(sw.name) : nullptr;
+    const bool on = switch_on(e, sw.default_on, now);
+    std::string out = "switch " + sw.name + " is " + (on ? "on" : "off");
+    if (!e || now < e->at || (e->until && now >= e->until)) {
+        out += " (its default";
+        if (e && e->until && now >= e->until)
+            out += "; set " + std::string(e->on ? "on" : "off") + " until " + local_minute(rules, e->until);
+        return out + ")";
+    }
+    out += " (set " + local_minute(rules, e->at) + (e->by.empty() ? "" : " by " + e->by);
+    out += e->until ? ", until " + local_minute(rules, e->until) + ")" : ", until switched again)";
+    return out;
+}
+
+const Answer& rota_answer(const RuleSet& rules, const Answer& a, std::int64_t now, std::string* number,
+                          std::vector<std::string>* trace) {
+    const Hole* h = nullptr;
+    for (const Hole& x : a.holes)
+        if (x.kind == Hole::Rota) h = &x;
+    if (!h) return a;
+    const Rota* r = rules.find_rota(h->what);
+    if (!r) return a;  // the loader links every rota; render gives no answer without one
+    const CalendarEvent* ev = r->calendar ? r->calendar->at(wall_seconds(rules.tz.to_local(now))) : nullptr;
+    if (ev) {
+        const std::size_t i = static_cast<std::size_t>(ev - r->calendar->events().data());
+        if (i < r->numbers.size() && !r->numbers[i].empty()) {
+            *number = r->numbers[i];
+            if (trace)
+                trace->push_back("rota " + r->name + ": event \"" + ev->summary + "\" (" + r->calendar->path() +
+                                 " line " + std::to_string(ev->line) + ") -> " + *number);
+            return a;
+        }
+        if (trace)
+            trace->push_back("rota " + r->name + ": event \"" + ev->summary + "\" (" + r->calendar->path() + " line " +
+                             std::to_string(ev->line) + ") names no number -> fallback " + r->fallback_text);
+        return r->fallback;
+    }
+    if (trace) trace->push_back("rota " + r->name + ": no event runs now -> fallback " + r->fallback_text);
+    return r->fallback;
 }
 
 }  // namespace cr

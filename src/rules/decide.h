@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rules/model.h"
+#include "switches/state.h"
 
 namespace cr {
 
@@ -15,11 +16,19 @@ struct Call {
     Number from, to;
     bool has_diversion = false;
     Number diversion;
-    std::int64_t now = 0;            // UTC seconds, for `when`
-    Leg leg = Leg::First;            // First, Later or Voicemail
-    std::string orig_call_id;        // of a later leg, for the trace
-    std::vector<std::string> users;  // user[], folded to lower case
+    std::int64_t now = 0;                    // UTC seconds, for `when`
+    Leg leg = Leg::First;                    // First, Later or Voicemail
+    std::string orig_call_id;                // of a later leg, for the trace
+    std::vector<std::string> users;          // user[], folded to lower case
+    const SwitchStates* switches = nullptr;  // null: every switch at its default
 };
+
+// "switch closed is on (set 2026-12-08 15:02 by call 7f3a, until 2026-12-09 08:00)":
+// switch `sw`'s state at `now` as the trace and --switches say it.
+std::string switch_text(const RuleSet& rules, const Switch& sw, const SwitchStates* states, std::int64_t now);
+
+// "2026-12-09 08:00" in the rules' zone.
+std::string local_minute(const RuleSet& rules, std::int64_t utc);
 
 // Which leg a newCall is (rules/model.h, Leg): Later when `orig_call_id` is set and not
 // `call_id`, Voicemail when then `users` (folded to lower case) hold "voicemail".
@@ -34,7 +43,16 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
 // onData URL when there is a secret (none without: the URLs work unbound). Returns
 // false, leaving *xml alone, when the answer dials $to and `to` is null or not a
 // number it can dial.
-bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret, std::string* xml);
+// `rota` is the number of its `dial @rota:NAME` (rota_answer); without one, such an
+// answer is not given either.
+bool render(const Answer& answer, const Number* to, const std::string& call_id, const Secret* secret, std::string* xml,
+            const std::string* rota = nullptr);
+
+// The answer to give for `a` at `now`: `a` itself, with *number the number of the
+// event running in its rota when it dials @rota:NAME; or the rota's fallback when no
+// event runs or it names no number. With `trace`, says which event decided.
+const Answer& rota_answer(const RuleSet& rules, const Answer& a, std::int64_t now, std::string* number,
+                          std::vector<std::string>* trace);
 
 // What the token of `h` covers, with the called number `to` in its place (as render
 // writes it); `to` may be null when the hole names no number.

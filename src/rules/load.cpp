@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <map>
 #include <new>
 
@@ -48,7 +49,11 @@ void Loader::run() {
     for (const Section& s : sections_)
         if (s.kind == Section::List) list(s);
     for (const Section& s : sections_)
+        if (s.kind == Section::Switch) switch_section(s);
+    for (const Section& s : sections_)
         if (s.kind == Section::Hours) hours(s);
+    for (const Section& s : sections_)
+        if (s.kind == Section::Rota) rota(s);
     for (const Section& s : sections_)
         if (s.kind == Section::Menu) menu(s);
     for (const Section& s : sections_)
@@ -57,6 +62,7 @@ void Loader::run() {
     for (const Section& s : sections_)
         if (s.kind == Section::Notify) notify(s);
     journal();
+    switch_state();
     unbound();
     std::stable_sort(warnings_.begin(), warnings_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -95,21 +101,25 @@ void Loader::classify(const std::string& h, Section* s, std::map<std::string, in
     Section::Kind k;
     if (kind == "settings" && name.empty()) {
         k = Section::Settings;
-    } else if (kind == "list" || kind == "hours" || kind == "menu" || kind == "rule" || kind == "notify") {
+    } else if (kind == "list" || kind == "hours" || kind == "menu" || kind == "rule" || kind == "notify" ||
+               kind == "switch" || kind == "rota") {
         if (!is_name(name)) {
             error(s->line,
                   "[" + kind + " NAME]: bad or missing name " + quote(name) + " (letters, digits, '_', '-', '.')");
             return;
         }
-        k = kind == "list"    ? Section::List
-            : kind == "hours" ? Section::Hours
-            : kind == "menu"  ? Section::Menu
-            : kind == "rule"  ? Section::Rule
-                              : Section::Notify;
+        k = kind == "list"     ? Section::List
+            : kind == "hours"  ? Section::Hours
+            : kind == "menu"   ? Section::Menu
+            : kind == "rule"   ? Section::Rule
+            : kind == "switch" ? Section::Switch
+            : kind == "rota"   ? Section::Rota
+                               : Section::Notify;
     } else {
         error(s->line,
               "unknown section " + quote("[" + h + "]") +
-                  "; expected [settings], [list NAME], [hours NAME], [menu NAME], [rule NAME] or [notify NAME]");
+                  "; expected [settings], [list NAME], [hours NAME], [switch NAME], [rota NAME], [menu NAME], [rule "
+                  "NAME] or [notify NAME]");
         return;
     }
     s->name = name;
@@ -187,8 +197,9 @@ using loader::kMaxRuleFile;
 // or tried to *report as it happens, and builds the answers of rules that are good.
 // Returns whether they are. Throws std::bad_alloc.
 bool load_into(const std::string& path, const std::string_view* text, RuleSet* rs, LoadReport* report,
-               std::vector<std::string>* errors) {
+               std::vector<std::string>* errors, std::int64_t anchor) {
     rs->path = path;
+    rs->calendar_anchor = anchor ? anchor : static_cast<std::int64_t>(std::time(nullptr));
     report->files.push_back(path);
     report->stamps.emplace_back();
     Problems problems;
@@ -214,7 +225,7 @@ bool load_into(const std::string& path, const std::string_view* text, RuleSet* r
 }
 
 std::shared_ptr<const RuleSet> load(const std::string& path, const std::string_view* text,
-                                    std::vector<std::string>* errors, LoadReport* given) {
+                                    std::vector<std::string>* errors, LoadReport* given, std::int64_t anchor) {
     LoadReport own;
     LoadReport* report = given ? given : &own;
     *report = LoadReport();
@@ -231,7 +242,7 @@ std::shared_ptr<const RuleSet> load(const std::string& path, const std::string_v
     }
     try {
         auto rs = std::make_shared<RuleSet>();
-        if (!load_into(path, text, rs.get(), report, errors)) return nullptr;
+        if (!load_into(path, text, rs.get(), report, errors, anchor)) return nullptr;
         return rs;
     } catch (const std::bad_alloc&) {
         // The half-built rules are freed by now. A refusal with one line: the problems
@@ -250,13 +261,14 @@ std::shared_ptr<const RuleSet> load(const std::string& path, const std::string_v
 }  // namespace
 
 std::shared_ptr<const RuleSet> load_rule_set(const std::string& path, std::vector<std::string>* errors,
-                                             LoadReport* report) {
-    return load(path, nullptr, errors, report);
+                                             LoadReport* report, std::int64_t anchor) {
+    return load(path, nullptr, errors, report, anchor);
 }
 
 std::shared_ptr<const RuleSet> load_rule_set_text(const std::string& name, std::string_view text,
-                                                  std::vector<std::string>* errors, LoadReport* report) {
-    return load(name, &text, errors, report);
+                                                  std::vector<std::string>* errors, LoadReport* report,
+                                                  std::int64_t anchor) {
+    return load(name, &text, errors, report, anchor);
 }
 
 }  // namespace cr

@@ -23,6 +23,7 @@
 //
 // Call xml_init() (rules/xml.h) once, before any thread starts, before the first load.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,13 +40,16 @@ struct LoadReport {
     bool transient = false;
 };
 
+// `anchor` (UTC seconds; 0: now) is where the window of the calendars it names begins
+// (RuleSet::calendar_anchor): --test --at and --week load at the time they show.
 std::shared_ptr<const RuleSet> load_rule_set(const std::string& path, std::vector<std::string>* errors,
-                                             LoadReport* report = nullptr);
+                                             LoadReport* report = nullptr, std::int64_t anchor = 0);
 
 // The same for a rule file given as its text: `name` stands for the file in messages
 // and in the report (whose stamp is that of no file); list and key files are read
 // relative to `name`'s folder.
 std::shared_ptr<const RuleSet> load_rule_set_text(const std::string& name, std::string_view text,
-                                                  std::vector<std::string>* errors, LoadReport* report = nullptr);
+                                                  std::vector<std::string>* errors, LoadReport* report = nullptr,
+                                                  std::int64_t anchor = 0);
 
 }  // namespace cr

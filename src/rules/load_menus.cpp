@@ -124,10 +124,11 @@ std::unique_ptr<MenuChoice> Loader::choice(const IniEntry& e, const std::string&
     c->line = e.line;
     c->action_text = one_line(e.value);
     std::string err;
-    if (!parse_action(c->action_text, rs_->settings.country_code, &c->steps, &err)) {
+    if (!parse_action(c->action_text, rs_->settings.country_code, &c->steps, &err, &c->switches)) {
         error(e.line, err);
         return nullptr;
     }
+    if (!switch_acts(c->switches, e.line)) return nullptr;
     for (const Step& st : c->steps)
         for (const std::string& n : st.numbers)
             if (n == "$to") {

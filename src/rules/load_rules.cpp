@@ -18,7 +18,8 @@ const KeySpec kRule[] = {{"direction", false, kDirection},
                          {"when", false, kWhen},
                          {"action", true, kAction},
                          {"caller_id", false, kCallerId},
-                         {"anonymous", false, kAnonymous}};
+                         {"anonymous", false, kAnonymous},
+                         {"switch", false, kSwitch}};
 
 }  // namespace
 
@@ -32,6 +33,7 @@ void Loader::hours(const Section& s) {
         std::string v = e.value;
         for (std::size_t i = 0; (i = v.find('\n', i)) != std::string::npos;) v.replace(i, 1, ", ");
         std::string err;
+        if (hours_calendar(h.get(), e)) continue;
         if (!h->add(e.key, v, e.line, &err)) error(e.line, err);
     }
     // A section whose keys were all refused is not empty to its writer: their own
@@ -81,6 +83,7 @@ void Loader::rule_key(Rule* r, const Keyed& k, RuleKeys* at) {
     case kUser: r->user = user_match(e); break;
     case kWhen: when(&r->when, &r->when_negated, e, v); break;
     case kAction: action(r, e, at); break;
+    case kSwitch: switch_condition(r, e, v); break;
     case kCallerId:
         if (!normalise_digits(v, rs_->settings.country_code, &r->caller_id, &err))
             error(e.line, "caller_id: " + quote(v) + ": " + err);
@@ -160,11 +163,12 @@ void Loader::action(Rule* r, const IniEntry& e, RuleKeys* at) {
     at->action_line = e.line;
     r->action_text = one_line(e.value);
     std::string err;
-    if (!parse_action(r->action_text, rs_->settings.country_code, &r->steps, &err)) {
+    if (!parse_action(r->action_text, rs_->settings.country_code, &r->steps, &err, &r->switches)) {
         error(e.line, err);
         at->ok = false;
         return;
     }
+    if (!switch_acts(r->switches, e.line)) at->ok = false;
     after_play(r->steps, e.line, false);
     if (!link_menu(&r->steps, e.line)) at->ok = false;
 }
@@ -188,9 +192,14 @@ void Loader::after_play(const std::vector<Step>& steps, int line, bool in_menu) 
 }
 
 // Points a `menu NAME` step at its menu. Returns false, with the problem reported,
-// when there is no such menu.
+// when there is no such menu, or a dial names a rota there is not.
 bool Loader::link_menu(std::vector<Step>* steps, int line) {
     for (Step& st : *steps) {
+        for (const std::string& n : st.numbers)
+            if (n.compare(0, 6, "@rota:") == 0 && !rs_->find_rota(n.substr(6))) {
+                error(line, "unknown rota " + quote(n.substr(6)) + " (no [rota " + n.substr(6) + "])");
+                return false;
+            }
         if (st.kind != Step::Menu) continue;
         st.target = rs_->find_menu(st.menu);
         if (!st.target) {

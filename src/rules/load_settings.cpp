@@ -29,7 +29,8 @@ const KeySpec kSettings[] = {{"country_code", false, kCountryCode},
                              {"mail_from", false, kMailFrom},
                              {"notify_state", false, kNotifyState},
                              {"notify_retry", false, kNotifyRetry},
-                             {"digest_to", true, kDigestTo}};
+                             {"digest_to", true, kDigestTo},
+                             {"state", false, kState}};
 
 }  // namespace
 
@@ -87,6 +88,13 @@ void Loader::settings(const Section& s) {
         case kNotifyState:
         case kNotifyRetry:
         case kDigestTo: mail_settings(e, k.id, v); break;
+        case kState:
+            state_line_ = e.line;
+            if (v.empty())
+                error(e.line, "state is empty (leave it out for the file switches beside the journal)");
+            else
+                st.switch_state = beside_rules(v);
+            break;
         case kSignatureKey:
             signature_key_line_ = e.line;
             signature_key_file_ = v;

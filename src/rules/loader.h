@@ -67,17 +67,20 @@ enum SettingsKey {
     kMailFrom,
     kNotifyState,
     kNotifyRetry,
-    kDigestTo
+    kDigestTo,
+    kState
 };
 enum ListKey { kNumbers, kFile, kUsers };
-enum RuleKey { kDirection, kLeg, kFrom, kTo, kDiversion, kUser, kWhen, kAction, kCallerId, kAnonymous };
+enum RuleKey { kDirection, kLeg, kFrom, kTo, kDiversion, kUser, kWhen, kAction, kCallerId, kAnonymous, kSwitch };
 enum MenuKey { kPrompt, kDigits, kTimeout, kTries, kInvalid, kNone, kOther };
 enum NotifyKey { kOn, kNotifyDirection, kNotifyTo, kNotifyWhen, kMail, kWebhook };
-extern const KeyTable kSettingsKeys, kListKeys, kRuleKeys, kMenuKeys, kNotifyKeys;
+enum SwitchKey { kDefault };
+enum RotaKey { kIcs, kFallback };
+extern const KeyTable kSettingsKeys, kListKeys, kRuleKeys, kMenuKeys, kNotifyKeys, kSwitchKeys, kRotaKeys;
 
 // A section as the loader knows it: its kind and name.
 struct Section {
-    enum Kind { Bad, Settings, List, Hours, Menu, Rule, Notify } kind = Bad;
+    enum Kind { Bad, Settings, List, Hours, Switch, Rota, Menu, Rule, Notify } kind = Bad;
     std::string name;
     int line = 0;
     const std::vector<IniEntry>* entries = nullptr;
@@ -106,7 +109,7 @@ public:
         : ini_(ini), problems_(problems), report_(report), rs_(rules) {}
 
     // Checks every section, in the order their kinds depend on one another (settings,
-    // lists, hours, menus, rules, notify), and fills the RuleSet.
+    // lists, switches, hours, rotas, menus, rules, notify), and fills the RuleSet.
     void run();
 
 private:
@@ -158,6 +161,15 @@ private:
     void journal();
     void unbound();
 
+    // load_switches.cpp: [switch NAME], [rota NAME], calendars, `switch` in rules and actions.
+    void switch_section(const Section& s);
+    void rota(const Section& s);
+    std::shared_ptr<const Calendar> calendar(const IniEntry& e, const std::string& name);
+    void switch_condition(Rule* r, const IniEntry& e, std::string name);
+    bool switch_acts(const std::vector<SwitchAct>& acts, int line);
+    void switch_state();
+    bool hours_calendar(cr::Hours* h, const IniEntry& e);
+
     // load_notify.cpp
     void notify(const Section& s);
     void notify_key(Notify* n, const Keyed& k);
@@ -171,7 +183,9 @@ private:
     std::vector<std::string> serving_warnings_;
     int timezone_line_ = 0, signature_line_ = 0, signature_key_line_ = 0, journal_line_ = 0, secret_line_ = 0;
     std::string signature_key_file_, secret_file_;
-    int first_gather_line_ = 0;  // the first action that writes an onData URL (a menu, a play that leads on)
+    int first_gather_line_ = 0;
+    int state_line_ =
+        0;  // `state = FILE` in [settings]  // the first action that writes an onData URL (a menu, a play that leads on)
 };
 
 }  // namespace cr::loader

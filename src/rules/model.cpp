@@ -61,4 +61,16 @@ const Notify* RuleSet::find_notify(const std::string& name) const {
     return nullptr;
 }
 
+const Switch* RuleSet::find_switch(const std::string& name) const {
+    for (const auto& s : switches)
+        if (s->name == name) return s.get();
+    return nullptr;
+}
+
+const Rota* RuleSet::find_rota(const std::string& name) const {
+    for (const auto& r : rotas)
+        if (r->name == name) return r.get();
+    return nullptr;
+}
+
 }  // namespace cr

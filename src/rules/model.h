@@ -13,6 +13,7 @@
 #include "rules/number.h"
 #include "signature/signature.h"
 #include "signature/token.h"
+#include "time/calendar.h"
 #include "time/hours.h"
 #include "time/tz.h"
 
@@ -49,6 +50,17 @@ struct Settings {
     std::string notify_state;
     std::vector<int> notify_retry = {10, 60, 300, 900, 1800, 3600};  // seconds
     std::vector<MailAddress> digest_to;
+    // The switches' state file (switches/state.h): `state = FILE`, else `switches` beside
+    // the journal; empty when the rules declare no switch.
+    std::string switch_state;
+};
+
+// A [switch NAME]: an on/off state that rules test (`switch = NAME`) and calls or the
+// command line set (callrouter.ini(5), [switch NAME]).
+struct Switch {
+    std::string name;
+    int line = 0;
+    bool default_on = false;
 };
 
 struct List {
@@ -90,7 +102,7 @@ enum class Leg { First, Later, Voicemail, Any };
 // kToPlace where it goes: "then=rule.x&to={to}").
 inline constexpr const char* kToPlace = "{to}";
 struct Hole {
-    enum Kind { To, Token } kind = To;
+    enum Kind { To, Token, Rota } kind = To;  // Rota: the number of `dial @rota:NAME` (what: NAME)
     std::string what;
 };
 
@@ -108,6 +120,7 @@ struct MenuChoice {
     std::string keys;  // "1", "1234", "*", "#"; empty for none and other
     int line = 0;
     std::string action_text;
+    std::vector<SwitchAct> switches;  // `switch NAME on ... then`, before the steps
     std::vector<Step> steps;
     Answer answer;
 };
@@ -154,7 +167,10 @@ struct Rule {
     std::unique_ptr<UserMatch> user;
     const Hours* when = nullptr;  // points into RuleSet::hours
     bool when_negated = false;
-    std::string action_text;  // as written, for the log
+    const Switch* sw = nullptr;  // `switch = [!]NAME`: points into RuleSet::switches
+    bool sw_negated = false;
+    std::string action_text;          // as written, for the log
+    std::vector<SwitchAct> switches;  // `switch NAME on ... then`, before the steps
     std::vector<Step> steps;
     std::string caller_id;
     int anonymous = -1;  // -1 unset, 0 false, 1 true
@@ -191,19 +207,39 @@ struct Notify {
     std::string webhook;  // https://, or http:// to a loopback address
 };
 
+// A [rota NAME]: who is on call, from a calendar whose running event names the number
+// that `dial @rota:NAME` rings; `fallback` answers when no event runs.
+struct Rota {
+    std::string name;
+    int line = 0;
+    std::string ics;  // the file, as read
+    std::shared_ptr<const Calendar> calendar;
+    std::string fallback_text;
+    std::vector<Step> fallback_steps;
+    Answer fallback;
+    // The number of each event of the calendar (by its index in calendar->events()),
+    // normalised; empty for an event that names none.
+    std::vector<std::string> numbers;
+};
+
 struct RuleSet {
     std::string path;
     Settings settings;
     TimeZone tz;
     std::vector<std::unique_ptr<List>> lists;
     std::vector<std::unique_ptr<Hours>> hours;
+    std::vector<std::unique_ptr<Switch>> switches;
+    std::vector<std::unique_ptr<Rota>> rotas;
     std::vector<std::unique_ptr<Menu>> menus;
     std::vector<Rule> rules;
     std::map<std::string, FollowUp> follow_ups;  // by id
     std::vector<Notify> notifies;
     std::string no_rule_xml;         // the answer when no rule matches: <Response/>, with
                                      // onAnswer and onHangup when there is a journal
-    std::vector<std::string> files;  // the rule file and every list or key file it read
+    std::vector<std::string> files;  // the rule file and every list, key or calendar file it read
+    // With a calendar: the UTC instant its window was expanded from (the load's, or
+    // --at's), and when a process that answers calls loads the rules again to move it on.
+    std::int64_t calendar_anchor = 0, refresh_at = 0;
     // "FILE:LINE: warning: message" for what loads but may not do what it says (see
     // callrouter.ini(5)); --check prints them, a FastCGI process logs them once.
     std::vector<std::string> warnings;
@@ -217,6 +253,8 @@ struct RuleSet {
     const Menu* find_menu(const std::string& name) const;
     const FollowUp* find_follow_up(const std::string& id) const;
     const Notify* find_notify(const std::string& name) const;
+    const Switch* find_switch(const std::string& name) const;
+    const Rota* find_rota(const std::string& name) const;
 };
 
 }  // namespace cr

@@ -17,7 +17,7 @@ namespace cr {
 namespace {
 
 // Stand where the request fills in (rules/model.h, Hole): kToPlace ("{to}") for the
-// called number, "{tN}" for the token of the Nth URL of the document. '{' is in no URL
+// called number, "{r:NAME}" for the number of [rota NAME], "{tN}" for the token of the Nth URL of the document. '{' is in no URL
 // or number we accept.
 
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
@@ -97,6 +97,12 @@ public:
             if (xml.compare(hit, 4, kToPlace) == 0) {
                 h.kind = Hole::To;
                 end = hit + 4;
+            } else if (xml.compare(hit, 3, "{r:") == 0) {
+                const std::size_t close = xml.find('}', hit);
+                if (close == std::string::npos) continue;
+                h.kind = Hole::Rota;
+                h.what = xml.substr(hit + 3, close - hit - 3);
+                end = close + 1;
             } else if (xml.compare(hit, 2, "{t") == 0) {
                 std::size_t n = 0, i = hit + 2;
                 while (i < xml.size() && i < hit + 8 && xml[i] >= '0' && xml[i] <= '9')
@@ -154,7 +160,10 @@ void add_step(Doc* doc, const DialAttrs& attrs, const Step& st) {
             made(xmlNewChild(dial, nullptr, X("Voicemail"), nullptr));
         } else {
             for (const std::string& n : st.numbers)
-                made(xmlNewTextChild(dial, nullptr, X("Number"), X(n == "$to" ? kToPlace : n.c_str())));
+                made(xmlNewTextChild(dial, nullptr, X("Number"),
+                                     X(n == "$to"                       ? kToPlace
+                                       : n.compare(0, 6, "@rota:") == 0 ? ("{r:" + n.substr(6) + "}").c_str()
+                                                                        : n.c_str())));
         }
         break;
     }
@@ -252,6 +261,8 @@ void xml_init() { xmlInitParser(); }
 void build_xml(RuleSet* rules) {
     static const std::string none;
     for (auto& m : rules->menus) build_menu(rules, m.get());
+    for (auto& r : rules->rotas)
+        r->fallback = build_answer(rules, r->fallback_steps, {&none, -1}, "rota." + r->name, r->line, r->fallback_text);
     for (Rule& r : rules->rules)
         r.answer = build_answer(rules, r.steps, {&r.caller_id, r.anonymous}, "rule." + r.name, r.line, r.action_text);
     for (auto& m : rules->menus)

@@ -150,8 +150,8 @@ bool Hours::day_span(const std::string& raw_key, const std::string& key, int* fi
     }
     if (*first < 0 || *last < 0) {
         *err = "unknown key '" + raw_key + "' in [hours " + name_ +
-               "]: expected a day (mon tue wed thu fri sat sun), a day range such as mon-fri, closed, open or "
-               "holidays";
+               "]: expected a day (mon tue wed thu fri sat sun), a day range such as mon-fri, closed, open, "
+               "holidays, closed_ics or open_ics";
         return false;
     }
     return true;
@@ -175,8 +175,11 @@ bool Hours::finish(std::string* err) {
         *err = "[hours " + name_ + "] is empty: give day keys such as mon-fri = 09:00-17:00";
         return false;
     }
-    if (keys_.empty() && open_.empty()) {
-        *err = "[hours " + name_ + "] is never open: give day keys such as mon-fri = 09:00-17:00, or open dates";
+    const bool opens =
+        std::any_of(calendars_.begin(), calendars_.end(), [](const HoursCalendar& c) { return c.opens; });
+    if (keys_.empty() && open_.empty() && !opens) {
+        *err =
+            "[hours " + name_ + "] is never open: give day keys such as mon-fri = 09:00-17:00, open dates or open_ics";
         return false;
     }
     std::stable_sort(closed_.begin(), closed_.end(),
@@ -189,6 +192,11 @@ bool Hours::finish(std::string* err) {
 // Precedence: an open date's window, then closed dates, then holidays, then the week.
 // A closed date or holiday closes its calendar day 00:00-24:00, also the part of a night
 // range that started the evening before.
+void Hours::add_calendar(std::shared_ptr<const Calendar> c, bool opens) {
+    calendars_.push_back({std::move(c), opens});
+    any_key_ = true;
+}
+
 bool Hours::open_at(const LocalTime& t, std::string* why) const {
     const std::int64_t day = days_from_civil(t.year, t.month, t.day);
     const int minute = t.hour * 60 + t.minute;
@@ -210,6 +218,19 @@ bool Hours::open_at(const LocalTime& t, std::string* why) const {
             if (why) *why = name_ + ": closed, closed " + c.text + " (line " + std::to_string(c.line) + ")";
             return false;
         }
+    }
+    if (!calendars_.empty()) {
+        const std::int64_t wall = wall_seconds(t);
+        for (bool opens : {true, false})
+            for (const HoursCalendar& hc : calendars_) {
+                if (hc.opens != opens) continue;
+                const CalendarEvent* ev = hc.calendar->at(wall);
+                if (!ev) continue;
+                if (why)
+                    *why = name_ + (opens ? ": open, open_ics event \"" : ": closed, closed_ics event \"") +
+                           ev->summary + "\" (" + hc.calendar->path() + " line " + std::to_string(ev->line) + ")";
+                return opens;
+            }
     }
     if (region_ >= 0) {
         // The year's holidays, computed when asked (a few hundred nanoseconds, no

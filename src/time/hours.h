@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "time/calendar.h"
 #include "time/tz.h"
 
 namespace cr {
@@ -25,6 +27,18 @@ public:
     // add up); holidays, at most once. Throws std::bad_alloc when memory runs out (the
     // object may then be half changed: the loader drops it with the rules).
     bool add(const std::string& key, const std::string& value, int line, std::string* err);
+
+    // closed_ics = FILE or open_ics = FILE (callrouter.ini(5)): while an event of `c`
+    // runs, the schedule is closed (or open), above holidays and the week, below `open`
+    // and `closed` dates.
+    void add_calendar(std::shared_ptr<const Calendar> c, bool opens);
+
+    // The calendars of closed_ics and open_ics, for --week.
+    struct HoursCalendar {
+        std::shared_ptr<const Calendar> calendar;
+        bool opens;
+    };
+    const std::vector<HoursCalendar>& calendars() const { return calendars_; }
 
     // Called after the section ends. Fails when the schedule can never be open (no day key
     // and no open date). Returns false with *err.
@@ -74,6 +88,7 @@ private:
     int week_[7] = {-1, -1, -1, -1, -1, -1, -1};  // index into keys_ per weekday, Sunday first
     std::vector<Closed> closed_;
     std::vector<OpenWindow> open_;
+    std::vector<HoursCalendar> calendars_;
     int region_ = -1;  // holidays of this region (time/holidays.h), or -1
     int region_line_ = 0;
     bool any_key_ = false;

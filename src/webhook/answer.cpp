@@ -11,6 +11,7 @@
 #include "rules/xml.h"
 #include "signature/signature.h"
 #include "webhook/form.h"
+#include "webhook/switching.h"
 
 namespace cr {
 
@@ -144,11 +145,13 @@ void trace_tokens(const RuleSet& rules, const Answer& a, const Number* to, const
 // A newCall: checks its direction and numbers (a 400 names the first that is wrong),
 // tells a later leg of a call from its first (rules/model.h, Leg), then the first rule
 // that matches decides. `o` holds the request's fields for the log.
-Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<std::string>* trace, Outcome o) {
+Outcome route(const RuleSet& rules, Form& form, std::int64_t now, const SwitchStates* switches,
+              std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     auto fail = [&](std::string msg) { return error_outcome(400, std::move(msg), r); };
     Call call;
     call.now = now;
+    call.switches = switches;
     std::string err;
     if (!form.field("direction")) return fail("missing field 'direction'");
     if (r.direction != "in" && r.direction != "out") return fail("bad direction: expected 'in' or 'out'");
@@ -186,15 +189,19 @@ Outcome route(const RuleSet& rules, Form& form, std::int64_t now, std::vector<st
         return o;
     }
     r.rule = rule->name;
-    std::string xml;
-    if (!render(rule->answer, &call.to, r.call_id, rules.settings.secret.get(), &xml)) {
+    std::string xml, number;
+    const Answer& a = rota_answer(rules, rule->answer, now, &number, trace);
+    if (&a != &rule->answer) r.rota = "fallback";
+    if (!number.empty()) r.rota = number;
+    if (!render(a, &call.to, r.call_id, rules.settings.secret.get(), &xml, &number)) {
         r.detail = "dial $to: 'to' is " + call.to.text + ", not a number to dial";
         if (trace) trace->push_back(r.detail + "; answered with <Response/>");
         return o;
     }
-    trace_tokens(rules, rule->answer, &call.to, r.call_id, trace);
+    trace_tokens(rules, a, &call.to, r.call_id, trace);
     o.http.body = std::move(xml);
     r.action = rule->action_text;
+    take_switches(rules, rule->switches, now, &o, trace);
     return o;
 }
 
@@ -267,10 +274,13 @@ bool check_token(const RuleSet& rules, const Continued& c, CallRecord* r, Outcom
 
 // Renders `a` for the call of *o as its answer, with `action` for the log; `to` for
 // dial $to (null: none, and an answer that dials $to is not given).
-void answer_with(const RuleSet& rules, const Answer& a, const std::string& action, std::vector<std::string>* trace,
-                 Outcome* o, const Number* to = nullptr) {
-    std::string xml;
-    if (!render(a, to, o->call.call_id, rules.settings.secret.get(), &xml)) {
+void answer_with(const RuleSet& rules, const Answer& given, const std::string& action, std::int64_t now,
+                 std::vector<std::string>* trace, Outcome* o, const Number* to = nullptr) {
+    std::string xml, number;
+    const Answer& a = rota_answer(rules, given, now, &number, trace);
+    if (&a != &given) o->call.rota = "fallback";
+    if (!number.empty()) o->call.rota = number;
+    if (!render(a, to, o->call.call_id, rules.settings.secret.get(), &xml, &number)) {
         o->call.detail += "; dial $to: the URL names no number to dial";
         if (trace) trace->push_back("dial $to: the URL names no number to dial (to=): answered with <Response/>");
         return;
@@ -298,8 +308,8 @@ int menu_try(const Menu& m, const std::string& text) {
 // first (403). Anything it cannot follow (no menu named, a menu the rules no longer
 // have, keys the menu says nothing for) is answered with no action, so that the call
 // goes on as the account is set up.
-Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& form, std::vector<std::string>* trace,
-                    Outcome o) {
+Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& form, std::int64_t now,
+                    std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     const std::string* typed = form.field("dtmf");
     r.dtmf = typed ? *typed : std::string();
@@ -323,7 +333,7 @@ Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& 
         Number to{NumberKind::Digits, c.to};
         const bool digits =
             !c.to.empty() && c.to.size() <= 20 && c.to.find_first_not_of("0123456789") == std::string::npos;
-        answer_with(rules, f->answer, f->action_text, trace, &o, digits ? &to : nullptr);
+        answer_with(rules, f->answer, f->action_text, now, trace, &o, digits ? &to : nullptr);
         return o;
     }
     r.detail = (r.menu.empty() ? std::string() : "menu=" + r.menu + " ") + "dtmf=" + r.dtmf;
@@ -347,7 +357,7 @@ Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& 
             trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf +
                              "' not listed, " + of + " -> " + (sound ? "play " + m->invalid + " then " : "") + next);
         answer_with(rules, sound ? m->invalids[static_cast<std::size_t>(k - 1)] : m->asks[static_cast<std::size_t>(k)],
-                    (sound ? "play " + m->invalid + " then " : std::string()) + next, trace, &o);
+                    (sound ? "play " + m->invalid + " then " : std::string()) + next, now, trace, &o);
         return o;
     }
     r.choice = !ch ? "" : ch == m->none.get() ? "none" : ch == m->other.get() ? "other" : ch->keys;
@@ -361,7 +371,8 @@ Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& 
     if (trace)
         trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf + "' -> " +
                          r.choice + " (line " + std::to_string(ch->line) + ") -> " + ch->action_text);
-    answer_with(rules, ch->answer, ch->action_text, trace, &o);
+    answer_with(rules, ch->answer, ch->action_text, now, trace, &o);
+    take_switches(rules, ch->switches, now, &o, trace);
     return o;
 }
 
@@ -409,6 +420,8 @@ JournalEvent journal_event(const CallRecord& r, const Form& form, std::int64_t n
         add("diversion", form.value("diversion"));
         add("rule", r.rule);
         add("action", r.action);
+        add("switch", r.switched);
+        add("rota", r.rota);
         add_all("users", "user[]");
         add_all("userIds", "userId[]");
         add_all("fullUserIds", "fullUserId[]");
@@ -419,6 +432,8 @@ JournalEvent journal_event(const CallRecord& r, const Form& form, std::int64_t n
         e.fields.emplace_back("dtmf", r.dtmf);
         add("choice", r.choice);
         add("action", r.action);
+        add("switch", r.switched);
+        add("rota", r.rota);
     } else if (r.event == "answer") {
         add("user", form.value("user"));
         add("userId", form.value("userId"));
@@ -444,7 +459,7 @@ void check_path(const RuleSet& rules, const BodyPlan& plan, Outcome* o, std::vec
 }  // namespace
 
 Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
-               std::vector<std::string>* trace) {
+               std::vector<std::string>* trace, const SwitchStates* switches) {
     Fields fields;
     Form form;
     Outcome o;
@@ -479,9 +494,9 @@ Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan
     o.http.status = 200;
     o.http.content_type = kXmlType;
     if (o.call.event == "newCall")
-        o = route(rules, form, now, trace, std::move(o));
+        o = route(rules, form, now, switches, trace, std::move(o));
     else if (o.call.event == "dtmf")
-        o = dtmf_answer(rules, plan.query, form, trace, std::move(o));
+        o = dtmf_answer(rules, plan.query, form, now, trace, std::move(o));
     else
         note_event(rules, form, trace, &o);
     if (o.http.status == 200 && !rules.settings.journal.empty())
@@ -491,11 +506,11 @@ Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan
 }
 
 Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
-               std::vector<std::string>* trace) {
+               std::vector<std::string>* trace, const SwitchStates* switches) {
     BodyPlan plan;
     Outcome o;
     if (!check_head(rules, head, &plan, &o)) return o;
-    return answer(rules, body, plan, now, trace);
+    return answer(rules, body, plan, now, trace, switches);
 }
 
 }  // namespace cr

@@ -17,13 +17,15 @@ namespace cr {
 // The second step, after check_head (webhook/head.h): answers the body read. A body
 // shorter than plan.length (the client hung up) is a 400; with plan.to_end, one longer
 // is a 413. Then the signature, when the plan asks for it (403), before the body is
-// decoded. `now` is the time (UTC seconds) the rules decide at. With `trace`, one line
-// per rule tried and per decision.
+// decoded. `now` is the time (UTC seconds) the rules decide at; `switches` the states
+// of the switches (switches/cache.h; null: each at its default). With `trace`, one
+// line per rule tried and per decision. What the action switches is in the outcome's
+// `switches`, for the caller to apply.
 Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
-               std::vector<std::string>* trace);
+               std::vector<std::string>* trace, const SwitchStates* switches = nullptr);
 
 // Both steps at once, for --test and the unit tests.
 Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
-               std::vector<std::string>* trace);
+               std::vector<std::string>* trace, const SwitchStates* switches = nullptr);
 
 }  // namespace cr

@@ -63,6 +63,8 @@ std::string request_log_line(const Outcome& o, double millis) {
     add("leg", r.leg, false);
     add("rule", r.rule, false);
     add("action", r.action, false);
+    add("switch", r.switched, false);
+    add("rota", r.rota, false);
     add("signature", r.signature, false);
     add("token", r.token, false);
     add("ignored", r.ignored, false);

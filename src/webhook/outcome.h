@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "switches/state.h"
+
 namespace cr {
 
 struct HttpAnswer {
@@ -24,6 +26,8 @@ struct CallRecord {
     std::string token;               // a dtmf event's token: "ok", "missing", "bad"; empty when unchecked
     std::string answering;           // an answer or hangup event: answeringNumber, normalised
     std::string leg;                 // a newCall's leg when not the first: "later", "voicemail"
+    std::string switched;            // what the action switched: "closed on until 2026-12-09 08:00"
+    std::string rota;                // the number a rota gave, or "fallback"
 };
 
 struct Outcome {
@@ -32,6 +36,10 @@ struct Outcome {
     // With [settings] journal: the event's line (JSON, no newline), for the caller to
     // append once the answer is on its way (journal/journal.h); empty otherwise.
     std::string journal;
+    // The switches the action sets (`switch NAME on ... then`), for the caller to apply
+    // (switches/state.h, change_switch_states) before it sends the answer; --test
+    // applies none.
+    std::vector<SwitchChange> switches;
     // What to log once a process besides the request's line (a push to a path other
     // than public_url's); empty: nothing.
     std::string notice;
@@ -51,7 +59,7 @@ const char* status_text(int status);
 std::string cgi_response(const HttpAnswer& a);
 
 // The one line a request leaves: status, event, direction, from, to, callId, leg,
-// rule, action, signature, token, ignored fields, the error or detail, and the time
+// rule, action, switch, rota, signature, token, ignored fields, the error or detail, and the time
 // taken; request values escaped (base/log.h, log_value).
 std::string request_log_line(const Outcome& o, double millis);
 

@@ -454,7 +454,7 @@ TEST_CASE("load_rule_set_text: the text of a rule file loads as the file would, 
     errors.clear();
     CHECK(cr::load_rule_set_text("text.ini", "[rule r]\naction = ring\n", &errors) == nullptr);
     CHECK(errors == std::vector<std::string>{"text.ini:2: unknown action 'ring' (expected dial, voicemail, play, "
-                                             "reject, hangup, pass or menu)"});
+                                             "reject, hangup, pass, menu or switch)"});
 }
 
 TEST_CASE("file_stamp: of what is not a regular file, only existence, identity and type count") {
