@@ -27,7 +27,7 @@ MAKE_SECRET ?= $(if $(DESTDIR),no,yes)
 DEPLOY_EXAMPLES := nginx/callrouter-server.conf nginx/callrouter-fastcgi.conf nginx/callrouter-allow-sipgate.conf \
                    apache/callrouter-proxy-fcgi.conf apache/callrouter-require-sipgate.conf apache/callrouter-fcgid.conf apache/htaccess \
                    etc/systemd/callrouter.socket etc/systemd/callrouter.service etc/menu.ini etc/legs.ini \
-                   etc/notify.ini etc/systemd/callrouter-notify-local-mta.conf \
+                   etc/notify.ini etc/systemd/callrouter-notify-local-mta.conf etc/switches.ini etc/office-closed.ics etc/oncall.ics \
                    lighttpd/callrouter-lighttpd-socket.conf lighttpd/callrouter-lighttpd-spawn.conf caddy/Caddyfile \
                    h2o/callrouter-h2o-connect.conf h2o/callrouter-h2o-spawn.conf
 

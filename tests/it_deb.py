@@ -273,7 +273,8 @@ def _install_check_purge(run, deb, files, existed, created_private):
               "/etc/nginx/snippets/callrouter-allow-sipgate.conf", "/etc/apache2/callrouter-require-sipgate.conf",
               "/etc/logrotate.d/callrouter", "/usr/share/doc/callrouter/examples/menu.ini",
               "/usr/share/doc/callrouter/copyright", "/usr/share/doc/callrouter/examples/callrouter.ini", CONF,
-              "/usr/share/doc/callrouter/examples/notify.ini",
+              "/usr/share/doc/callrouter/examples/notify.ini", "/usr/share/doc/callrouter/examples/switches.ini",
+              "/usr/share/doc/callrouter/examples/oncall.ics", "/usr/share/doc/callrouter/examples/office-closed.ics",
               "/usr/share/doc/callrouter/examples/callrouter-notify-local-mta.conf",
               "/lib/systemd/system/callrouter-digest.timer", "/lib/systemd/system/callrouter-metrics.timer"):
         expect(os.path.isfile(p), "not installed: " + p)
