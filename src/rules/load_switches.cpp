@@ -79,7 +79,10 @@ std::shared_ptr<const Calendar> Loader::calendar(const IniEntry& e, const std::s
     int line = 0;
     std::string err;
     if (!c->load(path, text, rs_->tz, anchor - kWindowBack, anchor + kWindowAhead, &line, &err)) {
-        problems_->list.push_back({e.line, 1, path + (line ? ":" + std::to_string(line) : std::string()) + ": " + err});
+        if (line)  // the calendar's own line
+            problems_->list.push_back({e.line, 1, path + ":" + std::to_string(line) + ": " + err});
+        else  // no line of its own (libical missing): the rule file's
+            error(e.line, e.key + " " + path + ": " + err);
         return nullptr;
     }
     if (!rs_->refresh_at) rs_->refresh_at = anchor + kRefresh;
@@ -88,12 +91,13 @@ std::shared_ptr<const Calendar> Loader::calendar(const IniEntry& e, const std::s
 
 // closed_ics and open_ics of [hours]: true when `e` is one of them (and taken).
 bool Loader::hours_calendar(cr::Hours* h, const IniEntry& e) {
-    if (e.key != "closed_ics" && e.key != "open_ics") return false;
+    const std::string key = lower(e.key);  // as the other keys of [hours]
+    if (key != "closed_ics" && key != "open_ics") return false;
     if (e.value.find('\n') != std::string::npos) {
         error(e.line, "the value of '" + e.key + "' goes on over an indented line; give one file a key");
         return true;
     }
-    if (auto c = calendar(e, std::string(trim(e.value)))) h->add_calendar(std::move(c), e.key == "open_ics");
+    if (auto c = calendar(e, std::string(trim(e.value)))) h->add_calendar(std::move(c), key == "open_ics");
     return true;
 }
 
