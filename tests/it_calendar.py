@@ -238,3 +238,30 @@ def _(run):
     keep = os.environ.get("CALLROUTER_KEEP_SCREENSHOT")
     if keep:
         shutil.copy(png, keep)
+
+
+@case("calendar: the rota's number is the first phone number of LOCATION, else of SUMMARY, written with + or 0 "
+      "(not a year, a room or a time); (0) after a country code dropped; no number: the fallback, with the rule's "
+      "caller_id and anonymous")
+def _(run):
+    day = 86400
+    start = int(subprocess.run(["date", "-d", "2026-12-01T00:00:00Z", "+%s"], capture_output=True, text=True,
+                               check=True).stdout)
+    events = [("Bereitschaft 2026 Anna 0171 1234567", "", "491711234567"),
+              ("Bob 0170 5550123", "Raum 1234", "491705550123"),
+              ("Carla 08:00-16:00 0171 1112223", "", "491711112223"),
+              ("Dora +49 (0)171 7654321", "", "491717654321"),
+              ("Emil", "Büro, +49 211 99999", "4921199999"),
+              ("Fritz (no number)", "", None)]
+    run.write("oncall.ics", ics([(start + i * day, start + (i + 1) * day, summary, location)
+                                 for i, (summary, location, _) in enumerate(events)]))
+    ini = run.write("rules.ini", ROTA + "caller_id = 4921112345\nanonymous = true\n")
+    p = subprocess.run([run.bin, "--config", ini, "--check"], capture_output=True, text=True, timeout=30)
+    expect(p.returncode == 0 and "1 event(s) of" in p.stderr and "name no number" in p.stderr, p.stderr)
+    for i, (summary, _, number) in enumerate(events):
+        out, err = test_at(run, ini, time.strftime("%Y-%m-%dT12:00:00Z", time.gmtime(start + i * day)))
+        expect('<Dial callerId="4921112345" anonymous="true">' in out, f"{summary}: the dial attributes: {out}")
+        if number:
+            expect(f"<Number>{number}</Number>" in out, f"{summary}: want {number}: {out}{err}")
+        else:
+            expect("<Voicemail/>" in out and "names no number -> fallback voicemail" in err, f"{summary}: {out}{err}")

@@ -106,8 +106,8 @@ def _(run):
     expect(t0 < until <= t0 + 86400, f"until {until} is the next 08:00 after {t0}")
     rc, out, err = cli(run, ini, "--switches")
     eq(rc, 0, "--switches: " + err)
-    expect(re.search(r"^switch closed is on \(set [-0-9 :]+ by call p1 from 4915799912345, until [-0-9 ]+08:00\) "
-                     r"\(default off, line 6\)$", out, re.M), "--switches: " + out)
+    expect(re.search(r"^switch closed is on \(set [-0-9 :]+ by call p1 from 4915799912345, until [-0-9 ]+08:00\)"
+                     r"; default off, line 6$", out, re.M), "--switches: " + out)
     opened = pin(url, "4321", "p2")
     expect("open-again.wav" in opened, opened)
     eq(post(url, CALL.format(id="a3")), OFFICE, "after: the office again")
@@ -226,7 +226,8 @@ def _(run):
 
 
 @case("switches: --switch as root gives the state file and its lock to the owner of their folder "
-      "(the service's user), which can then switch by a call")
+      "(the service's user), which can then switch by a call; a file it cannot read is left alone and the call "
+      "hears busy")
 def _(run):
     if os.geteuid() != 0:
         return
@@ -257,6 +258,16 @@ def _(run):
     expect(b"open-again" in p.stdout, p.stdout + p.stderr)
     expect(re.search(r"^closed off at=\d+ by=call o1", open(os.path.join(d, "switches")).read(), re.M),
            open(os.path.join(d, "switches")).read())
+    # A file the service cannot read is not written afresh (its other switches would be
+    # lost): the call hears busy, not the announcement, and the log line says why.
+    path = os.path.join(d, "switches")
+    before = open(path).read()
+    os.chmod(path, 0)
+    p = subprocess.run([run.bin], input=body, capture_output=True, env=env, preexec_fn=demote, timeout=30)
+    expect(b'<Reject reason="busy"/>' in p.stdout and b"open-again" not in p.stdout, p.stdout + p.stderr)
+    expect(b"not set: cannot read " in p.stderr and b"Permission denied" in p.stderr, p.stderr)
+    os.chmod(path, 0o640)
+    eq(open(path).read(), before, "the state file, untouched")
 
 
 @case("switches: --switch, --until and --switches refuse what they cannot do, in their own words, exit 2")

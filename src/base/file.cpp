@@ -76,11 +76,21 @@ bool write_fully(int fd, std::string_view data) {
     return true;
 }
 
-bool replace_file(const std::string& path, std::string_view text, unsigned mode, std::string* err) {
+bool replace_file(const std::string& path, std::string_view text, unsigned mode, std::string* err, long uid, long gid) {
     const std::string tmp = path + ".new";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode)));
+    // A new file, never one left or put there (a link to another file included).
+    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+        *err = "cannot remove " + tmp + ": " + std::strerror(errno);
+        return false;
+    }
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode)));
     if (!fd) {
         *err = "cannot write " + tmp + ": " + std::strerror(errno);
+        return false;
+    }
+    if ((uid != -1 || gid != -1) && ::fchown(fd.get(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
+        *err = "cannot give " + tmp + " to its owner: " + std::strerror(errno);
+        ::unlink(tmp.c_str());
         return false;
     }
     if (!write_fully(fd.get(), text) || ::fdatasync(fd.get()) != 0 || ::close(fd.release()) != 0) {

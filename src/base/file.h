@@ -65,8 +65,11 @@ FileRead read_file(const std::string& path, std::size_t limit, std::string* out,
 // Replaces the file at `path` with `text`, so that a reader sees the old file or the
 // new one, never half of one, and a power loss leaves one of them: written to
 // PATH.new (mode `mode`, not following a link), flushed, renamed over `path`, and the
-// folder flushed. Returns false with *err (PATH.new removed).
-bool replace_file(const std::string& path, std::string_view text, unsigned mode, std::string* err);
+// folder flushed. With `uid` and `gid` (not -1), PATH.new is given to them (fchown,
+// before the rename: never a file reached by a name another user may change).
+// Returns false with *err (PATH.new removed).
+bool replace_file(const std::string& path, std::string_view text, unsigned mode, std::string* err, long uid = -1,
+                  long gid = -1);
 
 // Writes all of `data` to `fd`, over short writes and EINTR (a blocking descriptor).
 // Stops at the first error: its callers (a log line, a CGI answer to a web server that

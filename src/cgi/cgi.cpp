@@ -16,7 +16,6 @@
 #include "rules/load.h"
 #include "switches/cache.h"
 #include "webhook/answer.h"
-#include "webhook/switching.h"
 
 namespace cr {
 
@@ -89,9 +88,9 @@ int run_cgi(const std::string& config_path) {
         SwitchCache switches;  // read once: this process answers one request
         std::shared_ptr<const SwitchStates> states;
         if (!rules->settings.switch_state.empty()) states = switches.get(rules->settings.switch_state);
+        StateFileWriter writer(rules->settings.switch_state, 2000);
         o = answer(*rules, read_body(plan.length), plan, now, log_level() >= LogLevel::Debug ? &trace : nullptr,
-                   states.get());
-        apply_switches(*rules, o, now);
+                   states.get(), &writer);
     }
     write_all(cgi_response(o.http));
     log_request(o, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), trace,

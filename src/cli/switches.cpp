@@ -94,7 +94,7 @@ int run_switches(const std::string& path) {
     const std::int64_t now = std::time(nullptr);
     std::printf("# %s\n", c->settings.switch_state.c_str());
     for (const auto& sw : c->switches)
-        std::printf("%s (default %s, line %d)\n", switch_text(*c, *sw, &s, now).c_str(), sw->default_on ? "on" : "off",
+        std::printf("%s; default %s, line %d\n", switch_text(*c, *sw, &s, now).c_str(), sw->default_on ? "on" : "off",
                     sw->line);
     return std::fflush(stdout) == 0 ? status : 1;
 }

@@ -171,16 +171,13 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
                 const Switch& sw = *config.switches[k];
                 const std::int64_t instant = config.tz.from_local(t.year, t.month, t.day, t.hour, t.minute);
                 const int on = switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant);
-                if (was[k] == -1) {  // the day's start: on since the day before, or from now
-                    const int before =
-                        switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant - 60);
-                    if (on != sw.default_on)
-                        wd.notes.push_back("switch " + sw.name + (on ? " on" : " off") +
-                                           (before == on ? std::string(" since the day before") : " from 00:00"));
-                } else if (on != was[k]) {
+                if (was[k] == -1)  // the day's start: as the day before ended
+                    was[k] = switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant - 60);
+                if (on != was[k])
                     wd.notes.push_back("switch " + sw.name + (on ? " on" : " off") + " from " + hh_mm(minute * 60) +
                                        (on != sw.default_on ? "" : " (its default)"));
-                }
+                else if (minute == 0 && on != sw.default_on)
+                    wd.notes.push_back("switch " + sw.name + (on ? " on" : " off") + " since the day before");
                 was[k] = on;
             }
             for (const auto& hours : config.hours) {

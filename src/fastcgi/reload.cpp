@@ -64,7 +64,8 @@ void RuleStore::poll(bool force) {
                    c && c->refresh_at && std::time(nullptr) >= c->refresh_at && Clock::now() >= retry_at_) {
             // The calendars' window moves on a day: loaded again, as on a change (a
             // failure keeps the last good rules, and is tried again a minute later).
-            if (!load("reload for the calendars' window")) retry_at_ = Clock::now() + std::chrono::seconds(60);
+            // As a retry: the same problems again are said at debug level only.
+            if (!load("reload for the calendars' window", true)) retry_at_ = Clock::now() + std::chrono::seconds(60);
         }
         return;
     }

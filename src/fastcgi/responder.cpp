@@ -5,7 +5,6 @@
 #include "base/log.h"
 #include "switches/cache.h"
 #include "webhook/answer.h"
-#include "webhook/switching.h"
 
 namespace cr {
 
@@ -48,8 +47,11 @@ std::string Responder::on_body(std::string_view body, bool complete) {
     const std::int64_t now = std::time(nullptr);
     std::shared_ptr<const SwitchStates> states;
     if (!current_->settings.switch_state.empty()) states = switch_cache().get(current_->settings.switch_state);
-    Outcome o = answer(*current_, body, plan_, now, log_level() >= LogLevel::Debug ? &trace : nullptr, states.get());
-    apply_switches(*current_, o, now);  // before the answer: the next call sees it
+    // A call's switch is set before its answer goes: the next call sees it. The lock is
+    // waited for briefly, as this is an event loop's thread.
+    StateFileWriter writer(current_->settings.switch_state, 250);
+    Outcome o =
+        answer(*current_, body, plan_, now, log_level() >= LogLevel::Debug ? &trace : nullptr, states.get(), &writer);
     return finish(o, trace);
 }
 

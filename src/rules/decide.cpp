@@ -196,10 +196,10 @@ const Answer& rota_answer(const RuleSet& rules, const Answer& a, std::int64_t no
         if (trace)
             trace->push_back("rota " + r->name + ": event \"" + ev->summary + "\" (" + r->calendar->path() + " line " +
                              std::to_string(ev->line) + ") names no number -> fallback " + r->fallback_text);
-        return r->fallback;
+        return a.fallback ? *a.fallback : a;
     }
     if (trace) trace->push_back("rota " + r->name + ": no event runs now -> fallback " + r->fallback_text);
-    return r->fallback;
+    return a.fallback ? *a.fallback : a;
 }
 
 }  // namespace cr

@@ -4,9 +4,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "base/text.h"
 #include "rules/loader.h"
+#include "switches/state.h"
 
 namespace cr::loader {
 
@@ -25,21 +27,28 @@ bool dial_char(char c) {
     return (c >= '0' && c <= '9') || c == '+' || c == ' ' || c == '-' || c == '/' || c == '(' || c == ')';
 }
 
-// The first phone number in `text`: a run of digits, '+', blanks, '-', '/' and
-// parentheses with at least 4 digits, normalised; false when there is none.
+// The first phone number in `text`: a run of digits, blanks, '-', '/' and parentheses
+// that begins a word with '+' or '0' (international or national, as people write
+// numbers) and holds at least 6 digits; a "(0)" after a country code is dropped (+49 (0)171 ...).
+// Normalised into *out; false when there is none. "Raum 1234", "2026" and "08:00-16:00"
+// are no number.
 bool number_in(const std::string& text, const std::string& country_code, std::string* out) {
     for (std::size_t i = 0; i < text.size();) {
-        if (!(text[i] == '+' || (text[i] >= '0' && text[i] <= '9'))) {
+        // A number begins with '+' or '0' at the start of a word: not inside another run
+        // of digits, a time (08:00-16:00) or a date.
+        const bool word = i == 0 || std::string_view("0123456789:-./").find(text[i - 1]) == std::string_view::npos;
+        if (!word || (text[i] != '+' && text[i] != '0')) {
             ++i;
             continue;
         }
         std::size_t j = i;
-        int digits = 0;
-        for (; j < text.size() && dial_char(text[j]); ++j)
-            if (text[j] >= '0' && text[j] <= '9') ++digits;
+        while (j < text.size() && dial_char(text[j])) ++j;
         std::string run(trim(std::string_view(text).substr(i, j - i)));
+        for (std::size_t p; (p = run.find("(0)")) != std::string::npos;) run.erase(p, 3);
+        int digits = 0;
+        for (char c : run) digits += c >= '0' && c <= '9';
         std::string err;
-        if (digits >= 4 && normalise_digits(run, country_code, out, &err)) return true;
+        if (digits >= 6 && normalise_digits(run, country_code, out, &err)) return true;
         i = j;
     }
     return false;
@@ -51,6 +60,10 @@ const KeyTable kSwitchKeys = key_table(kSwitchSection);
 const KeyTable kRotaKeys = key_table(kRotaSection);
 
 void Loader::switch_section(const Section& s) {
+    if (rs_->switches.size() == kMaxSwitches) {
+        error(s.line, "more than " + std::to_string(kMaxSwitches) + " [switch NAME] sections");
+        return;
+    }
     auto sw = std::make_unique<Switch>();
     sw->name = s.name;
     sw->line = s.line;
@@ -160,11 +173,14 @@ void Loader::switch_condition(Rule* r, const IniEntry& e, std::string name) {
 // The switches an action sets must be declared. False, reported, when one is not.
 bool Loader::switch_acts(const std::vector<SwitchAct>& acts, int line) {
     bool ok = true;
-    for (const SwitchAct& a : acts)
+    for (const SwitchAct& a : acts) {
         if (!rs_->find_switch(a.name)) {
             error(line, "unknown switch " + quote(a.name) + " (no [switch " + a.name + "])");
             ok = false;
         }
+        if (a.until.kind == UntilSpec::Stamp && resolve_until(a.until, rs_->tz, 0) <= std::time(nullptr))
+            warning(line, a.text + ": that time has passed: the switch goes back to its default at once");
+    }
     return ok;
 }
 

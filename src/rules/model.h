@@ -112,6 +112,9 @@ struct Hole {
 struct Answer {
     std::vector<std::string> parts;
     std::vector<Hole> holes;
+    // With a Rota hole: the answer of the rota's fallback, with the action's dial
+    // attributes, for when no event names a number.
+    std::shared_ptr<const Answer> fallback;
     bool needs_to() const;
 };
 
@@ -215,8 +218,7 @@ struct Rota {
     std::string ics;  // the file, as read
     std::shared_ptr<const Calendar> calendar;
     std::string fallback_text;
-    std::vector<Step> fallback_steps;
-    Answer fallback;
+    std::vector<Step> fallback_steps;  // built into the answer of each action that dials it
     // The number of each event of the calendar (by its index in calendar->events()),
     // normalised; empty for an event that names none.
     std::vector<std::string> numbers;
@@ -236,6 +238,8 @@ struct RuleSet {
     std::vector<Notify> notifies;
     std::string no_rule_xml;         // the answer when no rule matches: <Response/>, with
                                      // onAnswer and onHangup when there is a journal
+    std::string switch_failed_xml;   // the answer when a call's switch cannot be set: <Reject
+                                     // reason="busy"/>, so that the caller hears it failed
     std::vector<std::string> files;  // the rule file and every list, key or calendar file it read
     // With a calendar: the UTC instant its window was expanded from (the load's, or
     // --at's), and when a process that answers calls loads the rules again to move it on.

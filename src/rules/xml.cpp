@@ -221,7 +221,16 @@ Answer build_answer(RuleSet* rules, const std::vector<Step>& steps, const DialAt
     } else {
         for (const Step& st : steps) add_step(&doc, attrs, st);
     }
-    return doc.finish();
+    Answer a = doc.finish();
+    // dial @rota:NAME: the rota's fallback, with this action's dial attributes, for when
+    // nobody is on call.
+    for (const Step& st : steps)
+        for (const std::string& n : st.numbers)
+            if (n.compare(0, 6, "@rota:") == 0 && !leads_on(steps, !rules->settings.public_url.empty()))
+                if (const Rota* r = rules->find_rota(n.substr(6)))
+                    a.fallback = std::make_shared<const Answer>(
+                        build_answer(rules, r->fallback_steps, attrs, id + ".rota", line, r->fallback_text));
+    return a;
 }
 
 // The answers of a menu: its asks (try 1 to tries), and with `invalid` the follow-ups
@@ -261,8 +270,6 @@ void xml_init() { xmlInitParser(); }
 void build_xml(RuleSet* rules) {
     static const std::string none;
     for (auto& m : rules->menus) build_menu(rules, m.get());
-    for (auto& r : rules->rotas)
-        r->fallback = build_answer(rules, r->fallback_steps, {&none, -1}, "rota." + r->name, r->line, r->fallback_text);
     for (Rule& r : rules->rules)
         r.answer = build_answer(rules, r.steps, {&r.caller_id, r.anonymous}, "rule." + r.name, r.line, r.action_text);
     for (auto& m : rules->menus)
@@ -272,6 +279,12 @@ void build_xml(RuleSet* rules) {
         });
     Doc empty(*rules);
     rules->no_rule_xml = empty.finish().parts.front();
+    Doc busy(*rules);
+    Step reject;
+    reject.kind = Step::Reject;
+    reject.reason = "busy";
+    add_step(&busy, {&none, -1}, reject);
+    rules->switch_failed_xml = busy.finish().parts.front();
 }
 
 const std::string& empty_response_xml() {

@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 
 #include "base/fd.h"
 #include "base/file.h"
+#include "base/log.h"
 
 namespace cr {
 
@@ -136,33 +138,48 @@ bool parse_switch_states(std::string_view text, SwitchStates* out, std::string* 
     return true;
 }
 
+namespace {
+
+// `by` as the file keeps it: at most 200 bytes, cut where a UTF-8 character begins,
+// control characters (C0, DEL) made blanks.
+std::string clean_by(const std::string& by) {
+    std::size_t n = std::min<std::size_t>(by.size(), 200);
+    while (n > 0 && n < by.size() && (static_cast<unsigned char>(by[n]) & 0xc0) == 0x80) --n;
+    std::string out = by.substr(0, n);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    return out;
+}
+
+}  // namespace
+
 std::string format_switch_states(const SwitchStates& s) {
     std::string out = "# callrouter switches: written by callrouter --switch and by calls; see callrouter(8)\n";
     for (const SwitchEntry& e : s.entries) {
         out += e.name + (e.on ? " on" : " off") + " at=" + std::to_string(e.at);
         if (e.until) out += " until=" + std::to_string(e.until);
-        if (!e.by.empty()) {
-            std::string by = e.by.substr(0, 200);
-            for (char& c : by)
-                if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-            out += " by=" + by;
-        }
+        if (!e.by.empty()) out += " by=" + clean_by(e.by);
         out += '\n';
     }
     return out;
 }
 
-bool read_switch_states(const std::string& path, SwitchStates* out, std::string* err) {
+bool read_switch_states(const std::string& path, SwitchStates* out, std::string* err, bool* unreadable) {
     std::string text;
     FileRead r = read_file(path, kMaxSwitchFile, &text);
+    if (unreadable) *unreadable = false;
     if (r.failed == FileRead::Open && r.error == ENOENT) {
         *out = SwitchStates();
         return true;
     }
+    if (r.failed == FileRead::TooLarge) {
+        *err = "larger than " + std::to_string(kMaxSwitchFile) + " bytes";
+        return false;
+    }
     if (!r.ok()) {
-        *err = r.failed == FileRead::TooLarge     ? "larger than " + std::to_string(kMaxSwitchFile) + " bytes"
-               : r.failed == FileRead::NotRegular ? std::string("not a regular file")
-                                                  : std::string(std::strerror(r.error));
+        *err =
+            r.failed == FileRead::NotRegular ? std::string("not a regular file") : std::string(std::strerror(r.error));
+        if (unreadable) *unreadable = r.failed != FileRead::NotRegular;
         return false;
     }
     return parse_switch_states(text, out, err);
@@ -170,9 +187,9 @@ bool read_switch_states(const std::string& path, SwitchStates* out, std::string*
 
 namespace {
 
-// Takes an exclusive flock on `fd`, trying for at most 5 s. False with *err.
-bool lock_within(int fd, const std::string& what, std::string* err) {
-    for (int i = 0; i < 500; ++i) {
+// Takes an exclusive flock on `fd`, trying for at most `wait_ms`. False with *err.
+bool lock_within(int fd, const std::string& what, int wait_ms, std::string* err) {
+    for (int i = 0; i <= wait_ms / 10; ++i) {
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
         if (errno != EWOULDBLOCK && errno != EINTR) break;
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -183,33 +200,50 @@ bool lock_within(int fd, const std::string& what, std::string* err) {
     return false;
 }
 
-// As root, gives `path` to the owner of its folder (the service's user).
-void give_to_folder_owner(const std::string& path) {
+// As root: the owner of the folder of `path` (the service's user), whom the files are
+// given to; else -1, -1 (they stay the writer's).
+void folder_owner(const std::string& path, long* uid, long* gid) {
+    *uid = *gid = -1;
     if (::geteuid() != 0) return;
     const std::size_t slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
     struct stat st;
-    if (::stat(dir.c_str(), &st) == 0 && st.st_uid != 0)
-        if (::chown(path.c_str(), st.st_uid, st.st_gid) != 0) { /* it stays root's: readable, 0644 */
-        }
+    if (::stat(dir.c_str(), &st) == 0 && st.st_uid != 0) {
+        *uid = static_cast<long>(st.st_uid);
+        *gid = static_cast<long>(st.st_gid);
+    }
 }
 
 }  // namespace
 
 bool change_switch_states(const std::string& path, const std::vector<SwitchChange>& changes, std::int64_t now,
-                          SwitchStates* after, std::string* err, std::string* err_broken) {
+                          SwitchStates* after, std::string* err, std::string* err_broken, int wait_ms) {
     const std::string lock_path = path + ".lock";
+    long uid = -1, gid = -1;
+    folder_owner(path, &uid, &gid);
     // Read-only is enough for flock, and lets the service open a lock file root made.
-    UniqueFd lock(::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    UniqueFd lock(::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640));
     if (!lock) {
         *err = "cannot open " + lock_path + ": " + std::strerror(errno);
         return false;
     }
-    give_to_folder_owner(lock_path);
-    if (!lock_within(lock.get(), lock_path, err)) return false;
+    struct stat lst;
+    // Root's lock file, made now or before: given away only when it is a file of its own
+    // (no second link to it, which could be a file of root's elsewhere).
+    if (uid != -1 && ::fstat(lock.get(), &lst) == 0 && lst.st_uid == 0 && S_ISREG(lst.st_mode) && lst.st_nlink == 1 &&
+        ::fchown(lock.get(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
+        *err = "cannot give " + lock_path + " to the folder's owner: " + std::strerror(errno);
+        return false;
+    }
+    if (!lock_within(lock.get(), lock_path, wait_ms, err)) return false;
     SwitchStates s;
     std::string why;
-    if (!read_switch_states(path, &s, &why)) {
+    bool unreadable = false;
+    if (!read_switch_states(path, &s, &why, &unreadable)) {
+        if (unreadable) {  // its other switches would be lost with it
+            *err = "cannot read " + path + ": " + why;
+            return false;
+        }
         if (err_broken) *err_broken = path + ": " + why + "; written afresh";
         s = SwitchStates();
     }
@@ -231,9 +265,15 @@ bool change_switch_states(const std::string& path, const std::vector<SwitchChang
         e->until = c.until;
         e->by = c.by;
     }
-    if (!replace_file(path, format_switch_states(s), 0644, err)) return false;
-    give_to_folder_owner(path);
+    if (!replace_file(path, format_switch_states(s), 0640, err, uid, gid)) return false;
     if (after) *after = std::move(s);
+    return true;
+}
+
+bool StateFileWriter::apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) {
+    std::string broken;
+    if (!change_switch_states(path_, changes, now, nullptr, err, &broken, wait_ms_)) return false;
+    if (!broken.empty()) log_line(LogLevel::Warn, "switches " + log_text(broken));
     return true;
 }
 

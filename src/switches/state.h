@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cr {
@@ -34,9 +35,10 @@ struct SwitchStates {
 // its `at` to its `until`, else the default. `entry` may be null.
 bool switch_on(const SwitchEntry* entry, bool default_on, std::int64_t t);
 
-// The bounds of the file.
-constexpr std::size_t kMaxSwitchFile = 64u << 10;
+// The bounds of the file: 256 entries of the longest (a name of 64, two times, a `by`
+// of 200 bytes) fit in it.
 constexpr std::size_t kMaxSwitches = 256;
+constexpr std::size_t kMaxSwitchFile = 128u << 10;
 
 // Parses the text of a state file. Returns false with *err ("line N: why") when a
 // line is not of the form above; *out is then unchanged.
@@ -46,8 +48,9 @@ bool parse_switch_states(std::string_view text, SwitchStates* out, std::string* 
 std::string format_switch_states(const SwitchStates& s);
 
 // Reads the state file `path`: a file that does not exist is no entry. Returns false
-// with *err when it cannot be read or is broken.
-bool read_switch_states(const std::string& path, SwitchStates* out, std::string* err);
+// with *err when it cannot be read (*unreadable, when given, set) or is broken (a line
+// not of the form above, or too large: *unreadable false).
+bool read_switch_states(const std::string& path, SwitchStates* out, std::string* err, bool* unreadable = nullptr);
 
 // One change a call or the command line makes.
 struct SwitchChange {
@@ -58,13 +61,35 @@ struct SwitchChange {
     std::string by;
 };
 
-// Applies `changes` at `now` to the state file `path`: takes FILE.lock (flock, waiting
-// at most 5 s), reads the file (a broken one is started afresh, which *err_broken
-// says, when given), applies, and replaces it (base/file.h, replace_file; mode 0644).
-// When run as root, the file and its lock are given to the owner of their folder (the
+// Applies `changes` at `now` to the state file `path`: takes FILE.lock (flock, trying
+// for at most `wait_ms`), reads the file, applies, and replaces it (base/file.h,
+// replace_file; mode 0640). A broken file is started afresh, which *err_broken says,
+// when given; one that cannot be read is not (its other switches would be lost). When
+// run as root, the file and its lock are given to the owner of their folder (the
 // service's user), so that the service can go on writing them. *after, when given,
 // gets the states written. Returns false with *err; the file is then as it was.
 bool change_switch_states(const std::string& path, const std::vector<SwitchChange>& changes, std::int64_t now,
-                          SwitchStates* after, std::string* err, std::string* err_broken = nullptr);
+                          SwitchStates* after, std::string* err, std::string* err_broken = nullptr, int wait_ms = 5000);
+
+// What sets the switches a call's action names (webhook/answer.h): the state file of a
+// process that answers calls (StateFileWriter); --test has none.
+class SwitchWriter {
+public:
+    virtual ~SwitchWriter() = default;
+    // Applies `changes` at `now`. Returns false with *err when they are not set.
+    virtual bool apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) = 0;
+};
+
+// The state file `path`, its lock waited for at most `wait_ms` (a FastCGI event loop
+// must not wait long); a broken file written afresh is logged.
+class StateFileWriter : public SwitchWriter {
+public:
+    StateFileWriter(std::string path, int wait_ms) : path_(std::move(path)), wait_ms_(wait_ms) {}
+    bool apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) override;
+
+private:
+    std::string path_;
+    int wait_ms_;
+};
 
 }  // namespace cr

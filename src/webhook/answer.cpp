@@ -145,7 +145,7 @@ void trace_tokens(const RuleSet& rules, const Answer& a, const Number* to, const
 // A newCall: checks its direction and numbers (a 400 names the first that is wrong),
 // tells a later leg of a call from its first (rules/model.h, Leg), then the first rule
 // that matches decides. `o` holds the request's fields for the log.
-Outcome route(const RuleSet& rules, Form& form, std::int64_t now, const SwitchStates* switches,
+Outcome route(const RuleSet& rules, Form& form, std::int64_t now, const SwitchStates* switches, SwitchWriter* writer,
               std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     auto fail = [&](std::string msg) { return error_outcome(400, std::move(msg), r); };
@@ -201,7 +201,7 @@ Outcome route(const RuleSet& rules, Form& form, std::int64_t now, const SwitchSt
     trace_tokens(rules, a, &call.to, r.call_id, trace);
     o.http.body = std::move(xml);
     r.action = rule->action_text;
-    take_switches(rules, rule->switches, now, &o, trace);
+    take_switches(rules, rule->switches, now, writer, &o, trace);
     return o;
 }
 
@@ -309,7 +309,7 @@ int menu_try(const Menu& m, const std::string& text) {
 // have, keys the menu says nothing for) is answered with no action, so that the call
 // goes on as the account is set up.
 Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& form, std::int64_t now,
-                    std::vector<std::string>* trace, Outcome o) {
+                    SwitchWriter* writer, std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     const std::string* typed = form.field("dtmf");
     r.dtmf = typed ? *typed : std::string();
@@ -372,7 +372,7 @@ Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& 
         trace->push_back("menu " + m->name + " (line " + std::to_string(m->line) + "): keys '" + r.dtmf + "' -> " +
                          r.choice + " (line " + std::to_string(ch->line) + ") -> " + ch->action_text);
     answer_with(rules, ch->answer, ch->action_text, now, trace, &o);
-    take_switches(rules, ch->switches, now, &o, trace);
+    take_switches(rules, ch->switches, now, writer, &o, trace);
     return o;
 }
 
@@ -459,7 +459,7 @@ void check_path(const RuleSet& rules, const BodyPlan& plan, Outcome* o, std::vec
 }  // namespace
 
 Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches) {
+               std::vector<std::string>* trace, const SwitchStates* switches, SwitchWriter* writer) {
     Fields fields;
     Form form;
     Outcome o;
@@ -494,9 +494,9 @@ Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan
     o.http.status = 200;
     o.http.content_type = kXmlType;
     if (o.call.event == "newCall")
-        o = route(rules, form, now, switches, trace, std::move(o));
+        o = route(rules, form, now, switches, writer, trace, std::move(o));
     else if (o.call.event == "dtmf")
-        o = dtmf_answer(rules, plan.query, form, now, trace, std::move(o));
+        o = dtmf_answer(rules, plan.query, form, now, writer, trace, std::move(o));
     else
         note_event(rules, form, trace, &o);
     if (o.http.status == 200 && !rules.settings.journal.empty())
@@ -506,11 +506,11 @@ Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan
 }
 
 Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches) {
+               std::vector<std::string>* trace, const SwitchStates* switches, SwitchWriter* writer) {
     BodyPlan plan;
     Outcome o;
     if (!check_head(rules, head, &plan, &o)) return o;
-    return answer(rules, body, plan, now, trace, switches);
+    return answer(rules, body, plan, now, trace, switches, writer);
 }
 
 }  // namespace cr

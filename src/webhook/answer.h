@@ -19,13 +19,14 @@ namespace cr {
 // is a 413. Then the signature, when the plan asks for it (403), before the body is
 // decoded. `now` is the time (UTC seconds) the rules decide at; `switches` the states
 // of the switches (switches/cache.h; null: each at its default). With `trace`, one
-// line per rule tried and per decision. What the action switches is in the outcome's
-// `switches`, for the caller to apply.
+// line per rule tried and per decision. What the action switches is set by `writer`
+// (switches/state.h) before the answer is made; without one (--test) it is left in
+// the outcome's `switches`.
 Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches = nullptr);
+               std::vector<std::string>* trace, const SwitchStates* switches = nullptr, SwitchWriter* writer = nullptr);
 
 // Both steps at once, for --test and the unit tests.
 Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches = nullptr);
+               std::vector<std::string>* trace, const SwitchStates* switches = nullptr, SwitchWriter* writer = nullptr);
 
 }  // namespace cr

@@ -36,9 +36,8 @@ struct Outcome {
     // With [settings] journal: the event's line (JSON, no newline), for the caller to
     // append once the answer is on its way (journal/journal.h); empty otherwise.
     std::string journal;
-    // The switches the action sets (`switch NAME on ... then`), for the caller to apply
-    // (switches/state.h, change_switch_states) before it sends the answer; --test
-    // applies none.
+    // The switches the action would set (`switch NAME on ... then`) when no writer set
+    // them (--test, webhook/answer.h); empty when one did.
     std::vector<SwitchChange> switches;
     // What to log once a process besides the request's line (a push to a path other
     // than public_url's); empty: nothing.

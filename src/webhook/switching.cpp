@@ -5,8 +5,9 @@
 
 namespace cr {
 
-void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, Outcome* o,
-                   std::vector<std::string>* trace) {
+void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, SwitchWriter* writer,
+                   Outcome* o, std::vector<std::string>* trace) {
+    std::vector<SwitchChange> changes;
     for (const SwitchAct& a : acts) {
         const Switch* sw = rules.find_switch(a.name);
         if (!sw) continue;  // the loader refuses an action that names no [switch]
@@ -18,8 +19,8 @@ void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std
         c.default_on = sw->default_on;
         c.until = resolve_until(a.until, rules.tz, now);
         const CallRecord& r = o->call;
-        c.by = "call " + (r.call_id.empty() ? std::string("(no callId)") : r.call_id) +
-               (r.from.empty() ? std::string() : " from " + r.from);
+        c.by = "call " + (r.call_id.empty() ? std::string("(no callId)") : log_text(r.call_id.substr(0, 80))) +
+               (r.from.empty() ? std::string() : " from " + log_text(r.from.substr(0, 40)));
         std::string said = a.name +
                            (a.op == SwitchAct::On    ? " on"
                             : a.op == SwitchAct::Off ? " off"
@@ -27,21 +28,19 @@ void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std
                            (c.until ? " until " + local_minute(rules, c.until) : std::string());
         o->call.switched += (o->call.switched.empty() ? "" : ", ") + said;
         if (trace) trace->push_back("switch " + said + " (" + a.text + "), by this call");
-        o->switches.push_back(std::move(c));
+        changes.push_back(std::move(c));
     }
-}
-
-bool apply_switches(const RuleSet& rules, const Outcome& o, std::int64_t now) {
-    if (o.switches.empty() || o.http.status != 200) return true;
-    std::string err, broken;
-    const std::string& path = rules.settings.switch_state;
-    if (!change_switch_states(path, o.switches, now, nullptr, &err, &broken)) {
-        log_line(LogLevel::Error, "switches " + log_text(path) + ": " + err + ": the call's switch (" +
-                                      log_text(o.call.switched) + ") is not set");
-        return false;
+    if (changes.empty()) return;
+    if (!writer) {
+        o->switches = std::move(changes);
+        return;
     }
-    if (!broken.empty()) log_line(LogLevel::Warn, "switches " + log_text(broken));
-    return true;
+    std::string err;
+    if (writer->apply(changes, now, &err)) return;
+    o->call.switched += " (not set: " + err + ")";
+    o->call.action = "reject busy (the switch was not set)";
+    o->http.body = rules.switch_failed_xml;
+    if (trace) trace->push_back("switch not set: " + err + ": answered busy, so that the caller hears it failed");
 }
 
 }  // namespace cr

@@ -10,15 +10,12 @@
 
 namespace cr {
 
-// Adds the changes of `acts`, taken at `now` by the call of *o, to o->switches (each
-// `until` resolved in the rules' zone), says them in o->call.switched, and with
-// `trace` in one line each.
-void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, Outcome* o,
-                   std::vector<std::string>* trace);
-
-// Applies o->switches to the rules' state file at `now`; a failure, or a broken file
-// written afresh, is logged (the call is answered all the same). Returns whether
-// they were applied.
-bool apply_switches(const RuleSet& rules, const Outcome& o, std::int64_t now);
+// The switches of `acts`, taken at `now` by the call of *o: each `until` resolved in the
+// rules' zone, said in o->call.switched and, with `trace`, in one line each; then set by
+// `writer` (null: --test, which sets nothing and keeps them in o->switches to say so).
+// When the writer fails, the caller hears busy instead of the action's announcement,
+// and the log line and the journal say the switch was not set.
+void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, SwitchWriter* writer,
+                   Outcome* o, std::vector<std::string>* trace);
 
 }  // namespace cr

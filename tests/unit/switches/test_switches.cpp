@@ -7,6 +7,7 @@
 #include "switches/cache.h"
 #include "switches/state.h"
 #include "switches/until.h"
+#include "webhook/answer.h"
 
 namespace {
 
@@ -238,4 +239,58 @@ TEST_CASE("switches: a rule's `switch = NAME` and `switch = !NAME` decide by the
     CHECK(trace[1] ==
           "rule not-open (line 10): match -> reject busy; switch open is off (set 2026-12-08 01:54 by "
           "callrouter --switch (anna), until switched again)");
+}
+
+TEST_CASE("switches: `by` is kept to 200 bytes, cut where a UTF-8 character begins, control characters blank") {
+    cr::SwitchStates s;
+    std::string by = std::string(199, 'x') + "\xc3\xbc" + "tail";  // the ü across byte 200
+    s.entries.push_back({"a", true, 1, 0, by});
+    s.entries.push_back({"b", true, 1, 0, "call c1 from 49\x7f\x1b[31m"});
+    const std::string text = cr::format_switch_states(s);
+    CHECK(text.find("a on at=1 by=" + std::string(199, 'x') + "\n") != std::string::npos);
+    CHECK(text.find("b on at=1 by=call c1 from 49  [31m\n") != std::string::npos);
+    cr::SwitchStates back;
+    std::string err;
+    CHECK(cr::parse_switch_states(text, &back, &err));
+}
+
+namespace {
+
+// A writer that fails, as a lock held too long or a full disk does.
+struct FailingWriter : cr::SwitchWriter {
+    std::vector<cr::SwitchChange> seen;
+    bool apply(const std::vector<cr::SwitchChange>& changes, std::int64_t, std::string* err) override {
+        seen = changes;
+        *err = "cannot lock /x/switches.lock: held by another process for 250 ms";
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "switches: a switch the writer cannot set is answered busy, and the log line and journal say so; "
+    "without a writer (--test) the changes are only said") {
+    test::TempDir dir;
+    test::Rules rules(
+        "[settings]\ntimezone = Europe/Berlin\npublic_url = https://e.example/cr\njournal = " + dir.path() +
+        "/calls.jsonl\n[switch closed]\n[rule admin]\nfrom = 4915799912345\n"
+        "action = switch closed on until 08:00 then play https://e.example/closed.wav then hangup\n");
+    const std::string body = "from=4915799912345&to=4921199999&direction=in&callId=c1";
+    FailingWriter w;
+    cr::Outcome o = cr::handle(*rules, cr::form_post(body), body, 1796691352, nullptr, nullptr, &w);
+    REQUIRE(w.seen.size() == 1);
+    CHECK(w.seen[0].by == "call c1 from 4915799912345");
+    CHECK(o.http.status == 200);
+    CHECK(o.http.body.find("<Reject reason=\"busy\"/>") != std::string::npos);
+    CHECK(o.http.body.find("closed.wav") == std::string::npos);
+    CHECK(o.call.action == "reject busy (the switch was not set)");
+    CHECK(
+        o.call.switched ==
+        "closed on until 2026-12-08 08:00 (not set: cannot lock /x/switches.lock: held by another process for 250 ms)");
+    CHECK(o.journal.find("\"switch\":\"closed on until 2026-12-08 08:00 (not set: ") != std::string::npos);
+    CHECK(o.switches.empty());
+    cr::Outcome t = cr::handle(*rules, cr::form_post(body), body, 1796691352, nullptr);
+    CHECK(t.switches.size() == 1);
+    CHECK(t.http.body.find("closed.wav") != std::string::npos);
 }
