@@ -1,6 +1,7 @@
 #include "time/calendar.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 #include <utility>
@@ -18,9 +19,14 @@ std::int64_t wall_seconds(const LocalTime& t) {
 
 namespace {
 
-// RRULE steps a file may take in all, before the window and in it: a rule that
-// repeats every second from 1970 is refused, not expanded for minutes.
+// RRULE steps a file may take in all, before the window and in it: a bound that holds on
+// any machine (kMaxRecurTime is mostly reached first: libical takes 2 us a step).
 constexpr std::size_t kMaxSteps = 2000000;
+// The time libical may take for the RRULEs of one file, checked between its calls: rules
+// that pass ics_rrule_ok but that libical walks day by day for centuries (DTSTART in the
+// year 1: 1.4 s each) end the load, not the routing. One call takes a small part of it
+// (the UNTIL of the window ends each search).
+constexpr std::chrono::seconds kMaxRecurTime{5};
 constexpr std::size_t kMaxText = 200;  // bytes of a SUMMARY or LOCATION
 
 // libical's tree of one file, freed on every path (also when an exception passes).
@@ -100,6 +106,7 @@ struct Loader {
     const icaltimezone* utc = nullptr;
     std::int64_t from = 0, to = 0, wall_from = 0, wall_to = 0;
     std::size_t steps = 0;
+    std::chrono::steady_clock::time_point deadline{};  // of the expansion, kMaxRecurTime from its start
     std::vector<CalendarEvent> out{};
     int* line = nullptr;
     std::string* err = nullptr;
@@ -153,6 +160,12 @@ struct Loader {
 
 const char* const kDateProps[] = {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"};
 
+// The line of the next RRULE of `o` from *rr on: libical keeps them in the file's order.
+int next_rrule_line(const IcsEvent& o, std::vector<IcsProperty>::const_iterator* rr) {
+    *rr = std::find_if(*rr, o.props.end(), [](const IcsProperty& x) { return x.name == "RRULE"; });
+    return *rr == o.props.end() ? o.line : (*rr)++->line;
+}
+
 // Reads one VEVENT into *v, checking what libical's parse leaves to us: the values of
 // its date properties (at their lines), their TZIDs, DTSTART there, DTEND not before
 // it. Returns false with *line and *err for the first problem.
@@ -205,6 +218,13 @@ bool Loader::read(icalcomponent* comp, const IcsEvent& outline, Vevent* v) {
     v->start = with_zone(p, api->icalproperty_get_dtstart(p));
     if (is_null(v->start)) return fail(ostart->line, label + ": bad DTSTART " + quote(ostart->value));
     v->kind = v->start.is_date ? Kind::Date : v->start.zone ? Kind::Zoned : Kind::Floating;
+    auto rr = outline.props.cbegin();
+    for (p = api->icalcomponent_get_first_property(comp, ICAL_RRULE_PROPERTY); p;
+         p = api->icalcomponent_get_next_property(comp, ICAL_RRULE_PROPERTY)) {
+        int at = next_rrule_line(outline, &rr);
+        std::string why;
+        if (!ics_rrule_ok(api->icalproperty_get_rrule(p), v->start.day, &why)) return fail(at, label + ": " + why);
+    }
     if ((p = api->icalcomponent_get_first_property(comp, ICAL_RECURRENCEID_PROPERTY))) {
         v->has_rid = true;
         v->rid = with_zone(p, api->icalproperty_get_recurrenceid(p));
@@ -296,15 +316,31 @@ bool Loader::expand(const Vevent& v, const std::vector<std::int64_t>& moved, boo
     const std::int64_t reach = (v.days + v.nominal_days) * 86400 + v.seconds + 7200;
     const IcsEvent& o = *v.outline;
     if (rules) {
-        auto rr = o.props.begin();
+        auto rr = o.props.cbegin();
+        // libical looks for a next occurrence up to the year 2582: an UNTIL two days after
+        // the window's end (in any zone) stops it there.
+        std::int64_t last = (v.kind == Kind::Zoned ? to : wall_to) / 86400 + 2;
+        icaltimetype until = v.start;
+        std::int64_t y;
+        civil_from_days(last, &y, &until.month, &until.day);
+        until.year = static_cast<int>(y);
+        until.hour = until.minute = until.second = 0;
         for (icalproperty* p = api->icalcomponent_get_first_property(v.comp, ICAL_RRULE_PROPERTY); p;
              p = api->icalcomponent_get_next_property(v.comp, ICAL_RRULE_PROPERTY)) {
-            rr = std::find_if(rr, o.props.end(), [](const IcsProperty& x) { return x.name == "RRULE"; });
-            int at = rr == o.props.end() ? o.line : (rr++)->line;
-            Iterator it{api, api->icalrecur_iterator_new(api->icalproperty_get_rrule(p), v.start)};
+            int at = next_rrule_line(o, &rr);
+            icalrecurrencetype rule = api->icalproperty_get_rrule(p);
+            if (is_null(rule.until) || days_from_civil(rule.until.year, rule.until.month, rule.until.day) > last)
+                rule.until = until;
+            Iterator it{api, api->icalrecur_iterator_new(rule, v.start)};
+            auto slow = [&] {
+                return fail(at, v.label + ": RRULE takes libical too long (more than " +
+                                    std::to_string(kMaxRecurTime.count()) + " s for the file's recurrences)");
+            };
+            if (std::chrono::steady_clock::now() > deadline) return slow();
             if (!it.it) return fail(at, v.label + ": bad RRULE");
             for (;;) {
                 icaltimetype t = api->icalrecur_iterator_next(it.it);
+                if (std::chrono::steady_clock::now() > deadline) return slow();
                 if (is_null(t)) break;
                 if (++steps > kMaxSteps)
                     return fail(at, v.label + ": RRULE repeats too often (more than " + std::to_string(kMaxSteps) +
@@ -441,6 +477,7 @@ bool Calendar::load(const std::string& path, std::string_view text, const TimeZo
         if (s != series.end() && l.key_of(*s->second, v.rid, &k)) moved[v.uid].push_back(k);
     }
     static const std::vector<std::int64_t> none;
+    l.deadline = std::chrono::steady_clock::now() + kMaxRecurTime;
     for (const Vevent& v : all) {
         if (v.cancelled || (!v.uid.empty() && cancelled.count(v.uid))) continue;
         if (v.has_rid && series.count(v.uid)) {

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include "base/civil.h"
 #include "base/text.h"
+
+#include <libical/ical.h>
 
 namespace cr {
 
@@ -287,6 +290,137 @@ bool ics_value_ok(const IcsProperty& p) {
         if (e == std::string::npos) return true;
         b = e + 1;
     }
+}
+
+namespace {
+
+// The values of one BY list of libical's rule (it ends at ICAL_RECURRENCE_ARRAY_MAX).
+template <std::size_t N>
+std::vector<int> by_list(const short (&a)[N]) {
+    std::vector<int> v;
+    for (std::size_t i = 0; i < N && a[i] != ICAL_RECURRENCE_ARRAY_MAX; ++i) v.push_back(a[i]);
+    return v;
+}
+
+// One BYDAY entry of libical (|n| = 8 * number + weekday, 1 = SU .. 7 = SA).
+int weekday_of(int e) { return std::abs(e) % 8; }
+int number_of(int e) { return (std::abs(e) - weekday_of(e)) / 8 * (e < 0 ? -1 : 1); }
+
+std::string list_text(const std::vector<int>& v, bool days) {
+    static const char* const kDays[] = {"?", "SU", "MO", "TU", "WE", "TH", "FR", "SA"};
+    std::string s;
+    for (int x : v) {
+        if (!s.empty()) s += ',';
+        if (!days) {
+            s += std::to_string(x);
+            continue;
+        }
+        if (number_of(x)) s += std::to_string(number_of(x));
+        s += kDays[weekday_of(x)];
+    }
+    return s;
+}
+
+}  // namespace
+
+bool ics_rrule_ok(const icalrecurrencetype& r, int start_day, std::string* why) {
+    auto refuse = [&](std::string s) {
+        *why = "RRULE " + std::move(s);
+        return false;
+    };
+    if (r.freq == ICAL_SECONDLY_RECURRENCE || r.freq == ICAL_MINUTELY_RECURRENCE || r.freq == ICAL_HOURLY_RECURRENCE)
+        return refuse(std::string("FREQ=") +
+                      (r.freq == ICAL_SECONDLY_RECURRENCE   ? "SECONDLY"
+                       : r.freq == ICAL_MINUTELY_RECURRENCE ? "MINUTELY"
+                                                            : "HOURLY") +
+                      ": only DAILY, WEEKLY, MONTHLY and YEARLY are read");
+    if (r.rscale && *r.rscale)
+        return refuse("RSCALE=" + std::string(r.rscale) + ": only the Gregorian calendar is read");
+    struct Part {
+        const char* name;
+        std::vector<int> v;
+        int lo, hi;  // the range; -hi..-lo too when lo is 1 and negative values are allowed
+        bool negative;
+    };
+    Part parts[] = {
+        {"BYSECOND", by_list(r.by_second), 0, 60, false},     {"BYMINUTE", by_list(r.by_minute), 0, 59, false},
+        {"BYHOUR", by_list(r.by_hour), 0, 23, false},         {"BYMONTH", by_list(r.by_month), 1, 12, false},
+        {"BYMONTHDAY", by_list(r.by_month_day), 1, 31, true}, {"BYYEARDAY", by_list(r.by_year_day), 1, 366, true},
+        {"BYWEEKNO", by_list(r.by_week_no), 1, 53, true},     {"BYSETPOS", by_list(r.by_set_pos), 1, 366, true}};
+    for (const Part& p : parts) {
+        const bool time = &p < parts + 3;  // BYSECOND, BYMINUTE, BYHOUR
+        for (int x : p.v)
+            if (!((x >= p.lo && x <= p.hi) || (p.negative && -x >= p.lo && -x <= p.hi)))
+                return refuse(std::string(p.name) + "=" + std::to_string(x) + ": out of range");
+        if (time && p.v.size() > 1)
+            return refuse(std::string(p.name) + " with " + std::to_string(p.v.size()) +
+                          " values: one time a day is read (BYHOUR, BYMINUTE and BYSECOND take one value each)");
+    }
+    const std::vector<int>& months = parts[3].v;
+    std::vector<int> mdays = parts[4].v;
+    const std::vector<int>& setpos = parts[7].v;
+    const std::vector<int> days = by_list(r.by_day);
+    for (int e : days)
+        if (weekday_of(e) < 1 || weekday_of(e) > 7 || std::abs(number_of(e)) > 53)
+            return refuse("BYDAY=" + list_text({e}, true) + ": out of range");
+    // MONTHLY and YEARLY without a day of their own take DTSTART's (libical too).
+    const bool by_place = r.freq == ICAL_MONTHLY_RECURRENCE ||
+                          (r.freq == ICAL_YEARLY_RECURRENCE && parts[5].v.empty() && parts[6].v.empty());
+    const bool implicit = by_place && mdays.empty() && days.empty() && start_day > 0;
+    if (implicit) mdays.push_back(start_day);
+    // The months the rule may fall in, with the lengths each can have (February's two).
+    std::vector<std::pair<int, int>> lengths;
+    for (int m = 1; m <= 12; ++m) {
+        if (!months.empty() && std::find(months.begin(), months.end(), m) == months.end()) continue;
+        lengths.push_back({m, days_in_month(2001, m)});
+        if (m == 2) lengths.push_back({m, 29});
+    }
+    auto day_fits = [](int x, int d, int len) { return x == d || x == d - len - 1; };
+    if (!mdays.empty() && !months.empty()) {
+        bool some = false;
+        for (const auto& ml : lengths)
+            for (int x : mdays) some = some || std::abs(x) <= ml.second;
+        if (!some)
+            return refuse("never occurs: no month of BYMONTH has day " + std::to_string(mdays[0]) +
+                          (implicit ? " (DTSTART's)" : ""));
+    }
+    if (r.freq == ICAL_DAILY_RECURRENCE && !days.empty() &&
+        std::all_of(days.begin(), days.end(), [](int e) { return number_of(e) != 0; }))
+        return refuse("never occurs: BYDAY=" + list_text(days, true) +
+                      " with FREQ=DAILY (a number before the day needs MONTHLY or YEARLY)");
+    // Days of a month as MONTHLY (and YEARLY with BYMONTH) count them: BYMONTHDAY and the
+    // numbered BYDAY entries (the 2nd, the last) pick days by place, the weekday falls on
+    // any date over the years. `most`: the largest set one month gives, for BYSETPOS.
+    if (by_place && (r.freq == ICAL_MONTHLY_RECURRENCE || !months.empty())) {
+        int most = 0;
+        for (const auto& ml : lengths) {
+            const int len = ml.second;
+            int n = 0;
+            for (int d = 1; d <= len; ++d) {
+                bool md = mdays.empty() ||
+                          std::any_of(mdays.begin(), mdays.end(), [&](int x) { return day_fits(x, d, len); });
+                bool wd = days.empty() || std::any_of(days.begin(), days.end(), [&](int e) {
+                              int k = number_of(e);
+                              return k == 0 || (k > 0 && (d - 1) / 7 + 1 == k) || (k < 0 && (len - d) / 7 + 1 == -k);
+                          });
+                n += md && wd;
+            }
+            if (!days.empty()) {
+                int per_weekday = 0;
+                for (int e : days) per_weekday += number_of(e) ? 1 : 5;
+                n = std::min(n, per_weekday);
+            }
+            most = std::max(most, n);
+        }
+        if (most == 0)
+            return refuse(mdays.empty() ? "never occurs: BYDAY=" + list_text(days, true) + " fits no month"
+                                        : "never occurs: no day of a month matches both BYMONTHDAY and BYDAY");
+        if (r.freq == ICAL_MONTHLY_RECURRENCE && !setpos.empty() &&
+            std::all_of(setpos.begin(), setpos.end(), [&](int x) { return std::abs(x) > most; }))
+            return refuse("never occurs: BYSETPOS=" + list_text(setpos, false) + ", but a month gives at most " +
+                          std::to_string(most) + (most == 1 ? " day" : " days"));
+    }
+    return true;
 }
 
 }  // namespace cr

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+struct icalrecurrencetype;  // libical's parsed RRULE (libical/icalrecur.h)
+
 namespace cr {
 
 struct IcsProperty {
@@ -41,5 +43,15 @@ bool check_ics(std::string_view text, IcsOutline* out, int* line, std::string* e
 // DTSTART, DTEND, RECURRENCE-ID (a DATE or DATE-TIME), EXDATE (a list of them), RDATE
 // (a list of them or of periods), DURATION. True for the others (RRULE: libical says).
 bool ics_value_ok(const IcsProperty& p);
+
+// Whether an RRULE as libical parsed it is one to expand, before libical is asked: it
+// refuses what no calendar client writes for an event and what sends libical searching
+// for centuries (FREQ=SECONDLY, MINUTELY, HOURLY; RSCALE; BYHOUR, BYMINUTE, BYSECOND
+// with more than one value; a value out of range), and BY-parts that never occur
+// together (BYMONTHDAY that no month of BYMONTH has, BYDAY numbers no month has,
+// BYSETPOS beyond the days a month gives); `start_day`, DTSTART's day of the month, is
+// the day of a MONTHLY or YEARLY rule without BYMONTHDAY or BYDAY. False with *why
+// ("RRULE never occurs: ...").
+bool ics_rrule_ok(const icalrecurrencetype& r, int start_day, std::string* why);
 
 }  // namespace cr
