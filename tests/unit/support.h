@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,17 @@ inline cr::Hours make(const std::string& name, std::initializer_list<Line> lines
 // Makes the n-th allocation through operator new from now on fail (1: the next one);
 // 0 makes none fail. Counts are not per thread: for single-threaded code.
 void fail_allocation(long n);
+
+// The file `rel` of tests/ ("ics/google.ics", "signature/signed-body.txt"), read whole;
+// the test fails when it cannot be read.
+inline std::string tests_file(const std::string& rel) {
+    const std::string here = __FILE__;  // tests/unit/support.h
+    const std::string path = here.substr(0, here.rfind('/')) + "/../" + rel;
+    std::ifstream in(path, std::ios::binary);
+    INFO("cannot open ", path);
+    REQUIRE(in.good());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 // A temporary directory, removed with all it holds when the test ends.
 class TempDir {

@@ -18,18 +18,6 @@ using cr::PublicKey;
 
 namespace {
 
-// A file of the test vector in tests/signature/ (sipgate.io's own, from its Node.js library).
-std::string vector_file(const std::string& name) {
-    std::string here = __FILE__;
-    std::string path = here.substr(0, here.rfind('/')) + "/../../signature/" + name;
-    std::ifstream in(path, std::ios::binary);
-    INFO("cannot open ", path);
-    REQUIRE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::string base64(const std::string& raw) {
     std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
     int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(&out[0]),
@@ -124,8 +112,8 @@ TEST_CASE("signature: strict base64") {
 }
 
 TEST_CASE("signature: sipgate.io's test vector verifies with the built-in key, and nothing else does") {
-    const std::string body = vector_file("signed-body.txt");
-    std::string sig = vector_file("signed-body.sig");
+    const std::string body = test::tests_file("signature/signed-body.txt");
+    std::string sig = test::tests_file("signature/signed-body.sig");
     while (!sig.empty() && (sig.back() == '\n' || sig.back() == '\r')) sig.pop_back();
     std::string err;
     std::shared_ptr<const PublicKey> key;

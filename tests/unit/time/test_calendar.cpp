@@ -35,18 +35,6 @@ std::int64_t utc(int y, int mo, int d, int h, int mi) {
 }
 std::int64_t wall(int y, int mo, int d, int h, int mi) { return utc(y, mo, d, h, mi); }
 
-// A file of tests/ics/.
-std::string ics_file(const std::string& name) {
-    std::string here = __FILE__;
-    std::string path = here.substr(0, here.rfind('/')) + "/../../ics/" + name;
-    std::ifstream in(path, std::ios::binary);
-    INFO("cannot open ", path);
-    REQUIRE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Loads `text` for the window [2026-01-01, 2028-01-01) UTC; "" or "LINE: message".
 std::string load(Calendar* cal, const std::string& text, std::int64_t from = utc(2026, 1, 1, 0, 0),
                  std::int64_t to = utc(2028, 1, 1, 0, 0)) {
@@ -109,7 +97,7 @@ TEST_CASE("calendar: wall_seconds counts days and seconds") {
 
 TEST_CASE("calendar: Nextcloud export (Sabre VObject, VTIMEZONE Europe/Berlin)") {
     Calendar cal;
-    REQUIRE(load(&cal, ics_file("nextcloud.ics")) == "");
+    REQUIRE(load(&cal, test::tests_file("ics/nextcloud.ics")) == "");
     CHECK(listing(cal, "Team meeting") == meeting(" (moved)"));
     CHECK(cal.at(wall(2026, 10, 26, 9, 0))->location == "Raum 1, 2. OG");  // unescaped
     CHECK(text(cal.at(wall(2026, 10, 19, 9, 30))) == "none");              // moved away
@@ -135,7 +123,7 @@ TEST_CASE("calendar: Nextcloud export (Sabre VObject, VTIMEZONE Europe/Berlin)")
 
 TEST_CASE("calendar: Thunderbird export (X-MOZ-*, EXDATE in UTC, floating, cancelled)") {
     Calendar cal;
-    REQUIRE(load(&cal, ics_file("thunderbird.ics")) == "");
+    REQUIRE(load(&cal, test::tests_file("ics/thunderbird.ics")) == "");
     CHECK(listing(cal, "Team meeting") == meeting(""));
     // Floating: the wall clock as written.
     CHECK(listing(cal, "Mittagspause") == std::vector<std::string>{"2026-10-30 12:00 - 2026-10-30 13:00 Mittagspause"});
@@ -146,7 +134,7 @@ TEST_CASE("calendar: Thunderbird export (X-MOZ-*, EXDATE in UTC, floating, cance
 
 TEST_CASE("calendar: Google Calendar export (UNTIL in UTC, a cancelled occurrence, times in UTC)") {
     Calendar cal;
-    REQUIRE(load(&cal, ics_file("google.ics")) == "");
+    REQUIRE(load(&cal, test::tests_file("ics/google.ics")) == "");
     CHECK(listing(cal, "Team meeting") == meeting("", false));  // 11-16 cancelled by its override
     // 13:00Z on 2026-10-28 is 14:00 in Berlin (CET, after the change).
     CHECK(listing(cal, "Zahnarzt") == std::vector<std::string>{"2026-10-28 14:00 - 2026-10-28 15:30 Zahnarzt"});
@@ -155,7 +143,7 @@ TEST_CASE("calendar: Google Calendar export (UNTIL in UTC, a cancelled occurrenc
 
 TEST_CASE("calendar: Outlook export (W. Europe Standard Time, CRLF, folded lines)") {
     Calendar cal;
-    REQUIRE(load(&cal, ics_file("outlook.ics")) == "");
+    REQUIRE(load(&cal, test::tests_file("ics/outlook.ics")) == "");
     CHECK(listing(cal, "Team meeting") == meeting(" (verschoben)"));
     CHECK(listing(cal, "Betriebsferien") ==
           std::vector<std::string>{
@@ -396,7 +384,7 @@ TEST_CASE("calendar: RRULEs that libical expands too slowly end the load") {
 
 TEST_CASE("calendar: at() allocates nothing") {
     Calendar cal;
-    REQUIRE(load(&cal, ics_file("outlook.ics")) == "");
+    REQUIRE(load(&cal, test::tests_file("ics/outlook.ics")) == "");
     test::reset_allocations();
     test::count_allocations(true);
     const CalendarEvent* e = cal.at(wall(2026, 10, 26, 9, 30));
