@@ -241,8 +241,8 @@ def _(run):
 
 
 @case("calendar: the rota's number is the first phone number of LOCATION, else of SUMMARY, written with + or 0 "
-      "(not a year, a room or a time); (0) after a country code dropped; no number: the fallback, with the rule's "
-      "caller_id and anonymous")
+      "(not a year, a room, a date or a time; after tel:, Tel.: or Handy/ too); (0) after a country code dropped; "
+      "' / ' parts two; no number: the fallback, with the rule's caller_id and anonymous")
 def _(run):
     day = 86400
     start = int(subprocess.run(["date", "-d", "2026-12-01T00:00:00Z", "+%s"], capture_output=True, text=True,
@@ -252,7 +252,11 @@ def _(run):
               ("Carla 08:00-16:00 0171 1112223", "", "491711112223"),
               ("Dora +49 (0)171 7654321", "", "491717654321"),
               ("Emil", "Büro, +49 211 99999", "4921199999"),
-              ("Fritz (no number)", "", None)]
+              ("Franz tel:+4917112345678", "", "4917112345678"),
+              ("Gina Tel.:0171 2345678", "", "491712345678"),
+              ("Hans Handy/0171 7654321", "", "491717654321"),
+              ("Ida 0171 123456 / 0172 654321", "", "49171123456"),
+              ("Fritz 12/08/2026 08:00-16:00 (no number)", "", None)]
     run.write("oncall.ics", ics([(start + i * day, start + (i + 1) * day, summary, location)
                                  for i, (summary, location, _) in enumerate(events)]))
     ini = run.write("rules.ini", ROTA + "caller_id = 4921112345\nanonymous = true\n")

@@ -227,7 +227,7 @@ def _(run):
 
 @case("switches: --switch as root gives the state file and its lock to the owner of their folder "
       "(the service's user), which can then switch by a call; a file it cannot read is left alone and the call "
-      "hears busy")
+      "is hung up")
 def _(run):
     if os.geteuid() != 0:
         return
@@ -259,13 +259,15 @@ def _(run):
     expect(re.search(r"^closed off at=\d+ by=call o1", open(os.path.join(d, "switches")).read(), re.M),
            open(os.path.join(d, "switches")).read())
     # A file the service cannot read is not written afresh (its other switches would be
-    # lost): the call hears busy, not the announcement, and the log line says why.
+    # lost): the call is hung up, with no announcement, and the error is logged.
     path = os.path.join(d, "switches")
     before = open(path).read()
     os.chmod(path, 0)
     p = subprocess.run([run.bin], input=body, capture_output=True, env=env, preexec_fn=demote, timeout=30)
-    expect(b'<Reject reason="busy"/>' in p.stdout and b"open-again" not in p.stdout, p.stdout + p.stderr)
+    expect(b"<Hangup/>" in p.stdout and b"open-again" not in p.stdout, p.stdout + p.stderr)
     expect(b"not set: cannot read " in p.stderr and b"Permission denied" in p.stderr, p.stderr)
+    expect(re.search(rb"error: switches \S+: cannot read \S+: Permission denied: the call's switch is not set",
+                     p.stderr), p.stderr)
     os.chmod(path, 0o640)
     eq(open(path).read(), before, "the state file, untouched")
 

@@ -34,15 +34,20 @@ bool dial_char(char c) {
 // are no number.
 bool number_in(const std::string& text, const std::string& country_code, std::string* out) {
     for (std::size_t i = 0; i < text.size();) {
-        // A number begins with '+' or '0' at the start of a word: not inside another run
-        // of digits, a time (08:00-16:00) or a date.
-        const bool word = i == 0 || std::string_view("0123456789:-./").find(text[i - 1]) == std::string_view::npos;
+        // A number begins with '+' or '0' at the start of a word, or after a label's ':'
+        // '.' or '/' (tel:+49..., Tel.:0171, Handy/0171); not inside another run of
+        // digits, a time (08:00-16:00) or a date (12/08/2026).
+        const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.'; };
+        const bool word =
+            i == 0 || std::string_view("0123456789:-./").find(text[i - 1]) == std::string_view::npos ||
+            (std::string_view(":./").find(text[i - 1]) != std::string_view::npos && i >= 2 && letter(text[i - 2]));
         if (!word || (text[i] != '+' && text[i] != '0')) {
             ++i;
             continue;
         }
         std::size_t j = i;
-        while (j < text.size() && dial_char(text[j])) ++j;
+        // " / " parts two numbers (0171 123456 / 0172 654321).
+        while (j < text.size() && dial_char(text[j]) && !(text[j] == '/' && j > i && text[j - 1] == ' ')) ++j;
         std::string run(trim(std::string_view(text).substr(i, j - i)));
         for (std::size_t p; (p = run.find("(0)")) != std::string::npos;) run.erase(p, 3);
         int digits = 0;

@@ -238,8 +238,8 @@ struct RuleSet {
     std::vector<Notify> notifies;
     std::string no_rule_xml;         // the answer when no rule matches: <Response/>, with
                                      // onAnswer and onHangup when there is a journal
-    std::string switch_failed_xml;   // the answer when a call's switch cannot be set: <Reject
-                                     // reason="busy"/>, so that the caller hears it failed
+    std::string switch_failed_xml;   // the answer when a call's switch cannot be set:
+                                     // <Hangup/>, so that the caller hears no confirmation
     std::vector<std::string> files;  // the rule file and every list, key or calendar file it read
     // With a calendar: the UTC instant its window was expanded from (the load's, or
     // --at's), and when a process that answers calls loads the rules again to move it on.

@@ -223,13 +223,13 @@ Answer build_answer(RuleSet* rules, const std::vector<Step>& steps, const DialAt
     }
     Answer a = doc.finish();
     // dial @rota:NAME: the rota's fallback, with this action's dial attributes, for when
-    // nobody is on call.
+    // nobody is on call; its follow-up is ID#rota ('#' is in no name).
     for (const Step& st : steps)
         for (const std::string& n : st.numbers)
             if (n.compare(0, 6, "@rota:") == 0 && !leads_on(steps, !rules->settings.public_url.empty()))
                 if (const Rota* r = rules->find_rota(n.substr(6)))
                     a.fallback = std::make_shared<const Answer>(
-                        build_answer(rules, r->fallback_steps, attrs, id + ".rota", line, r->fallback_text));
+                        build_answer(rules, r->fallback_steps, attrs, id + "#rota", line, r->fallback_text));
     return a;
 }
 
@@ -279,12 +279,11 @@ void build_xml(RuleSet* rules) {
         });
     Doc empty(*rules);
     rules->no_rule_xml = empty.finish().parts.front();
-    Doc busy(*rules);
-    Step reject;
-    reject.kind = Step::Reject;
-    reject.reason = "busy";
-    add_step(&busy, {&none, -1}, reject);
-    rules->switch_failed_xml = busy.finish().parts.front();
+    Doc hangup(*rules);
+    Step end;
+    end.kind = Step::Hangup;
+    add_step(&hangup, {&none, -1}, end);
+    rules->switch_failed_xml = hangup.finish().parts.front();
 }
 
 const std::string& empty_response_xml() {

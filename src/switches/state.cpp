@@ -189,14 +189,17 @@ namespace {
 
 // Takes an exclusive flock on `fd`, trying for at most `wait_ms`. False with *err.
 bool lock_within(int fd, const std::string& what, int wait_ms, std::string* err) {
+    int e = 0;
     for (int i = 0; i <= wait_ms / 10; ++i) {
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
-        if (errno != EWOULDBLOCK && errno != EINTR) break;
+        e = errno;
+        if (e != EWOULDBLOCK && e != EINTR) break;
         struct timespec ts = {0, 10 * 1000 * 1000};
         ::nanosleep(&ts, nullptr);
     }
     *err = "cannot lock " + what + ": " +
-           (errno == EWOULDBLOCK ? "held for 5 s by another process" : std::strerror(errno));
+           (e == EWOULDBLOCK ? "held by another process for " + std::to_string(wait_ms) + " ms"
+                             : std::string(std::strerror(e)));
     return false;
 }
 
@@ -222,15 +225,20 @@ bool change_switch_states(const std::string& path, const std::vector<SwitchChang
     long uid = -1, gid = -1;
     folder_owner(path, &uid, &gid);
     // Read-only is enough for flock, and lets the service open a lock file root made.
-    UniqueFd lock(::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640));
+    // Not blocking: a FIFO put there must not stall the open.
+    UniqueFd lock(::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640));
     if (!lock) {
         *err = "cannot open " + lock_path + ": " + std::strerror(errno);
         return false;
     }
     struct stat lst;
+    if (::fstat(lock.get(), &lst) != 0 || !S_ISREG(lst.st_mode)) {
+        *err = lock_path + " is not a regular file";
+        return false;
+    }
     // Root's lock file, made now or before: given away only when it is a file of its own
     // (no second link to it, which could be a file of root's elsewhere).
-    if (uid != -1 && ::fstat(lock.get(), &lst) == 0 && lst.st_uid == 0 && S_ISREG(lst.st_mode) && lst.st_nlink == 1 &&
+    if (uid != -1 && lst.st_uid == 0 && lst.st_nlink == 1 &&
         ::fchown(lock.get(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
         *err = "cannot give " + lock_path + " to the folder's owner: " + std::strerror(errno);
         return false;
@@ -272,7 +280,11 @@ bool change_switch_states(const std::string& path, const std::vector<SwitchChang
 
 bool StateFileWriter::apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) {
     std::string broken;
-    if (!change_switch_states(path_, changes, now, nullptr, err, &broken, wait_ms_)) return false;
+    if (!change_switch_states(path_, changes, now, nullptr, err, &broken, wait_ms_)) {
+        log_line(LogLevel::Error,
+                 "switches " + log_text(path_) + ": " + log_text(*err) + ": the call's switch is not set");
+        return false;
+    }
     if (!broken.empty()) log_line(LogLevel::Warn, "switches " + log_text(broken));
     return true;
 }

@@ -81,7 +81,8 @@ public:
 };
 
 // The state file `path`, its lock waited for at most `wait_ms` (a FastCGI event loop
-// must not wait long); a broken file written afresh is logged.
+// must not wait long); a change not set (error) and a broken file written afresh
+// (warn) are logged.
 class StateFileWriter : public SwitchWriter {
 public:
     StateFileWriter(std::string path, int wait_ms) : path_(std::move(path)), wait_ms_(wait_ms) {}

@@ -38,9 +38,10 @@ void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std
     std::string err;
     if (writer->apply(changes, now, &err)) return;
     o->call.switched += " (not set: " + err + ")";
-    o->call.action = "reject busy (the switch was not set)";
+    o->call.action = "hangup (the switch was not set)";
     o->http.body = rules.switch_failed_xml;
-    if (trace) trace->push_back("switch not set: " + err + ": answered busy, so that the caller hears it failed");
+    if (trace)
+        trace->push_back("switch not set: " + err + ": answered <Hangup/>, so that the caller hears no confirmation");
 }
 
 }  // namespace cr

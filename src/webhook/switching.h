@@ -13,8 +13,8 @@ namespace cr {
 // The switches of `acts`, taken at `now` by the call of *o: each `until` resolved in the
 // rules' zone, said in o->call.switched and, with `trace`, in one line each; then set by
 // `writer` (null: --test, which sets nothing and keeps them in o->switches to say so).
-// When the writer fails, the caller hears busy instead of the action's announcement,
-// and the log line and the journal say the switch was not set.
+// When the writer fails, the call is hung up instead of hearing the action's
+// announcement, and the log line and the journal say the switch was not set.
 void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, SwitchWriter* writer,
                    Outcome* o, std::vector<std::string>* trace);
 

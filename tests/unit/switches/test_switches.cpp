@@ -269,7 +269,7 @@ struct FailingWriter : cr::SwitchWriter {
 }  // namespace
 
 TEST_CASE(
-    "switches: a switch the writer cannot set is answered busy, and the log line and journal say so; "
+    "switches: a switch the writer cannot set is answered <Hangup/>, and the log line and journal say so; "
     "without a writer (--test) the changes are only said") {
     test::TempDir dir;
     test::Rules rules(
@@ -282,9 +282,9 @@ TEST_CASE(
     REQUIRE(w.seen.size() == 1);
     CHECK(w.seen[0].by == "call c1 from 4915799912345");
     CHECK(o.http.status == 200);
-    CHECK(o.http.body.find("<Reject reason=\"busy\"/>") != std::string::npos);
+    CHECK(o.http.body.find("<Hangup/>") != std::string::npos);
     CHECK(o.http.body.find("closed.wav") == std::string::npos);
-    CHECK(o.call.action == "reject busy (the switch was not set)");
+    CHECK(o.call.action == "hangup (the switch was not set)");
     CHECK(
         o.call.switched ==
         "closed on until 2026-12-08 08:00 (not set: cannot lock /x/switches.lock: held by another process for 250 ms)");

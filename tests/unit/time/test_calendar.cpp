@@ -332,9 +332,8 @@ TEST_CASE("calendar: RRULEs that no client writes, or that never occur, are refu
           never + "BYSETPOS=6,-6, but a month gives at most 5 days");
     CHECK(load_rule(&cal, "FREQ=MONTHLY;BYSETPOS=2", &s) == never + "BYSETPOS=2, but a month gives at most 1 day");
     CHECK(load_rule(&cal, "FREQ=YEARLY;BYYEARDAY=367", &s) == "9: VEVENT \"X\": RRULE BYYEARDAY=367: out of range");
-    CHECK(load_rule(&cal, "FREQ=DAILY;BYHOUR=9,17", &s) ==
-          "9: VEVENT \"X\": RRULE BYHOUR with 2 values: one time a day is read (BYHOUR, BYMINUTE and BYSECOND take "
-          "one value each)");
+    CHECK(load_rule(&cal, "FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17;BYMINUTE=0,30,45", &s) ==
+          "9: VEVENT \"X\": RRULE BYHOUR, BYMINUTE and BYSECOND give 30 times a day: at most 24 are read");
     // The line of the RRULE that is refused, the second of two.
     CHECK(load(&cal, vcal(vevent("Two", "DTSTART:20260601T100000Z\nRRULE:FREQ=WEEKLY\nRRULE:FREQ=HOURLY\n"))) ==
           "9: VEVENT \"Two\": RRULE FREQ=HOURLY: only DAILY, WEEKLY, MONTHLY and YEARLY are read");
@@ -357,6 +356,11 @@ TEST_CASE("calendar: leap days, the 31st and long series load quickly") {
     REQUIRE(load_rule(&cal, "FREQ=MONTHLY;BYMONTHDAY=31", &s, "20240105T090000", 2026, 2027) == "");
     CHECK(cal.size() == 7);
     CHECK(text(&cal.events()[1]) == "2026-03-31 09:00 - 2026-03-31 10:00 X");
+    // Two times a day, as generated feeds write it: 9:00 and 14:00 of each day.
+    REQUIRE(load_rule(&cal, "FREQ=DAILY;COUNT=4;BYHOUR=9,14", &s, "20260105T090000") == "");
+    REQUIRE(cal.size() == 4);
+    CHECK(text(&cal.events()[1]) == "2026-01-05 14:00 - 2026-01-05 15:00 X");
+    CHECK(text(&cal.events()[3]) == "2026-01-06 14:00 - 2026-01-06 15:00 X");
     // A long series that ends before the window.
     REQUIRE(load_rule(&cal, "FREQ=DAILY;UNTIL=20250101T000000Z", &s, "19900105T090000") == "");
     CHECK(cal.size() == 0);
