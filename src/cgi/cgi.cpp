@@ -88,7 +88,7 @@ int run_cgi(const std::string& config_path) {
         SwitchCache switches;  // read once: this process answers one request
         std::shared_ptr<const SwitchStates> states;
         if (!rules->settings.switch_state.empty()) states = switches.get(rules->settings.switch_state);
-        StateFileWriter writer(rules->settings.switch_state, 2000);
+        const SwitchWriter writer = state_file_writer(rules->settings.switch_state, 2000);
         o = answer(*rules, read_body(plan.length), plan, now, log_level() >= LogLevel::Debug ? &trace : nullptr,
                    states.get(), &writer);
     }

@@ -49,7 +49,7 @@ std::string Responder::on_body(std::string_view body, bool complete) {
     if (!current_->settings.switch_state.empty()) states = switch_cache().get(current_->settings.switch_state);
     // A call's switch is set before its answer goes: the next call sees it. The lock is
     // waited for briefly, as this is an event loop's thread.
-    StateFileWriter writer(current_->settings.switch_state, 250);
+    const SwitchWriter writer = state_file_writer(current_->settings.switch_state, 250);
     Outcome o =
         answer(*current_, body, plan_, now, log_level() >= LogLevel::Debug ? &trace : nullptr, states.get(), &writer);
     return finish(o, trace);

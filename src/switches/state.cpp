@@ -278,15 +278,18 @@ bool change_switch_states(const std::string& path, const std::vector<SwitchChang
     return true;
 }
 
-bool StateFileWriter::apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) {
-    std::string broken;
-    if (!change_switch_states(path_, changes, now, nullptr, err, &broken, wait_ms_)) {
-        log_line(LogLevel::Error,
-                 "switches " + log_text(path_) + ": " + log_text(*err) + ": the call's switch is not set");
-        return false;
-    }
-    if (!broken.empty()) log_line(LogLevel::Warn, "switches " + log_text(broken));
-    return true;
+SwitchWriter state_file_writer(std::string path, int wait_ms) {
+    return [path = std::move(path), wait_ms](const std::vector<SwitchChange>& changes, std::int64_t now,
+                                             std::string* err) {
+        std::string broken;
+        if (!change_switch_states(path, changes, now, nullptr, err, &broken, wait_ms)) {
+            log_line(LogLevel::Error,
+                     "switches " + log_text(path) + ": " + log_text(*err) + ": the call's switch is not set");
+            return false;
+        }
+        if (!broken.empty()) log_line(LogLevel::Warn, "switches " + log_text(broken));
+        return true;
+    };
 }
 
 }  // namespace cr

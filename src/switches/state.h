@@ -11,6 +11,7 @@
 // cannot be read or is broken: the caller logs that once.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,26 +72,15 @@ struct SwitchChange {
 bool change_switch_states(const std::string& path, const std::vector<SwitchChange>& changes, std::int64_t now,
                           SwitchStates* after, std::string* err, std::string* err_broken = nullptr, int wait_ms = 5000);
 
-// What sets the switches a call's action names (webhook/answer.h): the state file of a
-// process that answers calls (StateFileWriter); --test has none.
-class SwitchWriter {
-public:
-    virtual ~SwitchWriter() = default;
-    // Applies `changes` at `now`. Returns false with *err when they are not set.
-    virtual bool apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) = 0;
-};
+// What sets the switches a call's action names (webhook/answer.h): given the changes
+// and the time, returns false with *err when they are not set. A function, not a
+// class with virtual members: it is made for every request, and a process out of
+// descriptors must not trip -fsanitize=vptr, whose check needs one.
+using SwitchWriter = std::function<bool(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err)>;
 
-// The state file `path`, its lock waited for at most `wait_ms` (a FastCGI event loop
-// must not wait long); a change not set (error) and a broken file written afresh
-// (warn) are logged.
-class StateFileWriter : public SwitchWriter {
-public:
-    StateFileWriter(std::string path, int wait_ms) : path_(std::move(path)), wait_ms_(wait_ms) {}
-    bool apply(const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) override;
-
-private:
-    std::string path_;
-    int wait_ms_;
-};
+// The writer of a process that answers calls: the state file `path`, its lock waited
+// for at most `wait_ms` (a FastCGI event loop must not wait long); a change not set
+// (error) and a broken file written afresh (warn) are logged.
+SwitchWriter state_file_writer(std::string path, int wait_ms);
 
 }  // namespace cr

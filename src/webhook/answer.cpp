@@ -145,8 +145,8 @@ void trace_tokens(const RuleSet& rules, const Answer& a, const Number* to, const
 // A newCall: checks its direction and numbers (a 400 names the first that is wrong),
 // tells a later leg of a call from its first (rules/model.h, Leg), then the first rule
 // that matches decides. `o` holds the request's fields for the log.
-Outcome route(const RuleSet& rules, Form& form, std::int64_t now, const SwitchStates* switches, SwitchWriter* writer,
-              std::vector<std::string>* trace, Outcome o) {
+Outcome route(const RuleSet& rules, Form& form, std::int64_t now, const SwitchStates* switches,
+              const SwitchWriter* writer, std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     auto fail = [&](std::string msg) { return error_outcome(400, std::move(msg), r); };
     Call call;
@@ -309,7 +309,7 @@ int menu_try(const Menu& m, const std::string& text) {
 // have, keys the menu says nothing for) is answered with no action, so that the call
 // goes on as the account is set up.
 Outcome dtmf_answer(const RuleSet& rules, const std::string& query, const Form& form, std::int64_t now,
-                    SwitchWriter* writer, std::vector<std::string>* trace, Outcome o) {
+                    const SwitchWriter* writer, std::vector<std::string>* trace, Outcome o) {
     CallRecord& r = o.call;
     const std::string* typed = form.field("dtmf");
     r.dtmf = typed ? *typed : std::string();
@@ -459,7 +459,7 @@ void check_path(const RuleSet& rules, const BodyPlan& plan, Outcome* o, std::vec
 }  // namespace
 
 Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches, SwitchWriter* writer) {
+               std::vector<std::string>* trace, const SwitchStates* switches, const SwitchWriter* writer) {
     Fields fields;
     Form form;
     Outcome o;
@@ -506,7 +506,7 @@ Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan
 }
 
 Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches, SwitchWriter* writer) {
+               std::vector<std::string>* trace, const SwitchStates* switches, const SwitchWriter* writer) {
     BodyPlan plan;
     Outcome o;
     if (!check_head(rules, head, &plan, &o)) return o;

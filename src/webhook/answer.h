@@ -23,10 +23,12 @@ namespace cr {
 // (switches/state.h) before the answer is made; without one (--test) it is left in
 // the outcome's `switches`.
 Outcome answer(const RuleSet& rules, std::string_view body, const BodyPlan& plan, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches = nullptr, SwitchWriter* writer = nullptr);
+               std::vector<std::string>* trace, const SwitchStates* switches = nullptr,
+               const SwitchWriter* writer = nullptr);
 
 // Both steps at once, for --test and the unit tests.
 Outcome handle(const RuleSet& rules, const HttpHead& head, std::string_view body, std::int64_t now,
-               std::vector<std::string>* trace, const SwitchStates* switches = nullptr, SwitchWriter* writer = nullptr);
+               std::vector<std::string>* trace, const SwitchStates* switches = nullptr,
+               const SwitchWriter* writer = nullptr);
 
 }  // namespace cr

@@ -5,8 +5,8 @@
 
 namespace cr {
 
-void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, SwitchWriter* writer,
-                   Outcome* o, std::vector<std::string>* trace) {
+void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now,
+                   const SwitchWriter* writer, Outcome* o, std::vector<std::string>* trace) {
     std::vector<SwitchChange> changes;
     for (const SwitchAct& a : acts) {
         const Switch* sw = rules.find_switch(a.name);
@@ -36,7 +36,7 @@ void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std
         return;
     }
     std::string err;
-    if (writer->apply(changes, now, &err)) return;
+    if ((*writer)(changes, now, &err)) return;
     o->call.switched += " (not set: " + err + ")";
     o->call.action = "hangup (the switch was not set)";
     o->http.body = rules.switch_failed_xml;

@@ -15,7 +15,7 @@ namespace cr {
 // `writer` (null: --test, which sets nothing and keeps them in o->switches to say so).
 // When the writer fails, the call is hung up instead of hearing the action's
 // announcement, and the log line and the journal say the switch was not set.
-void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now, SwitchWriter* writer,
-                   Outcome* o, std::vector<std::string>* trace);
+void take_switches(const RuleSet& rules, const std::vector<SwitchAct>& acts, std::int64_t now,
+                   const SwitchWriter* writer, Outcome* o, std::vector<std::string>* trace);
 
 }  // namespace cr

@@ -256,15 +256,14 @@ TEST_CASE("switches: `by` is kept to 200 bytes, cut where a UTF-8 character begi
 
 namespace {
 
-// A writer that fails, as a lock held too long or a full disk does.
-struct FailingWriter : cr::SwitchWriter {
-    std::vector<cr::SwitchChange> seen;
-    bool apply(const std::vector<cr::SwitchChange>& changes, std::int64_t, std::string* err) override {
-        seen = changes;
+// A writer that fails, as a lock held too long or a full disk does; keeps what it saw.
+cr::SwitchWriter failing_writer(std::vector<cr::SwitchChange>* seen) {
+    return [seen](const std::vector<cr::SwitchChange>& changes, std::int64_t, std::string* err) {
+        *seen = changes;
         *err = "cannot lock /x/switches.lock: held by another process for 250 ms";
         return false;
-    }
-};
+    };
+}
 
 }  // namespace
 
@@ -277,10 +276,11 @@ TEST_CASE(
         "/calls.jsonl\n[switch closed]\n[rule admin]\nfrom = 4915799912345\n"
         "action = switch closed on until 08:00 then play https://e.example/closed.wav then hangup\n");
     const std::string body = "from=4915799912345&to=4921199999&direction=in&callId=c1";
-    FailingWriter w;
+    std::vector<cr::SwitchChange> seen;
+    const cr::SwitchWriter w = failing_writer(&seen);
     cr::Outcome o = cr::handle(*rules, cr::form_post(body), body, 1796691352, nullptr, nullptr, &w);
-    REQUIRE(w.seen.size() == 1);
-    CHECK(w.seen[0].by == "call c1 from 4915799912345");
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].by == "call c1 from 4915799912345");
     CHECK(o.http.status == 200);
     CHECK(o.http.body.find("<Hangup/>") != std::string::npos);
     CHECK(o.http.body.find("closed.wav") == std::string::npos);
