@@ -76,6 +76,11 @@ bool write_fully(int fd, std::string_view data) {
     return true;
 }
 
+std::string folder_of(const std::string& path) {
+    const std::size_t slash = path.rfind('/');
+    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
 bool replace_file(const std::string& path, std::string_view text, unsigned mode, std::string* err, long uid, long gid) {
     const std::string tmp = path + ".new";
     // A new file, never one left or put there (a link to another file included).
@@ -103,9 +108,7 @@ bool replace_file(const std::string& path, std::string_view text, unsigned mode,
         ::unlink(tmp.c_str());
         return false;
     }
-    const std::size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd d(::open(folder_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (d) ::fsync(d.get());  // the rename on disk; a folder that cannot be flushed still has it
     return true;
 }

@@ -62,6 +62,10 @@ struct FileRead {
 // std::bad_alloc when *out cannot grow.
 FileRead read_file(const std::string& path, std::size_t limit, std::string* out, FileStamp* stamp = nullptr);
 
+// The folder a file is in: "/var/lib/callrouter/switches" -> "/var/lib/callrouter",
+// "switches" -> ".", "/switches" -> "/".
+std::string folder_of(const std::string& path);
+
 // Replaces the file at `path` with `text`, so that a reader sees the old file or the
 // new one, never half of one, and a power loss leaves one of them: written to
 // PATH.new (mode `mode`, not following a link), flushed, renamed over `path`, and the

@@ -1,5 +1,7 @@
 #include "base/text.h"
 
+#include <algorithm>
+
 namespace cr {
 
 bool is_space(char c) { return kSpace.find(c) != std::string_view::npos; }
@@ -58,6 +60,14 @@ std::string utf8_cut(std::string_view s, std::size_t n) {
         while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) ++i;
     }
     return std::string(s.substr(0, i)) + "\xe2\x80\xa6";
+}
+
+bool is_name(std::string_view s) {
+    if (s.empty() || s.size() > 64) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+    });
 }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }

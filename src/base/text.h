@@ -41,6 +41,10 @@ std::size_t utf8_columns(std::string_view s);
 // first n - 1 code points and an ellipsis ("…").
 std::string utf8_cut(std::string_view s, std::size_t n);
 
+// A name of a section of the rule file ([list NAME], [switch NAME], ...) and of a
+// switch in the switches' file: 1 to 64 of letters, digits, '_', '-', '.'.
+bool is_name(std::string_view s);
+
 // ASCII lower case; every other byte stays as it is.
 char lower(char c);
 std::string lower(std::string_view s);

@@ -1,9 +1,9 @@
 #include "cli/week.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "base/civil.h"
+#include "rules/decide.h"
 #include "rules/number.h"
 
 namespace cr {
@@ -35,12 +35,8 @@ LocalTime wall_clock(std::int64_t day, int minute) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
-std::string hh_mm(std::int64_t seconds_of_day) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(seconds_of_day / 3600),
-                  static_cast<int>(seconds_of_day / 60 % 60));
-    return buf;
-}
+// "09:30" for seconds after the start of a day (24:00 for its end).
+std::string hh_mm(std::int64_t seconds_of_day) { return clock_text(static_cast<int>(seconds_of_day / 60)); }
 
 // The events of `c` on `day`, each as `head` "SUMMARY" and its hours that day.
 void event_notes(const Calendar& c, std::int64_t day, const std::string& head, std::vector<std::string>* notes) {
@@ -66,8 +62,7 @@ const Rule* week_rule(const RuleSet& config, const LocalTime& t, const Number* t
                 instant = config.tz.from_local(t.year, t.month, t.day, t.hour, t.minute);
                 have_instant = true;
             }
-            const bool on = switch_on(switches ? switches->find(r.sw->name) : nullptr, r.sw->default_on, instant);
-            if (on == r.sw_negated) continue;
+            if (switch_is_on(*r.sw, switches, instant) == r.sw_negated) continue;
         }
         if (r.has_direction && r.direction != Direction::In) continue;
         if (r.diversion) continue;
@@ -167,12 +162,12 @@ Week build_week(const RuleSet& config, std::int64_t first_day, int from_hour, in
         std::vector<int> was(config.switches.size(), -1);
         for (int minute = 0; minute < 1440; ++minute) {
             const LocalTime t = wall_clock(wd.day, minute);
+            const std::int64_t instant =
+                config.switches.empty() ? 0 : config.tz.from_local(t.year, t.month, t.day, t.hour, t.minute);
             for (std::size_t k = 0; k < config.switches.size(); ++k) {
                 const Switch& sw = *config.switches[k];
-                const std::int64_t instant = config.tz.from_local(t.year, t.month, t.day, t.hour, t.minute);
-                const int on = switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant);
-                if (was[k] == -1)  // the day's start: as the day before ended
-                    was[k] = switch_on(switches ? switches->find(sw.name) : nullptr, sw.default_on, instant - 60);
+                const int on = switch_is_on(sw, switches, instant);
+                if (was[k] == -1) was[k] = switch_is_on(sw, switches, instant - 60);  // as the day before ended
                 if (on != was[k])
                     wd.notes.push_back("switch " + sw.name + (on ? " on" : " off") + " from " + hh_mm(minute * 60) +
                                        (on != sw.default_on ? "" : " (its default)"));

@@ -1,6 +1,6 @@
 #include "rules/decide.h"
 
-#include <cstdio>
+#include "base/civil.h"
 
 namespace cr {
 
@@ -74,9 +74,7 @@ const Rule* decide(const RuleSet& rules, const Call& call, std::vector<std::stri
             }
         }
         if (ok && r.sw) {
-            const bool on =
-                switch_on(call.switches ? call.switches->find(r.sw->name) : nullptr, r.sw->default_on, call.now);
-            if (on == r.sw_negated) {
+            if (switch_is_on(*r.sw, call.switches, call.now) == r.sw_negated) {
                 ok = false;
                 if (w)
                     *w = (r.sw_negated ? "switch !" : "switch ") + r.sw->name + ": " +
@@ -155,9 +153,11 @@ bool render(const Answer& answer, const Number* to, const std::string& call_id, 
 
 std::string local_minute(const RuleSet& rules, std::int64_t utc) {
     const LocalTime t = rules.tz.to_local(utc);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d", t.year, t.month, t.day, t.hour, t.minute);
-    return buf;
+    return date_text(days_from_civil(t.year, t.month, t.day)) + " " + clock_text(t.hour * 60 + t.minute);
+}
+
+bool switch_is_on(const Switch& sw, const SwitchStates* states, std::int64_t t) {
+    return switch_on(states ? states->find(sw.name) : nullptr, sw.default_on, t);
 }
 
 std::string switch_text(const RuleSet& rules, const Switch& sw, const SwitchStates* states, std::int64_t now) {

@@ -27,6 +27,9 @@ struct Call {
 // switch `sw`'s state at `now` as the trace and --switches say it.
 std::string switch_text(const RuleSet& rules, const Switch& sw, const SwitchStates* states, std::int64_t now);
 
+// Whether switch `sw` is on at `t` by `states` (null: at its default).
+bool switch_is_on(const Switch& sw, const SwitchStates* states, std::int64_t t);
+
 // "2026-12-09 08:00" in the rules' zone.
 std::string local_minute(const RuleSet& rules, std::int64_t utc);
 

@@ -26,14 +26,6 @@ std::string KeyTable::names() const {
     return out;
 }
 
-bool is_name(std::string_view s) {
-    if (s.empty() || s.size() > 64) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-               c == '.';
-    });
-}
-
 std::string one_line(std::string text) {
     std::replace(text.begin(), text.end(), '\n', ' ');
     return std::string(trim(text));

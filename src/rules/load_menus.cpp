@@ -194,8 +194,7 @@ void Loader::journal() {
         error(journal_line_,
               "journal needs public_url in [settings]: sipgate.io sends the answer and hangup "
               "events there");
-    std::size_t slash = j.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : j.substr(0, slash);
+    const std::string dir = folder_of(j);
     if (::access(dir.c_str(), W_OK | X_OK) == 0) return;
     if (errno == ENOENT && dir == "/var/lib/callrouter")  // StateDirectory= of callrouter.service
         warning(journal_line_,

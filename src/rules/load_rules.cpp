@@ -149,12 +149,15 @@ void Loader::leg(Rule* r, const IniEntry& e, const std::string& v) {
     error(e.line, "leg must be first, later, voicemail or any, not " + quote(v));
 }
 
+bool take_not(std::string* name) {
+    if (name->empty() || (*name)[0] != '!') return false;
+    *name = std::string(trim(name->substr(1)));
+    return true;
+}
+
 // `when = NAME` or `when = !NAME` (of a rule or a [notify]): the [hours NAME] into *hours.
 void Loader::when(const Hours** hours, bool* negated, const IniEntry& e, std::string name) {
-    if (!name.empty() && name[0] == '!') {
-        *negated = true;
-        name = std::string(trim(name.substr(1)));
-    }
+    *negated = take_not(&name);
     *hours = rs_->find_hours(name);
     if (!*hours) error(e.line, "unknown hours " + quote(name) + " (no [hours " + name + "])");
 }

@@ -167,10 +167,7 @@ void Loader::rota(const Section& s) {
 
 // `switch = NAME` or `switch = !NAME`: the rule holds while the switch is on (off).
 void Loader::switch_condition(Rule* r, const IniEntry& e, std::string name) {
-    if (!name.empty() && name[0] == '!') {
-        r->sw_negated = true;
-        name = std::string(trim(name.substr(1)));
-    }
+    r->sw_negated = take_not(&name);
     r->sw = rs_->find_switch(name);
     if (!r->sw) error(e.line, "unknown switch " + quote(name) + " (no [switch " + name + "])");
 }
@@ -211,8 +208,7 @@ void Loader::switch_state() {
         const std::size_t slash = j.rfind('/');
         st = slash == std::string::npos ? "switches" : j.substr(0, slash + 1) + "switches";
     }
-    const std::size_t slash = st.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : st.substr(0, slash);
+    const std::string dir = folder_of(st);
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         warning(state_line_ ? state_line_ : rs_->switches.front()->line,
                 "switches " + st + ": cannot write in " + dir + " (" + std::strerror(errno) +

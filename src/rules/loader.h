@@ -98,8 +98,8 @@ struct RuleKeys {
     bool ok = true;  // no problem with the action
 };
 
-// A name of a [list], [hours], [menu] or [rule]: 1 to 64 of letters, digits, '_', '-', '.'.
-bool is_name(std::string_view s);
+// A condition's "!NAME": true, and *name without the '!' (trimmed); else false.
+bool take_not(std::string* name);
 // An action as written, its continuation lines joined with spaces, trimmed.
 std::string one_line(std::string text);
 

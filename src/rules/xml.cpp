@@ -17,8 +17,8 @@ namespace cr {
 namespace {
 
 // Stand where the request fills in (rules/model.h, Hole): kToPlace ("{to}") for the
-// called number, "{r:NAME}" for the number of [rota NAME], "{tN}" for the token of the Nth URL of the document. '{' is in no URL
-// or number we accept.
+// called number, "{r:NAME}" for the number of [rota NAME], "{tN}" for the token of the
+// Nth URL of the document. '{' is in no URL or number we accept.
 
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 

@@ -14,6 +14,7 @@
 #include "base/fd.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/text.h"
 
 namespace cr {
 
@@ -29,11 +30,6 @@ bool switch_on(const SwitchEntry* entry, bool default_on, std::int64_t t) {
 }
 
 namespace {
-
-bool name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-           c == '.';
-}
 
 bool seconds(std::string_view w, std::int64_t* v) {
     if (w.empty() || w.size() > 12) return false;
@@ -62,11 +58,10 @@ bool parse_line(std::string_view line, SwitchEntry* e, std::string* why) {
         *why = "no switch name";
         return false;
     }
-    for (char c : name)
-        if (!name_char(c)) {
-            *why = "bad switch name";
-            return false;
-        }
+    if (!is_name(name)) {
+        *why = "bad switch name";
+        return false;
+    }
     e->name = std::string(name);
     std::string_view v = next_word(line, &i);
     if (v != "on" && v != "off") {
@@ -208,10 +203,8 @@ bool lock_within(int fd, const std::string& what, int wait_ms, std::string* err)
 void folder_owner(const std::string& path, long* uid, long* gid) {
     *uid = *gid = -1;
     if (::geteuid() != 0) return;
-    const std::size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
     struct stat st;
-    if (::stat(dir.c_str(), &st) == 0 && st.st_uid != 0) {
+    if (::stat(folder_of(path).c_str(), &st) == 0 && st.st_uid != 0) {
         *uid = static_cast<long>(st.st_uid);
         *gid = static_cast<long>(st.st_gid);
     }
@@ -278,9 +271,8 @@ bool change_switch_states(const std::string& path, const std::vector<SwitchChang
     return true;
 }
 
-SwitchWriter state_file_writer(std::string path, int wait_ms) {
-    return [path = std::move(path), wait_ms](const std::vector<SwitchChange>& changes, std::int64_t now,
-                                             std::string* err) {
+SwitchWriter state_file_writer(const std::string& path, int wait_ms) {
+    return [&path, wait_ms](const std::vector<SwitchChange>& changes, std::int64_t now, std::string* err) {
         std::string broken;
         if (!change_switch_states(path, changes, now, nullptr, err, &broken, wait_ms)) {
             log_line(LogLevel::Error,

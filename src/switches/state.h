@@ -14,7 +14,6 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace cr {
@@ -80,7 +79,9 @@ using SwitchWriter = std::function<bool(const std::vector<SwitchChange>& changes
 
 // The writer of a process that answers calls: the state file `path`, its lock waited
 // for at most `wait_ms` (a FastCGI event loop must not wait long); a change not set
-// (error) and a broken file written afresh (warn) are logged.
-SwitchWriter state_file_writer(std::string path, int wait_ms);
+// (error) and a broken file written afresh (warn) are logged. It refers to `path`,
+// which must outlive it (the rules' setting): made for every request, it allocates
+// nothing.
+SwitchWriter state_file_writer(const std::string& path, int wait_ms);
 
 }  // namespace cr

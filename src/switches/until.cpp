@@ -6,24 +6,15 @@ namespace cr {
 
 namespace {
 
-// Reads exactly `n` digits of `s` at *i into *v.
-bool digits(std::string_view s, std::size_t* i, std::size_t n, int* v) {
-    if (*i + n > s.size()) return false;
-    int x = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-        char c = s[*i + k];
-        if (c < '0' || c > '9') return false;
-        x = x * 10 + (c - '0');
-    }
-    *i += n;
-    *v = x;
+// "HH:MM", two digits each (base/civil.h, parse_clock, which also takes "H:MM"), into
+// the hour and minute of *u.
+bool clock(const std::string& s, UntilSpec* u) {
+    int minutes = 0;
+    std::string ignored;
+    if (s.size() != 5 || !parse_clock(s, false, &minutes, &ignored)) return false;
+    u->hour = minutes / 60;
+    u->minute = minutes % 60;
     return true;
-}
-
-bool clock(std::string_view s, std::size_t* i, int* h, int* m) {
-    if (!digits(s, i, 2, h) || *i >= s.size() || s[*i] != ':') return false;
-    ++*i;
-    return digits(s, i, 2, m) && *h < 24 && *m < 60;
 }
 
 }  // namespace
@@ -54,18 +45,20 @@ bool parse_until(std::string_view text, UntilSpec* out, std::string* err) {
         u.seconds = n * unit;
     } else if (text.size() == 5) {
         u.kind = UntilSpec::Clock;
-        if (!clock(text, &i, &u.hour, &u.minute)) {
+        if (!clock(std::string(text), &u)) {
             *err = bad;
             return false;
         }
     } else {
         u.kind = UntilSpec::Stamp;
-        bool ok = digits(text, &i, 4, &u.year) && i < text.size() && text[i++] == '-' &&
-                  digits(text, &i, 2, &u.month) && i < text.size() && text[i++] == '-' && digits(text, &i, 2, &u.day);
-        if (ok && i < text.size())
-            ok = (text[i] == ' ' || text[i] == 'T') && (++i, clock(text, &i, &u.hour, &u.minute));
-        if (!ok || i != text.size() || u.month < 1 || u.month > 12 || u.day < 1 ||
-            u.day > days_in_month(u.year, u.month) || u.year < 2000 || u.year > 2200) {
+        const std::string t(text);
+        std::int64_t day = 0, year = 0;
+        std::string ignored;
+        bool ok = parse_date_at(t, 0, &day, &ignored) &&
+                  (t.size() == 10 || ((t[10] == ' ' || t[10] == 'T') && clock(t.substr(11), &u)));
+        if (ok) civil_from_days(day, &year, &u.month, &u.day);
+        u.year = static_cast<int>(year);
+        if (!ok || u.year < 2000 || u.year > 2200) {
             *err = bad;
             return false;
         }

@@ -189,14 +189,15 @@ bool Hours::finish(std::string* err) {
     return true;
 }
 
-// Precedence: an open date's window, then closed dates, then holidays, then the week.
-// A closed date or holiday closes its calendar day 00:00-24:00, also the part of a night
-// range that started the evening before.
 void Hours::add_calendar(std::shared_ptr<const Calendar> c, bool opens) {
     calendars_.push_back({std::move(c), opens});
     any_key_ = true;
 }
 
+// Precedence: an open date's window, then closed dates, then an open_ics event, then a
+// closed_ics event, then holidays, then the week. A closed date or holiday closes its
+// calendar day 00:00-24:00, also the part of a night range that started the evening
+// before.
 bool Hours::open_at(const LocalTime& t, std::string* why) const {
     const std::int64_t day = days_from_civil(t.year, t.month, t.day);
     const int minute = t.hour * 60 + t.minute;
