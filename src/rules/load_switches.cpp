@@ -128,8 +128,7 @@ void Loader::rota(const Section& s) {
         const IniEntry& e = *k.entry;
         if (k.id == kIcs) {
             have_ics = true;
-            r->ics = std::string(trim(e.value));
-            r->calendar = calendar(e, r->ics);
+            r->calendar = calendar(e, std::string(trim(e.value)));
             continue;
         }
         have_fallback = true;

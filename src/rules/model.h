@@ -215,7 +215,6 @@ struct Notify {
 struct Rota {
     std::string name;
     int line = 0;
-    std::string ics;  // the file, as read
     std::shared_ptr<const Calendar> calendar;
     std::string fallback_text;
     std::vector<Step> fallback_steps;  // built into the answer of each action that dials it
